@@ -1,0 +1,35 @@
+//! # simroute
+//!
+//! A deterministic discrete-event simulator and capacity planner for the request path of
+//! container APIs on AWS.
+//!
+//! ```text
+//!  client ─▶ API Gateway ─▶ VPC link ─▶ load balancer ─▶ target group ─▶ ECS task
+//!  (traffic)  (route, authorizer,        (NLB port        (balancing,     nginx :9000
+//!             throttling)                listener)        health)         └▶ app :9001
+//! ```
+//!
+//! The crate is laid out like the path of a run:
+//!
+//! | module | job |
+//! |---|---|
+//! | [`scenario`] | TOML → checked, index-based [`scenario::Scenario`] (errors name field and line) |
+//! | [`engine`] | the AWS-agnostic core: integer time, `(time, seq)` event queue, slab, RNG streams |
+//! | [`model`] | one file per hop: arrivals, balancing, the workers + FIFO stage |
+//! | [`sim`] | the event loop: one `match` over a small `Copy` event enum |
+//! | [`stats`] | streaming statistics: HDR histograms, time-weighted means, time series, CIs |
+//! | [`replicate`] | replications in parallel (rayon), merged in order |
+//! | [`report`] | pure renderers to bytes (JSON, CSV, tables) and the atomic folder write |
+//! | [`cli`] | the `simroute` command line |
+//! | [`bench`] | `simroute bench`: events/s, requests/s and peak memory |
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod replicate;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod stats;

@@ -1,0 +1,142 @@
+//! CSV renderings: `summary.csv` (the summary flattened to one row), `timeseries.csv`,
+//! `latency.csv` and `events.csv`. Undefined figures are empty cells, which pandas reads as NaN.
+
+use serde_json::Value;
+
+use crate::engine::Nanos;
+use crate::engine::time::to_secs;
+use crate::stats::Failure;
+use crate::stats::latency::LatencyStat;
+use crate::stats::timeseries::Row;
+
+/// Flattens a JSON tree into `(dotted.path, cell)` pairs, in document order.
+pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, v)| flatten(&join(k), v, out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| flatten(&join(&i.to_string()), v, out)),
+        Value::Null => out.push((prefix.to_string(), String::new())),
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+/// Writes rows of cells with a header.
+fn write(
+    header: &[String],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    Ok(w.into_inner()?)
+}
+
+/// `summary.csv`: one row, one column per figure of `summary.json`.
+pub fn summary_csv(doc: &Value) -> anyhow::Result<Vec<u8>> {
+    summary_rows(std::slice::from_ref(doc), &[])
+}
+
+/// Several summaries as rows of one CSV (sweeps); `extra` columns come first, one value per row.
+pub fn summary_rows(docs: &[Value], extra: &[(String, Vec<String>)]) -> anyhow::Result<Vec<u8>> {
+    let mut header: Vec<String> = extra.iter().map(|(k, _)| k.clone()).collect();
+    let mut rows = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.iter().enumerate() {
+        let mut cells = Vec::new();
+        flatten("", doc, &mut cells);
+        if i == 0 {
+            header.extend(cells.iter().map(|(k, _)| k.clone()));
+        }
+        let mut row: Vec<String> = extra.iter().map(|(_, v)| v[i].clone()).collect();
+        row.extend(cells.into_iter().map(|(_, v)| v));
+        rows.push(row);
+    }
+    write(&header, rows)
+}
+
+fn cell(x: f64) -> String {
+    if x.is_finite() {
+        x.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// `timeseries.csv`: one row per interval.
+pub fn timeseries_csv(rows: &[Row], groups: &[&str], interval: Nanos) -> anyhow::Result<Vec<u8>> {
+    let mut header: Vec<String> = ["t_s", "offered", "ok"].map(String::from).to_vec();
+    header.extend(Failure::ALL.iter().map(|f| f.name().to_string()));
+    header.extend(["failed", "throughput_rps", "p50_ms", "p99_ms", "in_flight"].map(String::from));
+    header.extend(groups.iter().map(|g| format!("healthy_{g}")));
+    let width = to_secs(interval);
+    write(
+        &header,
+        rows.iter().map(|r| {
+            let mut row = vec![cell(r.t_s), r.offered.to_string(), r.ok.to_string()];
+            row.extend(r.failures.iter().map(u32::to_string));
+            row.push(r.failures.iter().sum::<u32>().to_string());
+            row.push(cell(f64::from(r.ok) / width));
+            row.push(cell(r.p50_ms));
+            row.push(cell(r.p99_ms));
+            row.push(r.in_flight.to_string());
+            row.extend(r.healthy.iter().map(u32::to_string));
+            row
+        }),
+    )
+}
+
+/// `latency.csv`: the end-to-end latency CDF of successful requests.
+pub fn latency_csv(latency: &LatencyStat) -> anyhow::Result<Vec<u8>> {
+    write(
+        &["latency_ms".into(), "cumulative_fraction".into()],
+        latency
+            .cdf()
+            .into_iter()
+            .map(|(ms, f)| vec![cell(ms), cell(f)]),
+    )
+}
+
+/// `events.csv`: health transitions, faults, registrations and scaling actions, in time order.
+/// The minimal path has none of these, so the file holds only its header.
+pub fn events_csv() -> anyhow::Result<Vec<u8>> {
+    write(
+        &[
+            "t_s",
+            "kind",
+            "target_group",
+            "target",
+            "from",
+            "to",
+            "detail",
+        ]
+        .map(String::from),
+        std::iter::empty(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn flattens_in_document_order() {
+        let doc = json!({"scenario": "x", "requests": {"ok": 3, "failures": {"a": 1}}, "p": null, "l": [1, 2]});
+        let text = String::from_utf8(summary_csv(&doc).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "scenario,requests.ok,requests.failures.a,p,l.0,l.1\nx,3,1,,1,2\n"
+        );
+    }
+}
