@@ -78,6 +78,8 @@ pub struct Recorder {
     pub response: LatencyStat,
     /// Per-stage latency, indexed by [`StageKind`].
     pub stages: [LatencyStat; StageKind::COUNT],
+    /// Measured requests that had to wait for an app worker (for P(wait > 0)).
+    pub waited: u64,
     /// Which stages the scenario's path has (only these are reported).
     pub stages_present: [bool; StageKind::COUNT],
     /// Per-route figures.
@@ -106,6 +108,7 @@ impl Recorder {
             latency: LatencyStat::new(),
             response: LatencyStat::new(),
             stages: std::array::from_fn(|_| LatencyStat::new()),
+            waited: 0,
             stages_present: [false; StageKind::COUNT],
             routes: (0..routes)
                 .map(|_| RouteStats {
@@ -184,6 +187,9 @@ impl Recorder {
     pub fn stage(&mut self, arrived: Nanos, stage: StageKind, ns: Nanos) {
         if self.measured(arrived) {
             self.stages[stage as usize].record(ns);
+            if stage == StageKind::AppQueue && ns > 0 {
+                self.waited += 1;
+            }
         }
     }
 

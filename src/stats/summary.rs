@@ -22,10 +22,12 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
     for kind in StageKind::ALL {
         if rec.stages_present[kind as usize] {
             let s = &rec.stages[kind as usize];
-            stages.insert(
-                kind.name().into(),
-                json!({ "mean": num(s.mean_ms()), "p50": num(s.quantile_ms(0.5)), "p99": num(s.quantile_ms(0.99)) }),
-            );
+            let mut fig = json!({ "mean": num(s.mean_ms()), "p50": num(s.quantile_ms(0.5)), "p99": num(s.quantile_ms(0.99)) });
+            if kind == StageKind::AppQueue {
+                // P(wait > 0): the Erlang C probability for an M/M/c app.
+                fig["p_wait"] = num((s.count() > 0).then(|| rec.waited as f64 / s.count() as f64));
+            }
+            stages.insert(kind.name().into(), fig);
         }
     }
     top.insert("stages".into(), Value::Object(stages));
