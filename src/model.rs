@@ -2,5 +2,6 @@
 //! the simulator (`crate::sim`) owns one struct per hop and calls them from its event `match`.
 
 pub mod balancer;
+pub mod routing;
 pub mod source;
 pub mod stage;
