@@ -5,3 +5,4 @@ pub mod balancer;
 pub mod routing;
 pub mod source;
 pub mod stage;
+pub mod token_bucket;
