@@ -1,6 +1,7 @@
 //! The model of each hop on the request path, as plain data plus methods. No trait objects:
 //! the simulator (`crate::sim`) owns one struct per hop and calls them from its event `match`.
 
+pub mod authorizer;
 pub mod balancer;
 pub mod routing;
 pub mod source;
