@@ -2,11 +2,13 @@
 //! `(time, sequence)`, a slab with generation counters for lazy timer cancellation, and
 //! independent random streams. The request-path model (`crate::sim`) is built on these pieces.
 
+pub mod deadline;
 pub mod queue;
 pub mod rng;
 pub mod slab;
 pub mod time;
 
+pub use deadline::DeadlineFifo;
 pub use queue::{BinaryHeapQueue, EventQueue};
 pub use rng::{SimRng, StreamId, Streams};
 pub use slab::{Handle, Slab};

@@ -18,7 +18,10 @@ use std::path::{Path, PathBuf};
 pub use dist::Dist;
 pub use error::ScenarioError;
 pub use overrides::Override;
-pub use schema::{AlgorithmKind, ArrivalKind, RawScenario};
+pub use schema::{AlgorithmKind, ArrivalKind, Credentials, RawScenario};
+
+use crate::model::retry::RetryPolicy;
+use crate::model::routing::ApiKind;
 
 use crate::engine::Nanos;
 use crate::model::source::RateProfile;
@@ -40,10 +43,17 @@ pub struct Scenario {
     pub interval: Nanos,
     /// Traffic sources.
     pub sources: Vec<Source>,
-    /// Route names, indexed by `Source::route` (per-route figures).
-    pub routes: Vec<String>,
+    /// Names under which per-route figures are reported: gateway route keys (plus
+    /// `"(no route)"` when some source matches none), or source names without a gateway.
+    pub route_names: Vec<String>,
+    /// API Gateway, if the path has one.
+    pub gateway: Option<Gateway>,
+    /// Load balancers.
+    pub load_balancers: Vec<LoadBalancer>,
     /// Target groups.
     pub groups: Vec<TargetGroup>,
+    /// Total distinct credentials over all sources (authorizer cache size).
+    pub credentials: u32,
     /// SLO checks, in file order.
     pub slo: Vec<SloCheck>,
 }
@@ -57,12 +67,97 @@ pub struct Source {
     pub arrival: ArrivalKind,
     /// Offered rate over time.
     pub profile: RateProfile,
-    /// Client timeout, if any.
+    /// Client timeout per attempt, if any.
     pub timeout: Option<Nanos>,
-    /// Index into `Scenario::routes`.
-    pub route: u32,
-    /// Index into `Scenario::groups`.
+    /// Index into `Scenario::route_names` for per-route figures.
+    pub stats_route: u32,
+    /// Where the requests go.
+    pub path: SourcePath,
+    /// Credentials carried.
+    pub credentials: Credentials,
+    /// First credential id of this source's clients (ids are dense over all sources).
+    pub first_credential: u32,
+    /// Distinct clients (credential ids `first_credential..first_credential + clients`).
+    pub clients: u32,
+    /// Keep-alive connections (0: a new connection per request).
+    pub connections: u32,
+    /// Requests per connection before it is replaced (`u32::MAX`: for its whole life).
+    pub requests_per_connection: u32,
+    /// Client retries.
+    pub retries: Option<RetryPolicy>,
+}
+
+/// The first hop of a source's requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourcePath {
+    /// Straight to a target group (no gateway).
+    Direct {
+        /// Target group index.
+        group: u32,
+    },
+    /// Through API Gateway, matching route `route` (`None`: no route matches ⇒ 404/403).
+    Gateway {
+        /// Index into `Gateway::routes`.
+        route: Option<u32>,
+    },
+}
+
+/// API Gateway.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    /// REST or HTTP API.
+    pub kind: ApiKind,
+    /// Latency the gateway adds.
+    pub latency: Dist,
+    /// Account-level bucket `(rate_rps, burst)`.
+    pub account_throttle: Option<(f64, u64)>,
+    /// Stage-level bucket.
+    pub stage_throttle: Option<(f64, u64)>,
+    /// Integration timeout.
+    pub integration_timeout: Nanos,
+    /// VPC link hop latency.
+    pub vpc_link_latency: Dist,
+    /// The authorizer, if any route uses one.
+    pub authorizer: Option<Authorizer>,
+    /// Routes, in file order.
+    pub routes: Vec<Route>,
+}
+
+/// An authorizer.
+#[derive(Debug, Clone)]
+pub struct Authorizer {
+    /// Kind.
+    pub kind: schema::AuthorizerKind,
+    /// Validation latency on a cache miss.
+    pub latency: Dist,
+    /// Result cache TTL (0: no cache).
+    pub cache_ttl: Nanos,
+}
+
+/// A gateway route.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The route key as written.
+    pub key: String,
+    /// Uses the authorizer.
+    pub auth: bool,
+    /// Route-level bucket.
+    pub throttle: Option<(f64, u64)>,
+    /// Target group reached.
     pub group: u32,
+    /// Load balancer on the way, if any.
+    pub load_balancer: Option<u32>,
+    /// Index into `Scenario::route_names`.
+    pub stats_route: u32,
+}
+
+/// A load balancer.
+#[derive(Debug, Clone)]
+pub struct LoadBalancer {
+    /// Name.
+    pub name: String,
+    /// Latency it adds.
+    pub latency: Dist,
 }
 
 /// One target group and the tasks behind it.
@@ -74,8 +169,24 @@ pub struct TargetGroup {
     pub targets: u32,
     /// Balancing algorithm.
     pub algorithm: AlgorithmKind,
+    /// The nginx sidecar, if the tasks have one.
+    pub sidecar: Option<Sidecar>,
     /// The app container of each task.
     pub app: App,
+}
+
+/// The nginx sidecar of a task.
+#[derive(Debug, Clone)]
+pub struct Sidecar {
+    /// Latency it adds.
+    pub latency: Dist,
+    /// Concurrent proxied requests: `worker_connections / 2` (each holds a client and an
+    /// upstream connection).
+    pub concurrency: u32,
+    /// Listen backlog: connections waiting to be accepted.
+    pub backlog: u32,
+    /// `proxy_read_timeout`.
+    pub read_timeout: Nanos,
 }
 
 /// The app stage: `workers` parallel servers behind a FIFO queue.
@@ -87,6 +198,21 @@ pub struct App {
     pub queue_limit: u32,
     /// Service time.
     pub service: Dist,
+    /// Service-time multiplier of each target (length = targets).
+    pub service_factors: Vec<f64>,
+    /// Fraction answered 500.
+    pub error_rate: f64,
+    /// Downstream dependency inside the service time.
+    pub dependency: Option<Dependency>,
+}
+
+/// A synchronous downstream call.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// Call latency.
+    pub latency: Dist,
+    /// Fraction of calls that fail (app answers 500).
+    pub error_rate: f64,
 }
 
 /// What an SLO check compares.

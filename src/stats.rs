@@ -22,8 +22,12 @@ pub enum Failure {
     Throttled429,
     /// Missing, invalid or expired credentials.
     Unauthorized401,
+    /// No route matched (REST API: `MISSING_AUTHENTICATION_TOKEN`).
+    Forbidden403,
     /// No route matched (HTTP API).
     NotFound404,
+    /// Internal error: the app or its dependency failed; REST VPC link backend unreachable.
+    InternalError500,
     /// Bad gateway: upstream refused or reset.
     BadGateway502,
     /// Service unavailable: queue full, no targets, HTTP API integration timeout.
@@ -36,10 +40,12 @@ pub enum Failure {
 
 impl Failure {
     /// Every cause, in output order.
-    pub const ALL: [Failure; 7] = [
+    pub const ALL: [Failure; 9] = [
         Failure::Throttled429,
         Failure::Unauthorized401,
+        Failure::Forbidden403,
         Failure::NotFound404,
+        Failure::InternalError500,
         Failure::BadGateway502,
         Failure::Unavailable503,
         Failure::GatewayTimeout504,
@@ -54,11 +60,28 @@ impl Failure {
         match self {
             Failure::Throttled429 => "throttled_429",
             Failure::Unauthorized401 => "unauthorized_401",
+            Failure::Forbidden403 => "forbidden_403",
             Failure::NotFound404 => "not_found_404",
+            Failure::InternalError500 => "internal_error_500",
             Failure::BadGateway502 => "bad_gateway_502",
             Failure::Unavailable503 => "unavailable_503",
             Failure::GatewayTimeout504 => "gateway_timeout_504",
             Failure::ClientTimeout => "client_timeout",
+        }
+    }
+
+    /// The HTTP status the client receives; `None` for the client's own timeout.
+    pub fn status(self) -> Option<u16> {
+        match self {
+            Failure::Throttled429 => Some(429),
+            Failure::Unauthorized401 => Some(401),
+            Failure::Forbidden403 => Some(403),
+            Failure::NotFound404 => Some(404),
+            Failure::InternalError500 => Some(500),
+            Failure::BadGateway502 => Some(502),
+            Failure::Unavailable503 => Some(503),
+            Failure::GatewayTimeout504 => Some(504),
+            Failure::ClientTimeout => None,
         }
     }
 

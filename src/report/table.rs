@@ -122,6 +122,7 @@ pub fn render(doc: &Value, style: Style) -> String {
     let mut t = Table::new("Requests", &["figure", "value"]);
     for (label, path, dec) in [
         ("offered", "requests.offered", 0),
+        ("attempts (with retries)", "requests.attempts", 0),
         ("ok", "requests.ok", 0),
         ("failed", "requests.failed", 0),
         ("throughput (ok/s)", "throughput_rps", 2),

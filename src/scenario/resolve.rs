@@ -3,11 +3,19 @@
 
 use std::path::Path;
 
-use super::dist;
+use super::dist::{self, Dist};
 use super::error::{ScenarioError, join_path};
-use super::schema::{ProfileShape, QueueLimit, RawScenario, RawTraffic};
-use super::{App, Scenario, SloCheck, SloMetric, Source, TargetGroup};
-use crate::engine::time::from_secs;
+use super::schema::{
+    ApiKindRaw, AuthorizerKind, JitterKind, LoadBalancerKind, ProfileShape, QueueLimit, RawDist,
+    RawGateway, RawRetries, RawScenario, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
+};
+use super::{
+    AlgorithmKind, App, Authorizer, Dependency, Gateway, LoadBalancer, Route, Scenario, Sidecar,
+    SloCheck, SloMetric, Source, SourcePath, TargetGroup,
+};
+use crate::engine::time::{from_ms, from_secs};
+use crate::model::retry::{Jitter, RetryOn, RetryPolicy};
+use crate::model::routing::{ApiKind, Match, RouteTable};
 use crate::model::source::RateProfile;
 
 /// Builds the checked scenario.
@@ -55,8 +63,62 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             "the scenario needs at least one target group",
         ));
     }
+    let group_index = |name: &str, path: &str| -> Result<u32, ScenarioError> {
+        raw.target_groups
+            .get_index_of(name)
+            .map(|i| i as u32)
+            .ok_or_else(|| {
+                ScenarioError::at(
+                    path,
+                    format!(
+                        "unknown target group {name:?} (defined: {})",
+                        raw.target_groups
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
+    };
+
+    let mut load_balancers = Vec::with_capacity(raw.load_balancers.len());
+    let mut behind_nlb = vec![false; raw.target_groups.len()];
+    for (name, lb) in &raw.load_balancers {
+        let path = join_path("load_balancers", name);
+        if lb.listeners.is_empty() {
+            return Err(ScenarioError::at(
+                join_path(&path, "listeners"),
+                "needs at least one listener",
+            ));
+        }
+        for (i, l) in lb.listeners.iter().enumerate() {
+            let lpath = join_path(&join_path(&path, "listeners"), i);
+            if l.port == 0 {
+                return Err(ScenarioError::at(
+                    join_path(&lpath, "port"),
+                    "must be 1 to 65535",
+                ));
+            }
+            if lb.listeners[..i].iter().any(|o| o.port == l.port) {
+                return Err(ScenarioError::at(
+                    join_path(&lpath, "port"),
+                    format!("another listener already uses port {}", l.port),
+                ));
+            }
+            let g = group_index(&l.target_group, &join_path(&lpath, "target_group"))?;
+            match lb.kind {
+                LoadBalancerKind::Nlb => behind_nlb[g as usize] = true,
+            }
+        }
+        load_balancers.push(LoadBalancer {
+            name: name.clone(),
+            latency: optional_dist(lb.latency.as_ref(), &join_path(&path, "latency"), base_dir)?,
+        });
+    }
+
     let mut groups = Vec::with_capacity(raw.target_groups.len());
-    for (name, g) in &raw.target_groups {
+    for (gi, (name, g)) in raw.target_groups.iter().enumerate() {
         let path = join_path("target_groups", name);
         if g.targets == 0 {
             return Err(ScenarioError::at(
@@ -70,11 +132,77 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                 "must be at least 1",
             ));
         }
+        fraction(&join_path(&path, "app.error_rate"), g.app.error_rate)?;
         let service = dist::build(&g.app.service, &join_path(&path, "app.service"), base_dir)?;
+        if g.app.service_factors.len() > g.targets as usize {
+            return Err(ScenarioError::at(
+                join_path(&path, "app.service_factors"),
+                format!(
+                    "has {} entries but the group has {} targets",
+                    g.app.service_factors.len(),
+                    g.targets
+                ),
+            ));
+        }
+        for (i, &f) in g.app.service_factors.iter().enumerate() {
+            if !(f > 0.0 && f.is_finite()) {
+                return Err(ScenarioError::at(
+                    join_path(&join_path(&path, "app.service_factors"), i),
+                    format!("must be greater than 0 (got {f})"),
+                ));
+            }
+        }
+        let mut service_factors = g.app.service_factors.clone();
+        service_factors.resize(g.targets as usize, 1.0);
+        let dependency = match &g.app.dependency {
+            Some(d) => {
+                let dpath = join_path(&path, "app.dependency");
+                fraction(&join_path(&dpath, "error_rate"), d.error_rate)?;
+                Some(Dependency {
+                    latency: dist::build(&d.latency, &join_path(&dpath, "latency"), base_dir)?,
+                    error_rate: d.error_rate,
+                })
+            }
+            None => None,
+        };
+        let sidecar = match &g.sidecar {
+            Some(sc) => {
+                let spath = join_path(&path, "sidecar");
+                if sc.max_connections < 2 {
+                    return Err(ScenarioError::at(
+                        join_path(&spath, "max_connections"),
+                        format!(
+                            "must be at least 2: each proxied request holds a client and an upstream connection (got {})",
+                            sc.max_connections
+                        ),
+                    ));
+                }
+                Some(Sidecar {
+                    latency: optional_dist(
+                        sc.latency.as_ref(),
+                        &join_path(&spath, "latency"),
+                        base_dir,
+                    )?,
+                    concurrency: sc.max_connections / 2,
+                    backlog: sc.backlog,
+                    read_timeout: from_secs(positive(
+                        &join_path(&spath, "proxy_read_timeout_s"),
+                        sc.proxy_read_timeout_s,
+                    )?),
+                })
+            }
+            None => None,
+        };
+        let algorithm = g.algorithm.unwrap_or(if behind_nlb[gi] {
+            AlgorithmKind::FlowHash
+        } else {
+            AlgorithmKind::RoundRobin
+        });
         groups.push(TargetGroup {
             name: name.clone(),
             targets: g.targets,
-            algorithm: g.algorithm,
+            algorithm,
+            sidecar,
             app: App {
                 workers: g.app.workers,
                 queue_limit: match g.app.queue_limit {
@@ -82,9 +210,18 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                     QueueLimit::Unbounded => u32::MAX,
                 },
                 service,
+                service_factors,
+                error_rate: g.app.error_rate,
+                dependency,
             },
         });
     }
+
+    let mut route_names: Vec<String> = Vec::new();
+    let gateway = match &raw.gateway {
+        Some(gw) => Some(gateway(raw, gw, base_dir, &group_index, &mut route_names)?),
+        None => None,
+    };
 
     if raw.traffic.is_empty() {
         return Err(ScenarioError::at(
@@ -93,7 +230,8 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         ));
     }
     let mut sources = Vec::with_capacity(raw.traffic.len());
-    let mut routes = Vec::new();
+    let mut credentials = 0u32;
+    let mut no_route: Option<u32> = None;
     for (i, t) in raw.traffic.iter().enumerate() {
         let path = join_path("traffic", i);
         if t.name.is_empty() {
@@ -113,34 +251,74 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             Some(s) => Some(from_secs(positive(&join_path(&path, "timeout_s"), s)?)),
             None => None,
         };
-        let group_name = t.target_group.as_deref().ok_or_else(|| {
-            ScenarioError::at(
-                join_path(&path, "target_group"),
-                "each source needs the target group its requests go to",
-            )
-        })?;
-        let group = raw.target_groups.get_index_of(group_name).ok_or_else(|| {
-            ScenarioError::at(
-                join_path(&path, "target_group"),
-                format!(
-                    "unknown target group {group_name:?} (defined: {})",
-                    raw.target_groups
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })?;
-        routes.push(t.name.clone());
+        if t.clients == 0 {
+            return Err(ScenarioError::at(
+                join_path(&path, "clients"),
+                "must be at least 1",
+            ));
+        }
+        if t.requests_per_connection == Some(0) {
+            return Err(ScenarioError::at(
+                join_path(&path, "requests_per_connection"),
+                "must be at least 1 (leave it out for connections that live for the whole run)",
+            ));
+        }
+        let retries = match &t.retries {
+            Some(r) => Some(retry_policy(r, &join_path(&path, "retries"))?),
+            None => None,
+        };
+        let (source_path, stats_route) = match (&gateway, &t.target_group) {
+            (None, Some(group)) => {
+                let group = group_index(group, &join_path(&path, "target_group"))?;
+                route_names.push(t.name.clone());
+                (SourcePath::Direct { group }, route_names.len() as u32 - 1)
+            }
+            (None, None) => {
+                return Err(ScenarioError::at(
+                    join_path(&path, "target_group"),
+                    "without a [gateway], each source needs the target group its requests go to",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(ScenarioError::at(
+                    join_path(&path, "target_group"),
+                    "with a [gateway], requests go through its routes: remove `target_group`",
+                ));
+            }
+            (Some(gw), None) => {
+                let table = route_table(gw)?;
+                match table.route(&t.method, &t.path) {
+                    Match::Route(r) => (
+                        SourcePath::Gateway { route: Some(r) },
+                        gw.routes[r as usize].stats_route,
+                    ),
+                    Match::NoRoute { .. } => {
+                        let idx = *no_route.get_or_insert_with(|| {
+                            route_names.push("(no route)".into());
+                            route_names.len() as u32 - 1
+                        });
+                        (SourcePath::Gateway { route: None }, idx)
+                    }
+                }
+            }
+        };
         sources.push(Source {
             name: t.name.clone(),
             arrival: t.arrival,
             profile,
             timeout,
-            route: i as u32,
-            group: group as u32,
+            stats_route,
+            path: source_path,
+            credentials: t.credentials,
+            first_credential: credentials,
+            clients: t.clients,
+            connections: t.connections,
+            requests_per_connection: t.requests_per_connection.unwrap_or(u32::MAX),
+            retries,
         });
+        credentials = credentials.checked_add(t.clients).ok_or_else(|| {
+            ScenarioError::at(join_path(&path, "clients"), "too many clients in total")
+        })?;
     }
 
     let mut slo = Vec::new();
@@ -180,9 +358,250 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         replications: sim.replications,
         interval: from_secs(sim.timeseries_interval_s).clamp(1, duration.max(1)),
         sources,
-        routes,
+        route_names,
+        gateway,
+        load_balancers,
         groups,
+        credentials,
         slo,
+    })
+}
+
+fn fraction(path: &str, v: f64) -> Result<f64, ScenarioError> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(ScenarioError::at(
+            path,
+            format!("is a fraction from 0 to 1 (got {v})"),
+        ))
+    }
+}
+
+/// A latency that may be left out (zero).
+fn optional_dist(
+    raw: Option<&RawDist>,
+    path: &str,
+    base_dir: &Path,
+) -> Result<Dist, ScenarioError> {
+    raw.map_or(Ok(Dist::zero()), |d| dist::build(d, path, base_dir))
+}
+
+fn throttle(raw: Option<&RawThrottle>, path: &str) -> Result<Option<(f64, u64)>, ScenarioError> {
+    let Some(t) = raw else { return Ok(None) };
+    positive(&join_path(path, "rate_rps"), t.rate_rps)?;
+    if t.burst == 0 {
+        return Err(ScenarioError::at(
+            join_path(path, "burst"),
+            "must be at least 1: a bucket of 0 refuses every request",
+        ));
+    }
+    Ok(Some((t.rate_rps, t.burst)))
+}
+
+/// The route table of the gateway, for matching sources' method and path.
+fn route_table(gw: &Gateway) -> Result<RouteTable, ScenarioError> {
+    let keys: Vec<&str> = gw.routes.iter().map(|r| r.key.as_str()).collect();
+    RouteTable::new(&keys, gw.kind).map_err(|e| ScenarioError::at("gateway.routes", e.to_string()))
+}
+
+fn gateway(
+    raw: &RawScenario,
+    gw: &RawGateway,
+    base_dir: &Path,
+    group_index: &dyn Fn(&str, &str) -> Result<u32, ScenarioError>,
+    route_names: &mut Vec<String>,
+) -> Result<Gateway, ScenarioError> {
+    let kind = match gw.kind {
+        ApiKindRaw::Rest => ApiKind::Rest,
+        ApiKindRaw::Http => ApiKind::Http,
+    };
+    // Documented limits: REST 50 ms–29 s (raisable to 300 s), HTTP 50 ms–30 s.
+    let (default_timeout, max_timeout) = match kind {
+        ApiKind::Rest => (29.0, 300.0),
+        ApiKind::Http => (30.0, 30.0),
+    };
+    let timeout_s = gw.integration_timeout_s.unwrap_or(default_timeout);
+    if !(0.05..=max_timeout).contains(&timeout_s) {
+        return Err(ScenarioError::at(
+            "gateway.integration_timeout_s",
+            format!("must be from 0.05 to {max_timeout} s for this API kind (got {timeout_s})"),
+        ));
+    }
+    let authorizer = match &gw.authorizer {
+        Some(a) => {
+            let path = "gateway.authorizer";
+            match (kind, a.kind) {
+                (ApiKind::Http, AuthorizerKind::Cognito) => {
+                    return Err(ScenarioError::at(
+                        join_path(path, "kind"),
+                        "HTTP APIs have no Cognito authorizer type: use kind = \"jwt\" with the user pool as issuer",
+                    ));
+                }
+                (ApiKind::Rest, AuthorizerKind::Jwt) => {
+                    return Err(ScenarioError::at(
+                        join_path(path, "kind"),
+                        "REST APIs have no JWT authorizer type: use \"cognito\" or \"lambda\"",
+                    ));
+                }
+                (ApiKind::Http, AuthorizerKind::Jwt) if a.cache_ttl_s.is_some_and(|t| t > 0.0) => {
+                    return Err(ScenarioError::at(
+                        join_path(path, "cache_ttl_s"),
+                        "HTTP API JWT authorizers have no result cache (only Lambda authorizers do)",
+                    ));
+                }
+                _ => {}
+            }
+            let default_ttl = match (kind, a.kind) {
+                (ApiKind::Rest, _) => 300.0,
+                _ => 0.0,
+            };
+            let ttl = a.cache_ttl_s.unwrap_or(default_ttl);
+            if !(0.0..=3600.0).contains(&ttl) {
+                return Err(ScenarioError::at(
+                    join_path(path, "cache_ttl_s"),
+                    format!("must be from 0 (off) to 3600 s (got {ttl})"),
+                ));
+            }
+            Some(Authorizer {
+                kind: a.kind,
+                latency: optional_dist(a.latency.as_ref(), &join_path(path, "latency"), base_dir)?,
+                cache_ttl: from_secs(ttl),
+            })
+        }
+        None => None,
+    };
+    if gw.routes.is_empty() {
+        return Err(ScenarioError::at(
+            "gateway.routes",
+            "a gateway needs at least one route",
+        ));
+    }
+    let mut routes = Vec::with_capacity(gw.routes.len());
+    for (i, r) in gw.routes.iter().enumerate() {
+        let path = join_path("gateway.routes", i);
+        if r.auth && authorizer.is_none() {
+            return Err(ScenarioError::at(
+                join_path(&path, "auth"),
+                "the route needs an authorizer, but [gateway.authorizer] is missing",
+            ));
+        }
+        let ipath = join_path(&path, "integration");
+        let (group, load_balancer) = match (
+            &r.integration.load_balancer,
+            r.integration.port,
+            &r.integration.target_group,
+        ) {
+            (Some(lb), Some(port), None) => {
+                let li = raw.load_balancers.get_index_of(lb).ok_or_else(|| {
+                    ScenarioError::at(
+                        join_path(&ipath, "load_balancer"),
+                        format!(
+                            "unknown load balancer {lb:?} (defined: {})",
+                            raw.load_balancers
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?;
+                let listener = raw.load_balancers[li]
+                    .listeners
+                    .iter()
+                    .find(|l| l.port == port)
+                    .ok_or_else(|| {
+                        ScenarioError::at(
+                            join_path(&ipath, "port"),
+                            format!(
+                                "load balancer {lb:?} has no listener on port {port} (listeners: {})",
+                                raw.load_balancers[li]
+                                    .listeners
+                                    .iter()
+                                    .map(|l| l.port.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })?;
+                (
+                    group_index(&listener.target_group, &join_path(&ipath, "port"))?,
+                    Some(li as u32),
+                )
+            }
+            (None, None, Some(tg)) => (group_index(tg, &join_path(&ipath, "target_group"))?, None),
+            _ => {
+                return Err(ScenarioError::at(
+                    ipath,
+                    "an integration is either { load_balancer, port } or { target_group }",
+                ));
+            }
+        };
+        route_names.push(r.route.clone());
+        routes.push(Route {
+            key: r.route.clone(),
+            auth: r.auth,
+            throttle: throttle(r.throttle.as_ref(), &join_path(&path, "throttle"))?,
+            group,
+            load_balancer,
+            stats_route: route_names.len() as u32 - 1,
+        });
+    }
+    let built = Gateway {
+        kind,
+        latency: optional_dist(gw.latency.as_ref(), "gateway.latency", base_dir)?,
+        account_throttle: throttle(gw.throttle.as_ref(), "gateway.throttle")?,
+        stage_throttle: throttle(gw.stage_throttle.as_ref(), "gateway.stage_throttle")?,
+        integration_timeout: from_secs(timeout_s),
+        vpc_link_latency: optional_dist(
+            gw.vpc_link.as_ref().map(|v| &v.latency),
+            "gateway.vpc_link.latency",
+            base_dir,
+        )?,
+        authorizer,
+        routes,
+    };
+    // Malformed route keys are reported here, once, rather than per source.
+    route_table(&built)?;
+    Ok(built)
+}
+
+fn retry_policy(r: &RawRetries, path: &str) -> Result<RetryPolicy, ScenarioError> {
+    positive(&join_path(path, "base_ms"), r.base_ms)?;
+    positive(&join_path(path, "cap_ms"), r.cap_ms)?;
+    let mut statuses = Vec::with_capacity(r.on.len());
+    for (i, item) in r.on.iter().enumerate() {
+        statuses.push(match item {
+            RawRetryOn::Status(code) => *code,
+            RawRetryOn::Word(w) if w == "timeout" => RetryOn::TIMEOUT,
+            RawRetryOn::Word(w) => {
+                return Err(ScenarioError::at(
+                    join_path(&join_path(path, "on"), i),
+                    format!("expected an HTTP status or \"timeout\", got {w:?}"),
+                ));
+            }
+        });
+    }
+    let retry_on = RetryOn::from_statuses(&statuses).map_err(|status| {
+        let i = statuses.iter().position(|&s| s == status).unwrap_or(0);
+        ScenarioError::at(
+            join_path(&join_path(path, "on"), i),
+            format!(
+                "status {status} is never returned on the simulated path (retryable: {:?} and \"timeout\")",
+                &RetryOn::SUPPORTED[1..]
+            ),
+        )
+    })?;
+    Ok(RetryPolicy {
+        max_retries: r.max,
+        base: from_ms(r.base_ms),
+        cap: from_ms(r.cap_ms),
+        jitter: match r.jitter {
+            JitterKind::Full => Jitter::Full,
+            JitterKind::Equal => Jitter::Equal,
+            JitterKind::None => Jitter::None,
+        },
+        retry_on,
     })
 }
 

@@ -15,6 +15,12 @@ pub struct RawScenario {
     /// Request sources.
     #[serde(default)]
     pub traffic: Vec<RawTraffic>,
+    /// API Gateway in front of the integrations (absent: traffic goes straight to a group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<RawGateway>,
+    /// Load balancers by name.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub load_balancers: IndexMap<String, RawLoadBalancer>,
     /// Target groups by name, in file order.
     #[serde(default)]
     pub target_groups: IndexMap<String, RawTargetGroup>,
@@ -91,6 +97,257 @@ pub struct RawTraffic {
     /// Target group the requests go straight to (the minimal path, with no gateway).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_group: Option<String>,
+    /// The credentials the requests carry.
+    #[serde(default)]
+    pub credentials: Credentials,
+    /// Distinct client identities (tokens) the requests come from: the authorizer cache keys.
+    #[serde(default = "default_clients")]
+    pub clients: u32,
+    /// Keep-alive connections the source keeps open; 0 opens a new connection per request.
+    #[serde(default)]
+    pub connections: u32,
+    /// Requests sent over a connection before it is replaced; absent: for its whole life.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_connection: Option<u32>,
+    /// Client retries; absent: no retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<RawRetries>,
+}
+
+fn default_clients() -> u32 {
+    1
+}
+
+/// What credentials a source's requests carry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credentials {
+    /// A valid token: authorized.
+    #[default]
+    Valid,
+    /// A token that fails validation (signature, issuer, audience, scope): 401.
+    Invalid,
+    /// No token at all: 401 without calling the authorizer.
+    None,
+    /// A well-formed token past its `exp`: 401.
+    Expired,
+}
+
+/// `retries = { max, base_ms, cap_ms, jitter, on }`: capped exponential backoff with jitter.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetries {
+    /// Retries after the first attempt.
+    pub max: u32,
+    /// Backoff shape; only `exponential` is supported.
+    #[serde(default)]
+    pub backoff: BackoffKind,
+    /// Base delay, ms: retry n waits up to min(cap, base × 2^n).
+    #[serde(default = "default_base_ms")]
+    pub base_ms: f64,
+    /// Cap on the delay, ms.
+    #[serde(default = "default_cap_ms")]
+    pub cap_ms: f64,
+    /// Jitter applied to the delay.
+    #[serde(default)]
+    pub jitter: JitterKind,
+    /// Which outcomes are retried: HTTP statuses and/or "timeout" (the client's own timeout).
+    #[serde(default = "default_retry_on")]
+    pub on: Vec<RetryOn>,
+}
+
+fn default_base_ms() -> f64 {
+    100.0
+}
+fn default_cap_ms() -> f64 {
+    20_000.0
+}
+fn default_retry_on() -> Vec<RetryOn> {
+    [429, 500, 502, 503, 504]
+        .into_iter()
+        .map(RetryOn::Status)
+        .chain([RetryOn::Word("timeout".into())])
+        .collect()
+}
+
+/// A retried outcome: an HTTP status or the word `"timeout"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RetryOn {
+    /// An HTTP status code.
+    Status(u16),
+    /// `"timeout"`: the client's own timeout.
+    Word(String),
+}
+
+/// Backoff shapes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackoffKind {
+    /// min(cap, base × 2^n).
+    #[default]
+    Exponential,
+}
+
+/// Jitter on the backoff delay (AWS Builders' Library).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JitterKind {
+    /// Uniform in [0, delay].
+    #[default]
+    Full,
+    /// delay/2 + uniform in [0, delay/2].
+    Equal,
+    /// Exactly the delay.
+    None,
+}
+
+/// `[gateway]`: API Gateway.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGateway {
+    /// `rest` (REST API, v1) or `http` (HTTP API, v2).
+    #[serde(default)]
+    pub kind: ApiKindRaw,
+    /// Latency the gateway adds to each request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<RawDist>,
+    /// Account-level token bucket (AWS default 10,000 RPS, burst 5,000); absent: unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<RawThrottle>,
+    /// Stage-level token bucket; absent: unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_throttle: Option<RawThrottle>,
+    /// Integration timeout, seconds: REST 29 (0.05–29, or raised to 300), HTTP 30 (0.05–30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_timeout_s: Option<f64>,
+    /// The VPC link hop to the load balancer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_link: Option<RawVpcLink>,
+    /// The authorizer used by routes with `auth = true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer: Option<RawAuthorizer>,
+    /// Routes, matched most specific first.
+    #[serde(default)]
+    pub routes: Vec<RawRoute>,
+}
+
+/// API kinds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKindRaw {
+    /// REST API (v1).
+    #[default]
+    Rest,
+    /// HTTP API (v2).
+    Http,
+}
+
+/// A token bucket: `rate_rps` tokens per second, at most `burst` stored.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThrottle {
+    /// Refill rate, requests per second.
+    pub rate_rps: f64,
+    /// Bucket size, requests.
+    pub burst: u64,
+}
+
+/// `[gateway.vpc_link]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVpcLink {
+    /// Latency of the VPC link hop.
+    pub latency: RawDist,
+}
+
+/// `[gateway.authorizer]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuthorizer {
+    /// `cognito` (REST), `jwt` (HTTP API), or `lambda`.
+    pub kind: AuthorizerKind,
+    /// Time to validate a token when the result is not cached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<RawDist>,
+    /// Result cache TTL, seconds (0 = off). Default 300 for REST authorizers, 0 for HTTP API
+    /// Lambda authorizers; HTTP API JWT authorizers have no result cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_ttl_s: Option<f64>,
+}
+
+/// Authorizer kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizerKind {
+    /// Cognito user pool authorizer (REST APIs).
+    Cognito,
+    /// JWT authorizer (HTTP APIs).
+    Jwt,
+    /// Lambda authorizer.
+    Lambda,
+}
+
+/// `[[gateway.routes]]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    /// Route key: `"METHOD /path"` with `{param}` and a final `{proxy+}`, or `"$default"`.
+    pub route: String,
+    /// Whether the route uses the gateway's authorizer.
+    #[serde(default)]
+    pub auth: bool,
+    /// Route-level token bucket; absent: unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<RawThrottle>,
+    /// Where matched requests go.
+    pub integration: RawIntegration,
+}
+
+/// A route's integration: a load balancer listener or a target group.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIntegration {
+    /// Load balancer name (with `port`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<String>,
+    /// Listener port on that load balancer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// A target group reached directly (no load balancer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
+}
+
+/// `[load_balancers.<name>]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoadBalancer {
+    /// `nlb`.
+    pub kind: LoadBalancerKind,
+    /// Latency the load balancer adds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<RawDist>,
+    /// Listeners: a port forwarding to a target group.
+    pub listeners: Vec<RawListener>,
+}
+
+/// Load balancer kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadBalancerKind {
+    /// Network Load Balancer: layer 4, flow-hash routing, listeners by port.
+    Nlb,
+}
+
+/// A listener: `{ port, target_group }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawListener {
+    /// Port, 1–65535.
+    pub port: u16,
+    /// Target group it forwards to.
+    pub target_group: String,
 }
 
 /// How inter-arrival times are drawn.
@@ -135,11 +392,42 @@ pub enum ProfileShape {
 pub struct RawTargetGroup {
     /// Number of registered targets (ECS tasks).
     pub targets: u32,
-    /// Balancing algorithm.
-    #[serde(default)]
-    pub algorithm: AlgorithmKind,
+    /// Balancing algorithm; default `flow_hash` behind an NLB, else `round_robin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<AlgorithmKind>,
+    /// The nginx sidecar in front of the app; absent: requests go straight to the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar: Option<RawSidecar>,
     /// The app container in each task.
     pub app: RawApp,
+}
+
+/// `sidecar = { ... }`: nginx on :9000 proxying to the app on :9001.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSidecar {
+    /// Latency nginx adds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<RawDist>,
+    /// nginx `worker_connections` (× `worker_processes`): each proxied request holds two.
+    #[serde(default = "default_worker_connections")]
+    pub max_connections: u32,
+    /// Listen backlog: connections waiting to be accepted when nginx is at its limit.
+    #[serde(default = "default_backlog")]
+    pub backlog: u32,
+    /// `proxy_read_timeout`, seconds: the app silent this long ⇒ 504.
+    #[serde(default = "default_proxy_timeout")]
+    pub proxy_read_timeout_s: f64,
+}
+
+fn default_worker_connections() -> u32 {
+    512
+}
+fn default_backlog() -> u32 {
+    511
+}
+fn default_proxy_timeout() -> f64 {
+    60.0
 }
 
 /// Balancing algorithms of a target group.
@@ -171,6 +459,27 @@ pub struct RawApp {
     pub queue_limit: QueueLimit,
     /// Service time per request.
     pub service: RawDist,
+    /// Per-target service-time multipliers (`[1, 1, 3]`: the third task is 3× slower, e.g. a
+    /// noisy neighbour); targets beyond the list use 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_factors: Vec<f64>,
+    /// Fraction of requests the app answers with a 500 after serving them.
+    #[serde(default)]
+    pub error_rate: f64,
+    /// A downstream call made inside the service (a DynamoDB-like dependency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependency: Option<RawDependency>,
+}
+
+/// `dependency = { latency, error_rate }`: a synchronous downstream call holding the worker.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDependency {
+    /// Latency of the call.
+    pub latency: RawDist,
+    /// Fraction of calls that fail; the app then answers 500.
+    #[serde(default)]
+    pub error_rate: f64,
 }
 
 /// A queue bound: a count of waiting places, or `"unbounded"`.

@@ -6,20 +6,30 @@ use crate::engine::Handle;
 /// Something that happens at a point in simulated time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// Traffic source `source` sends a request (and schedules its next one).
+    /// Traffic source `source` sends a new request (and schedules its next one).
     Arrival {
         /// Index into `Scenario::sources`.
         source: u32,
     },
-    /// The app finished serving a request.
-    AppDone {
-        /// The request.
+    /// An attempt reaches the next hop of its path (which hop: the attempt's phase).
+    Hop {
+        /// The attempt.
         req: Handle,
     },
-    /// The client's timeout for a request expires (ignored if it was answered in time).
-    ClientTimeout {
-        /// The request.
+    /// The app finished serving an attempt.
+    AppDone {
+        /// The attempt.
         req: Handle,
+    },
+    /// A client retry's backoff is over: the attempt is sent.
+    Resend {
+        /// The new attempt.
+        req: Handle,
+    },
+    /// The head of timer FIFO `timer` may have expired (see `engine::deadline`).
+    Timer {
+        /// Index of the FIFO.
+        timer: u32,
     },
     /// The end of a time-series bucket.
     Tick,

@@ -11,11 +11,14 @@ use super::timeseries::TimeSeries;
 use super::{Failure, StageKind};
 use crate::engine::time::Nanos;
 
-/// Request counters.
+/// Request counters. Requests are logical (a retried request counts once); `attempts`
+/// counts every try, so `attempts / offered` is the retry amplification.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Counts {
     /// Requests that arrived.
     pub offered: u64,
+    /// Attempts sent (first tries and retries).
+    pub attempts: u64,
     /// Requests answered (ok or failed).
     pub completed: u64,
     /// Successful responses.
@@ -78,6 +81,8 @@ pub struct Recorder {
     pub response: LatencyStat,
     /// Per-stage latency, indexed by [`StageKind`].
     pub stages: [LatencyStat; StageKind::COUNT],
+    /// Authorizer calls (cache misses) for measured requests.
+    pub authorizer_calls: u64,
     /// Measured requests that had to wait for an app worker (for P(wait > 0)).
     pub waited: u64,
     /// Which stages the scenario's path has (only these are reported).
@@ -109,6 +114,7 @@ impl Recorder {
             response: LatencyStat::new(),
             stages: std::array::from_fn(|_| LatencyStat::new()),
             waited: 0,
+            authorizer_calls: 0,
             stages_present: [false; StageKind::COUNT],
             routes: (0..routes)
                 .map(|_| RouteStats {
@@ -149,6 +155,23 @@ impl Recorder {
         if self.measured(now) {
             self.counts.offered += 1;
             self.routes[route as usize].counts.offered += 1;
+        }
+    }
+
+    /// An attempt of a request that arrived at `first_arrived` was sent on `route`.
+    #[inline]
+    pub fn attempt(&mut self, first_arrived: Nanos, route: u32) {
+        if self.measured(first_arrived) {
+            self.counts.attempts += 1;
+            self.routes[route as usize].counts.attempts += 1;
+        }
+    }
+
+    /// The authorizer was called for a request that arrived at `first_arrived`.
+    #[inline]
+    pub fn authorizer_call(&mut self, first_arrived: Nanos) {
+        if self.measured(first_arrived) {
+            self.authorizer_calls += 1;
         }
     }
 
@@ -193,13 +216,18 @@ impl Recorder {
         }
     }
 
-    /// Target `target` of `group` was sent a request; its app queue is now `queued` long.
+    /// The load balancer sent target `target` of `group` a request.
     #[inline]
-    pub fn target_request(&mut self, now: Nanos, group: u32, target: u32, queued: u32) {
-        let t = &mut self.groups[group as usize].targets[target as usize];
+    pub fn target_request(&mut self, now: Nanos, group: u32, target: u32) {
         if now >= self.warmup {
-            t.requests += 1;
+            self.groups[group as usize].targets[target as usize].requests += 1;
         }
+    }
+
+    /// The app queue of target `target` of `group` grew to `queued`.
+    #[inline]
+    pub fn app_queue(&mut self, group: u32, target: u32, queued: u32) {
+        let t = &mut self.groups[group as usize].targets[target as usize];
         t.max_queue = t.max_queue.max(queued);
     }
 

@@ -33,7 +33,7 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
     top.insert("stages".into(), Value::Object(stages));
 
     let mut routes = Map::new();
-    for (name, r) in sc.routes.iter().zip(&rec.routes) {
+    for (name, r) in sc.route_names.iter().zip(&rec.routes) {
         let mut m = Map::new();
         add_traffic_figures(&mut m, &r.counts, &r.latency, measured_s);
         routes.insert(name.clone(), Value::Object(m));
@@ -78,6 +78,13 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
     }
     top.insert("target_groups".into(), Value::Object(groups));
 
+    if sc.gateway.is_some() {
+        top.insert(
+            "gateway".into(),
+            json!({ "authorizer_calls": rec.authorizer_calls }),
+        );
+    }
+
     // Little's law, L = λW, on the run's own figures: requests awaiting a response.
     top.insert(
         "little".into(),
@@ -99,6 +106,7 @@ fn add_traffic_figures(m: &mut Map<String, Value>, c: &Counts, lat: &LatencyStat
         "requests".into(),
         json!({
             "offered": c.offered,
+            "attempts": c.attempts,
             "completed": c.completed,
             "ok": c.ok,
             "failed": c.failed(),
