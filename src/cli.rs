@@ -183,9 +183,9 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         eprintln!(
             "{} events in {:.2} s ({:.1} M events/s); results in {}",
-            results.events,
+            results.event_count,
             elapsed.as_secs_f64(),
-            results.events as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6,
+            results.event_count as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6,
             out_dir.display()
         );
     }

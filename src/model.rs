@@ -3,6 +3,7 @@
 
 pub mod authorizer;
 pub mod balancer;
+pub mod health;
 pub mod retry;
 pub mod routing;
 pub mod source;

@@ -8,6 +8,7 @@ use crate::engine::Nanos;
 use crate::scenario::Scenario;
 use crate::sim;
 use crate::stats::latency::LatencyStat;
+use crate::stats::recorder::EventRow;
 use crate::stats::summary;
 use crate::stats::timeseries::Row;
 
@@ -21,8 +22,10 @@ pub struct RunResults {
     pub latency: LatencyStat,
     /// Time series of replication 0 (a representative run, not an average).
     pub timeseries: Vec<Row>,
+    /// `events.csv` rows of replication 0.
+    pub events: Vec<EventRow>,
     /// Events processed over all replications.
-    pub events: u64,
+    pub event_count: u64,
 }
 
 /// Runs every replication of `sc` on `threads` threads (default: all cores). `progress` gets
@@ -37,13 +40,19 @@ pub fn run_all(
         builder = builder.num_threads(n);
     }
     let pool = builder.build()?;
-    let per_rep: Vec<(Value, LatencyStat, Option<Vec<Row>>, u64)> = pool.install(|| {
+    type PerReplication = (Value, LatencyStat, Option<(Vec<Row>, Vec<EventRow>)>, u64);
+    let per_rep: Vec<PerReplication> = pool.install(|| {
         (0..sc.replications)
             .into_par_iter()
             .map(|r| {
-                let out = sim::run(sc, r, progress);
+                let mut out = sim::run(sc, r, progress);
                 let figures = summary::figures(sc, &out.recorder);
-                let rows = (r == 0).then(|| out.recorder.timeseries.rows().to_vec());
+                let rows = (r == 0).then(|| {
+                    (
+                        out.recorder.timeseries.rows().to_vec(),
+                        std::mem::take(&mut out.recorder.events),
+                    )
+                });
                 (figures, out.recorder.latency, rows, out.events)
             })
             .collect()
@@ -52,11 +61,13 @@ pub fn run_all(
     let (mean, ci95) = summary::merge(&figures);
     let mut latency = LatencyStat::new();
     let mut timeseries = Vec::new();
+    let mut event_rows = Vec::new();
     let mut events = 0;
     for (_, lat, rows, ev) in per_rep {
         latency.merge(&lat);
-        if let Some(rows) = rows {
+        if let Some((rows, evs)) = rows {
             timeseries = rows;
+            event_rows = evs;
         }
         events += ev;
     }
@@ -65,6 +76,7 @@ pub fn run_all(
         ci95,
         latency,
         timeseries,
-        events,
+        events: event_rows,
+        event_count: events,
     })
 }

@@ -26,7 +26,10 @@ pub fn render_all(
             csv::timeseries_csv(&results.timeseries, &group_names, sc.interval)?,
         ),
         ("latency.csv", csv::latency_csv(&results.latency)?),
-        ("events.csv", csv::events_csv()?),
+        (
+            "events.csv",
+            csv::events_csv(&results.events, &group_names)?,
+        ),
         ("scenario.toml", scenario_toml.as_bytes().to_vec()),
     ])
 }

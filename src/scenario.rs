@@ -54,6 +54,10 @@ pub struct Scenario {
     pub groups: Vec<TargetGroup>,
     /// Total distinct credentials over all sources (authorizer cache size).
     pub credentials: u32,
+    /// Faults, in time order.
+    pub faults: Vec<Fault>,
+    /// Rolling deployments, in time order.
+    pub deployments: Vec<Deployment>,
     /// SLO checks, in file order.
     pub slo: Vec<SloCheck>,
 }
@@ -169,10 +173,153 @@ pub struct TargetGroup {
     pub targets: u32,
     /// Balancing algorithm.
     pub algorithm: AlgorithmKind,
+    /// Availability zones; target `i` is in zone `i % zones`.
+    pub zones: u32,
+    /// ELB health checks (`None`: every running target is healthy).
+    pub health_check: Option<HealthCheck>,
+    /// Deregistration delay.
+    pub deregistration_delay: Nanos,
+    /// Close connections still open when draining ends.
+    pub connection_termination: bool,
+    /// The ECS service.
+    pub service: Service,
+    /// Service autoscaling.
+    pub autoscaling: Option<Autoscaling>,
     /// The nginx sidecar, if the tasks have one.
     pub sidecar: Option<Sidecar>,
     /// The app container of each task.
     pub app: App,
+}
+
+/// ELB health checks of a target group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    /// TCP or HTTP.
+    pub protocol: schema::HealthProtocol,
+    /// Between checks.
+    pub interval: Nanos,
+    /// Without an answer this long, a check fails.
+    pub timeout: Nanos,
+    /// Consecutive passes to become healthy.
+    pub healthy_threshold: u32,
+    /// Consecutive failures to become unhealthy.
+    pub unhealthy_threshold: u32,
+    /// Passes a newly registered target needs (NLB: 1).
+    pub initial_passes: u32,
+    /// Probing load balancer nodes.
+    pub nodes: u32,
+    /// Delay before a new target's first check.
+    pub new_target_delay: Nanos,
+}
+
+impl HealthCheck {
+    /// The documented NLB defaults for `protocol`: interval 30 s, timeout 10 s (TCP) or 6 s
+    /// (HTTP), healthy 5, unhealthy 2; a new target needs 1 pass.
+    pub fn nlb_defaults(protocol: schema::HealthProtocol) -> Self {
+        use crate::engine::time::from_secs;
+        HealthCheck {
+            protocol,
+            interval: from_secs(30.0),
+            timeout: from_secs(match protocol {
+                schema::HealthProtocol::Tcp => 10.0,
+                schema::HealthProtocol::Http => 6.0,
+            }),
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+            initial_passes: 1,
+            nodes: 1,
+            new_target_delay: 0,
+        }
+    }
+
+    /// The documented ALB defaults: HTTP, interval 30 s, timeout 5 s, healthy 5, unhealthy 2;
+    /// a new target needs `healthy_threshold` passes.
+    pub fn alb_defaults() -> Self {
+        use crate::engine::time::from_secs;
+        HealthCheck {
+            protocol: schema::HealthProtocol::Http,
+            interval: from_secs(30.0),
+            timeout: from_secs(5.0),
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+            initial_passes: 5,
+            nodes: 1,
+            new_target_delay: 0,
+        }
+    }
+}
+
+/// The ECS service of a target group.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Launch to running.
+    pub task_start: Dist,
+    /// Failed ELB checks are ignored this long after a task starts.
+    pub grace_period: Nanos,
+    /// `minimumHealthyPercent`.
+    pub minimum_healthy_percent: u32,
+    /// `maximumPercent`.
+    pub maximum_percent: u32,
+    /// SIGTERM to SIGKILL.
+    pub stop_timeout: Nanos,
+}
+
+/// Service autoscaling.
+#[derive(Debug, Clone)]
+pub struct Autoscaling {
+    /// Fewest tasks.
+    pub min_tasks: u32,
+    /// Most tasks.
+    pub max_tasks: u32,
+    /// The policy.
+    pub policy: ScalingPolicy,
+    /// After a scale-out, no other scale-out for this long.
+    pub scale_out_cooldown: Nanos,
+    /// After any scaling, no scale-in for this long.
+    pub scale_in_cooldown: Nanos,
+    /// Consecutive high datapoints to scale out.
+    pub scale_out_datapoints: u32,
+    /// Consecutive low datapoints to scale in.
+    pub scale_in_datapoints: u32,
+}
+
+/// How autoscaling decides.
+#[derive(Debug, Clone)]
+pub enum ScalingPolicy {
+    /// Hold average CPU (busy workers / workers) at this percentage.
+    TargetCpu(f64),
+    /// Steps `(lower, upper, change)` on requests per target per minute.
+    RequestSteps(Vec<(f64, f64, i32)>),
+}
+
+/// A fault.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// Start.
+    pub at: Nanos,
+    /// End, if it ends.
+    pub end: Option<Nanos>,
+    /// What goes wrong.
+    pub kind: schema::FaultKind,
+    /// Target group index.
+    pub group: u32,
+    /// Tasks hit (the lowest-numbered running ones).
+    pub targets: u32,
+    /// `slow`: multiplier.
+    pub factor: f64,
+    /// `errors`: fraction answered 500.
+    pub fraction: f64,
+    /// `az_outage`: zone index.
+    pub zone: u32,
+}
+
+/// A rolling deployment.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// Start.
+    pub at: Nanos,
+    /// Target group index.
+    pub group: u32,
 }
 
 /// The nginx sidecar of a task.

@@ -99,6 +99,19 @@ impl<T> Slab<T> {
         Some(value)
     }
 
+    /// Handles of the live items, in slot order. For rare whole-population scans (a target
+    /// failing, a fault starting), never per event.
+    pub fn handles(&self) -> impl Iterator<Item = Handle> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.value.is_some())
+            .map(|(i, s)| Handle {
+                index: i as u32,
+                generation: s.generation,
+            })
+    }
+
     /// Number of live items.
     pub fn len(&self) -> usize {
         self.len
@@ -135,5 +148,7 @@ mod tests {
         assert_eq!(slab.get(b), Some(&"b"));
         assert_eq!(slab.len(), 2);
         assert_eq!(slab.capacity_used(), 2);
+        let live: Vec<Handle> = slab.handles().collect();
+        assert_eq!(live, vec![c, b]);
     }
 }

@@ -7,6 +7,7 @@ use crate::engine::Nanos;
 use crate::engine::time::to_secs;
 use crate::stats::Failure;
 use crate::stats::latency::LatencyStat;
+use crate::stats::recorder::EventRow;
 use crate::stats::timeseries::Row;
 
 /// Flattens a JSON tree into `(dotted.path, cell)` pairs, in document order.
@@ -78,7 +79,13 @@ pub fn timeseries_csv(rows: &[Row], groups: &[&str], interval: Nanos) -> anyhow:
     let mut header: Vec<String> = ["t_s", "offered", "ok"].map(String::from).to_vec();
     header.extend(Failure::ALL.iter().map(|f| f.name().to_string()));
     header.extend(["failed", "throughput_rps", "p50_ms", "p99_ms", "in_flight"].map(String::from));
-    header.extend(groups.iter().map(|g| format!("healthy_{g}")));
+    for g in groups {
+        header.extend([
+            format!("healthy_{g}"),
+            format!("registered_{g}"),
+            format!("draining_{g}"),
+        ]);
+    }
     let width = to_secs(interval);
     write(
         &header,
@@ -90,7 +97,7 @@ pub fn timeseries_csv(rows: &[Row], groups: &[&str], interval: Nanos) -> anyhow:
             row.push(cell(r.p50_ms));
             row.push(cell(r.p99_ms));
             row.push(r.in_flight.to_string());
-            row.extend(r.healthy.iter().map(u32::to_string));
+            row.extend(r.healthy.iter().flatten().map(u32::to_string));
             row
         }),
     )
@@ -108,8 +115,7 @@ pub fn latency_csv(latency: &LatencyStat) -> anyhow::Result<Vec<u8>> {
 }
 
 /// `events.csv`: health transitions, faults, registrations and scaling actions, in time order.
-/// The minimal path has none of these, so the file holds only its header.
-pub fn events_csv() -> anyhow::Result<Vec<u8>> {
+pub fn events_csv(events: &[EventRow], groups: &[&str]) -> anyhow::Result<Vec<u8>> {
     write(
         &[
             "t_s",
@@ -121,7 +127,17 @@ pub fn events_csv() -> anyhow::Result<Vec<u8>> {
             "detail",
         ]
         .map(String::from),
-        std::iter::empty(),
+        events.iter().map(|e| {
+            vec![
+                cell(to_secs(e.t)),
+                e.kind.to_string(),
+                groups[e.group as usize].to_string(),
+                e.target.map_or(String::new(), |t| t.to_string()),
+                e.from.clone(),
+                e.to.clone(),
+                e.detail.clone(),
+            ]
+        }),
     )
 }
 

@@ -6,14 +6,16 @@ use std::path::Path;
 use super::dist::{self, Dist};
 use super::error::{ScenarioError, join_path};
 use super::schema::{
-    ApiKindRaw, AuthorizerKind, JitterKind, LoadBalancerKind, ProfileShape, QueueLimit, RawDist,
-    RawGateway, RawRetries, RawScenario, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
+    ApiKindRaw, AuthorizerKind, FaultKind, JitterKind, LoadBalancerKind, ProfileShape, QueueLimit,
+    RawAutoscaling, RawDist, RawFault, RawGateway, RawHealthCheck, RawRetries, RawScenario,
+    RawService, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
 };
 use super::{
-    AlgorithmKind, App, Authorizer, Dependency, Gateway, LoadBalancer, Route, Scenario, Sidecar,
-    SloCheck, SloMetric, Source, SourcePath, TargetGroup,
+    AlgorithmKind, App, Authorizer, Autoscaling, Dependency, Deployment, Fault, Gateway,
+    HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service, Sidecar, SloCheck,
+    SloMetric, Source, SourcePath, TargetGroup,
 };
-use crate::engine::time::{from_ms, from_secs};
+use crate::engine::time::{from_ms, from_secs, to_secs};
 use crate::model::retry::{Jitter, RetryOn, RetryPolicy};
 use crate::model::routing::{ApiKind, Match, RouteTable};
 use crate::model::source::RateProfile;
@@ -193,6 +195,32 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             }
             None => None,
         };
+        if g.zones == 0 || g.zones > 26 {
+            return Err(ScenarioError::at(
+                join_path(&path, "zones"),
+                "must be from 1 to 26",
+            ));
+        }
+        let health_check = match &g.health_check {
+            Some(hc) => Some(health_check(
+                hc,
+                &join_path(&path, "health_check"),
+                g.zones,
+            )?),
+            None => None,
+        };
+        let delay = g.deregistration_delay_s;
+        if !(0.0..=3600.0).contains(&delay) {
+            return Err(ScenarioError::at(
+                join_path(&path, "deregistration_delay_s"),
+                format!("must be from 0 to 3600 s (got {delay})"),
+            ));
+        }
+        let ecs = ecs_service(g.service.as_ref(), &join_path(&path, "service"), base_dir)?;
+        let autoscaling = match &g.autoscaling {
+            Some(a) => Some(autoscaling(a, &join_path(&path, "autoscaling"), g.targets)?),
+            None => None,
+        };
         let algorithm = g.algorithm.unwrap_or(if behind_nlb[gi] {
             AlgorithmKind::FlowHash
         } else {
@@ -202,6 +230,12 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             name: name.clone(),
             targets: g.targets,
             algorithm,
+            zones: g.zones,
+            health_check,
+            deregistration_delay: from_secs(delay),
+            connection_termination: g.connection_termination,
+            service: ecs,
+            autoscaling,
             sidecar,
             app: App {
                 workers: g.app.workers,
@@ -350,6 +384,27 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
     }
 
     let duration = from_secs(sim.duration_s);
+    let mut faults = Vec::with_capacity(raw.faults.len());
+    for (i, f) in raw.faults.iter().enumerate() {
+        faults.push(fault(
+            f,
+            &join_path("faults", i),
+            sim.duration_s,
+            &group_index,
+            raw,
+        )?);
+    }
+    faults.sort_by_key(|f| f.at);
+    let mut deployments = Vec::with_capacity(raw.deployments.len());
+    for (i, d) in raw.deployments.iter().enumerate() {
+        let path = join_path("deployments", i);
+        non_negative_time(&join_path(&path, "at_s"), d.at_s, sim.duration_s)?;
+        deployments.push(Deployment {
+            at: from_secs(d.at_s),
+            group: group_index(&d.target_group, &join_path(&path, "target_group"))?,
+        });
+    }
+    deployments.sort_by_key(|d| d.at);
     Ok(Scenario {
         name: sim.name.clone(),
         seed: sim.seed,
@@ -363,7 +418,322 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         load_balancers,
         groups,
         credentials,
+        faults,
+        deployments,
         slo,
+    })
+}
+
+fn non_negative_time(path: &str, v: f64, duration_s: f64) -> Result<f64, ScenarioError> {
+    if v >= 0.0 && v.is_finite() {
+        if v >= duration_s {
+            return Err(ScenarioError::at(
+                path,
+                format!("is at or after the end of the run ({duration_s} s) (got {v})"),
+            ));
+        }
+        Ok(v)
+    } else {
+        Err(ScenarioError::at(
+            path,
+            format!("must be 0 or more (got {v})"),
+        ))
+    }
+}
+
+fn threshold(path: &str, v: Option<u32>, default: u32) -> Result<u32, ScenarioError> {
+    let v = v.unwrap_or(default);
+    if (2..=10).contains(&v) {
+        Ok(v)
+    } else {
+        Err(ScenarioError::at(
+            path,
+            format!("must be from 2 to 10 (got {v})"),
+        ))
+    }
+}
+
+fn health_check(hc: &RawHealthCheck, path: &str, zones: u32) -> Result<HealthCheck, ScenarioError> {
+    let d = HealthCheck::nlb_defaults(hc.protocol);
+    let p = |f: &str| join_path(path, f);
+    let interval = hc.interval_s.unwrap_or(to_secs(d.interval));
+    if !(5.0..=300.0).contains(&interval) {
+        return Err(ScenarioError::at(
+            p("interval_s"),
+            format!("must be from 5 to 300 s (got {interval})"),
+        ));
+    }
+    let timeout = hc.timeout_s.unwrap_or(to_secs(d.timeout));
+    if !(2.0..=120.0).contains(&timeout) {
+        return Err(ScenarioError::at(
+            p("timeout_s"),
+            format!("must be from 2 to 120 s (got {timeout})"),
+        ));
+    }
+    if timeout > interval {
+        return Err(ScenarioError::at(
+            p("timeout_s"),
+            format!("must not exceed interval_s ({interval} s) (got {timeout})"),
+        ));
+    }
+    let nodes = hc.nodes.unwrap_or(zones);
+    if nodes == 0 {
+        return Err(ScenarioError::at(p("nodes"), "must be at least 1"));
+    }
+    let lag = hc.new_target_delay_s.unwrap_or(0.0);
+    if !(lag >= 0.0 && lag.is_finite()) {
+        return Err(ScenarioError::at(
+            p("new_target_delay_s"),
+            format!("must be 0 or more (got {lag})"),
+        ));
+    }
+    Ok(HealthCheck {
+        protocol: hc.protocol,
+        interval: from_secs(interval),
+        timeout: from_secs(timeout),
+        healthy_threshold: threshold(
+            &p("healthy_threshold"),
+            hc.healthy_threshold,
+            d.healthy_threshold,
+        )?,
+        unhealthy_threshold: threshold(
+            &p("unhealthy_threshold"),
+            hc.unhealthy_threshold,
+            d.unhealthy_threshold,
+        )?,
+        initial_passes: d.initial_passes,
+        nodes,
+        new_target_delay: from_secs(lag),
+    })
+}
+
+fn ecs_service(
+    raw: Option<&RawService>,
+    path: &str,
+    base_dir: &Path,
+) -> Result<Service, ScenarioError> {
+    let default = RawService {
+        minimum_healthy_percent: 100,
+        maximum_percent: 200,
+        stop_timeout_s: 30.0,
+        ..RawService::default()
+    };
+    let s = raw.unwrap_or(&default);
+    let p = |f: &str| join_path(path, f);
+    let task_start = match &s.task_start {
+        Some(d) => dist::build(d, &p("task_start"), base_dir)?,
+        // No documented figure: placement, ENI attachment and image pull are reported at
+        // 30 s to 3 min; a log-normal with a 60 s median covers that range.
+        None => Dist::LogNormal(
+            rand_distr::LogNormal::new((60_000f64).ln(), 0.4).expect("valid parameters"),
+        ),
+    };
+    if !(s.health_check_grace_period_s >= 0.0 && s.health_check_grace_period_s.is_finite()) {
+        return Err(ScenarioError::at(
+            p("health_check_grace_period_s"),
+            format!("must be 0 or more (got {})", s.health_check_grace_period_s),
+        ));
+    }
+    if s.minimum_healthy_percent > 100 {
+        return Err(ScenarioError::at(
+            p("minimum_healthy_percent"),
+            format!("must be from 0 to 100 (got {})", s.minimum_healthy_percent),
+        ));
+    }
+    if s.maximum_percent < 100 || s.maximum_percent < s.minimum_healthy_percent {
+        return Err(ScenarioError::at(
+            p("maximum_percent"),
+            format!(
+                "must be at least 100 and at least minimum_healthy_percent (got {})",
+                s.maximum_percent
+            ),
+        ));
+    }
+    if !(0.0..=120.0).contains(&s.stop_timeout_s) {
+        return Err(ScenarioError::at(
+            p("stop_timeout_s"),
+            format!(
+                "must be from 0 to 120 s (Fargate's maximum) (got {})",
+                s.stop_timeout_s
+            ),
+        ));
+    }
+    Ok(Service {
+        task_start,
+        grace_period: from_secs(s.health_check_grace_period_s),
+        minimum_healthy_percent: s.minimum_healthy_percent,
+        maximum_percent: s.maximum_percent,
+        stop_timeout: from_secs(s.stop_timeout_s),
+    })
+}
+
+fn autoscaling(a: &RawAutoscaling, path: &str, targets: u32) -> Result<Autoscaling, ScenarioError> {
+    let p = |f: &str| join_path(path, f);
+    if a.min_tasks == 0 || a.min_tasks > a.max_tasks {
+        return Err(ScenarioError::at(
+            p("min_tasks"),
+            format!(
+                "must be at least 1 and at most max_tasks ({}) (got {})",
+                a.max_tasks, a.min_tasks
+            ),
+        ));
+    }
+    if !(a.min_tasks..=a.max_tasks).contains(&targets) {
+        return Err(ScenarioError::at(
+            p("max_tasks"),
+            format!("the group starts with {targets} targets, outside min_tasks..=max_tasks"),
+        ));
+    }
+    let policy = match (a.target_cpu_percent, a.request_steps.is_empty()) {
+        (Some(cpu), true) => {
+            if !(cpu > 0.0 && cpu <= 100.0) {
+                return Err(ScenarioError::at(
+                    p("target_cpu_percent"),
+                    format!("must be above 0 and at most 100 (got {cpu})"),
+                ));
+            }
+            ScalingPolicy::TargetCpu(cpu)
+        }
+        (None, false) => {
+            let mut steps = Vec::with_capacity(a.request_steps.len());
+            for (i, s) in a.request_steps.iter().enumerate() {
+                let upper = s.upper.unwrap_or(f64::INFINITY);
+                if !(s.lower >= 0.0 && upper > s.lower) || s.change == 0 {
+                    return Err(ScenarioError::at(
+                        join_path(&p("request_steps"), i),
+                        "a step needs 0 <= lower < upper and a non-zero change",
+                    ));
+                }
+                steps.push((s.lower, upper, s.change));
+            }
+            ScalingPolicy::RequestSteps(steps)
+        }
+        _ => {
+            return Err(ScenarioError::at(
+                p("target_cpu_percent"),
+                "give either target_cpu_percent (target tracking) or request_steps (step scaling)",
+            ));
+        }
+    };
+    for (name, v) in [
+        ("scale_out_cooldown_s", a.scale_out_cooldown_s),
+        ("scale_in_cooldown_s", a.scale_in_cooldown_s),
+    ] {
+        if !(v >= 0.0 && v.is_finite()) {
+            return Err(ScenarioError::at(
+                p(name),
+                format!("must be 0 or more (got {v})"),
+            ));
+        }
+    }
+    for (name, v) in [
+        ("scale_out_datapoints", a.scale_out_datapoints),
+        ("scale_in_datapoints", a.scale_in_datapoints),
+    ] {
+        if v == 0 {
+            return Err(ScenarioError::at(p(name), "must be at least 1"));
+        }
+    }
+    Ok(Autoscaling {
+        min_tasks: a.min_tasks,
+        max_tasks: a.max_tasks,
+        policy,
+        scale_out_cooldown: from_secs(a.scale_out_cooldown_s),
+        scale_in_cooldown: from_secs(a.scale_in_cooldown_s),
+        scale_out_datapoints: a.scale_out_datapoints,
+        scale_in_datapoints: a.scale_in_datapoints,
+    })
+}
+
+fn fault(
+    f: &RawFault,
+    path: &str,
+    duration_s: f64,
+    group_index: &dyn Fn(&str, &str) -> Result<u32, ScenarioError>,
+    raw: &RawScenario,
+) -> Result<Fault, ScenarioError> {
+    let p = |x: &str| join_path(path, x);
+    non_negative_time(&p("at_s"), f.at_s, duration_s)?;
+    let group = group_index(&f.target_group, &p("target_group"))?;
+    let end = match f.end_s {
+        Some(end) if end <= f.at_s => {
+            return Err(ScenarioError::at(
+                p("end_s"),
+                format!("must be after at_s ({}) (got {end})", f.at_s),
+            ));
+        }
+        Some(_) if matches!(f.kind, FaultKind::Crash | FaultKind::AzOutage) => {
+            return Err(ScenarioError::at(
+                p("end_s"),
+                "a crashed task does not come back: ECS replaces it (remove end_s)",
+            ));
+        }
+        Some(end) => Some(from_secs(end)),
+        None => None,
+    };
+    let needs = |field: &str, present: bool, kind: FaultKind| -> Result<(), ScenarioError> {
+        let wanted = match field {
+            "factor" => kind == FaultKind::Slow,
+            "fraction" => kind == FaultKind::Errors,
+            _ => kind == FaultKind::AzOutage,
+        };
+        match (wanted, present) {
+            (true, false) => Err(ScenarioError::at(
+                p(field),
+                format!("kind = {kind:?} needs `{field}`"),
+            )),
+            (false, true) => Err(ScenarioError::at(
+                p(field),
+                format!("`{field}` does not apply to kind = {kind:?}"),
+            )),
+            _ => Ok(()),
+        }
+    };
+    needs("factor", f.factor.is_some(), f.kind)?;
+    needs("fraction", f.fraction.is_some(), f.kind)?;
+    needs("zone", f.zone.is_some(), f.kind)?;
+    let factor = f.factor.unwrap_or(1.0);
+    if !(factor > 0.0 && factor.is_finite()) {
+        return Err(ScenarioError::at(
+            p("factor"),
+            format!("must be greater than 0 (got {factor})"),
+        ));
+    }
+    let fraction = fraction(&p("fraction"), f.fraction.unwrap_or(0.0))?;
+    let group_raw = &raw.target_groups[group as usize];
+    let zone = match &f.zone {
+        Some(z) => {
+            let zi = z.len() == 1 && z.as_bytes()[0].is_ascii_lowercase();
+            let index = if zi {
+                u32::from(z.as_bytes()[0] - b'a')
+            } else {
+                u32::MAX
+            };
+            if index >= group_raw.zones {
+                return Err(ScenarioError::at(
+                    p("zone"),
+                    format!(
+                        "the group's tasks are in zones a to {} (got {z:?})",
+                        (b'a' + group_raw.zones as u8 - 1) as char
+                    ),
+                ));
+            }
+            index
+        }
+        None => 0,
+    };
+    if f.targets == 0 {
+        return Err(ScenarioError::at(p("targets"), "must be at least 1"));
+    }
+    Ok(Fault {
+        at: from_secs(f.at_s),
+        end,
+        kind: f.kind,
+        group,
+        targets: f.targets,
+        factor,
+        fraction,
+        zone,
     })
 }
 

@@ -24,6 +24,12 @@ pub struct RawScenario {
     /// Target groups by name, in file order.
     #[serde(default)]
     pub target_groups: IndexMap<String, RawTargetGroup>,
+    /// Faults injected at given times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<RawFault>,
+    /// Rolling deployments at given times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<RawDeployment>,
     /// Service-level objectives that set the exit code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo: Option<RawSlo>,
@@ -395,6 +401,24 @@ pub struct RawTargetGroup {
     /// Balancing algorithm; default `flow_hash` behind an NLB, else `round_robin`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<AlgorithmKind>,
+    /// Availability zones the tasks are spread over (round robin): `a`, `b`, `c`, ...
+    #[serde(default = "default_zones")]
+    pub zones: u32,
+    /// ELB health checks; absent: every running target counts as healthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<RawHealthCheck>,
+    /// Deregistration delay (draining), seconds.
+    #[serde(default = "default_deregistration_delay")]
+    pub deregistration_delay_s: f64,
+    /// Whether connections still open when draining ends are closed (NLB).
+    #[serde(default)]
+    pub connection_termination: bool,
+    /// The ECS service running the tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<RawService>,
+    /// Service autoscaling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<RawAutoscaling>,
     /// The nginx sidecar in front of the app; absent: requests go straight to the app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sidecar: Option<RawSidecar>,
@@ -418,6 +442,198 @@ pub struct RawSidecar {
     /// `proxy_read_timeout`, seconds: the app silent this long ⇒ 504.
     #[serde(default = "default_proxy_timeout")]
     pub proxy_read_timeout_s: f64,
+}
+
+fn default_zones() -> u32 {
+    1
+}
+fn default_deregistration_delay() -> f64 {
+    300.0
+}
+
+/// `health_check = { ... }`: ELB health checks. Unset fields take the load balancer's
+/// documented defaults (NLB: interval 30 s, timeout 10 s TCP / 6 s HTTP, healthy 5,
+/// unhealthy 2).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHealthCheck {
+    /// `tcp` (connect to nginx) or `http` (a request through nginx to the app).
+    #[serde(default)]
+    pub protocol: HealthProtocol,
+    /// Seconds between checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_s: Option<f64>,
+    /// Seconds without an answer before a check fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<f64>,
+    /// Consecutive passes to become healthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold: Option<u32>,
+    /// Consecutive failures to become unhealthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold: Option<u32>,
+    /// Load balancer nodes probing each target (one per zone): targets see this many probes
+    /// per interval; the verdict of a round is the majority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u32>,
+    /// Seconds a newly registered target waits before its first check (the NLB's new-target
+    /// lag, reported at 70–120 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_target_delay_s: Option<f64>,
+}
+
+/// Health-check protocols.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthProtocol {
+    /// A TCP connect to the sidecar's port.
+    #[default]
+    Tcp,
+    /// An HTTP request through the sidecar to the app, taking an app worker.
+    Http,
+}
+
+/// `service = { ... }`: the ECS service behind the target group.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    /// Time from launch to running: placement, image pull, container start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_start: Option<RawDist>,
+    /// Seconds after a task starts during which failed ELB checks do not get it replaced.
+    #[serde(default)]
+    pub health_check_grace_period_s: f64,
+    /// Lower limit on running (healthy) tasks during replacements and deployments, % of desired.
+    #[serde(default = "default_min_healthy")]
+    pub minimum_healthy_percent: u32,
+    /// Upper limit on running tasks during replacements and deployments, % of desired.
+    #[serde(default = "default_max_percent")]
+    pub maximum_percent: u32,
+    /// Seconds between SIGTERM and SIGKILL when a task stops.
+    #[serde(default = "default_stop_timeout")]
+    pub stop_timeout_s: f64,
+}
+
+fn default_min_healthy() -> u32 {
+    100
+}
+fn default_max_percent() -> u32 {
+    200
+}
+fn default_stop_timeout() -> f64 {
+    30.0
+}
+
+/// `autoscaling = { ... }`: ECS service autoscaling.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscaling {
+    /// Fewest tasks.
+    pub min_tasks: u32,
+    /// Most tasks.
+    pub max_tasks: u32,
+    /// Target tracking: the average CPU (busy workers / workers), percent, to hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_cpu_percent: Option<f64>,
+    /// Step scaling on requests per target per minute: steps applied when the alarm fires.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_steps: Vec<RawStep>,
+    /// Seconds after a scale-out before another.
+    #[serde(default = "default_cooldown")]
+    pub scale_out_cooldown_s: f64,
+    /// Seconds after any scaling before a scale-in.
+    #[serde(default = "default_cooldown")]
+    pub scale_in_cooldown_s: f64,
+    /// Consecutive 1-minute datapoints above target to scale out.
+    #[serde(default = "default_high_datapoints")]
+    pub scale_out_datapoints: u32,
+    /// Consecutive 1-minute datapoints below target to scale in.
+    #[serde(default = "default_low_datapoints")]
+    pub scale_in_datapoints: u32,
+}
+
+fn default_cooldown() -> f64 {
+    300.0
+}
+fn default_high_datapoints() -> u32 {
+    3
+}
+fn default_low_datapoints() -> u32 {
+    15
+}
+
+/// One step of step scaling: when requests per target per minute lie in
+/// `[lower, upper)`, change the task count by `change`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// Lower bound (inclusive), requests per target per minute.
+    pub lower: f64,
+    /// Upper bound (exclusive); absent: no bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper: Option<f64>,
+    /// Tasks to add (positive) or remove (negative).
+    pub change: i32,
+}
+
+/// `[[faults]]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    /// When the fault starts, seconds.
+    pub at_s: f64,
+    /// What goes wrong.
+    pub kind: FaultKind,
+    /// The target group hit.
+    pub target_group: String,
+    /// How many of its tasks (the lowest-numbered running ones); ignored by `az_outage`.
+    #[serde(default = "default_fault_targets")]
+    pub targets: u32,
+    /// When the fault ends, seconds (`hang`, `slow`, `errors`, `app_crash`); absent: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_s: Option<f64>,
+    /// `slow`: service-time multiplier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
+    /// `errors`: fraction of requests answered 500.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fraction: Option<f64>,
+    /// `az_outage`: the zone letter (`a`, `b`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+}
+
+fn default_fault_targets() -> u32 {
+    1
+}
+
+/// Fault kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// The task stops answering at the network level (host or ENI failure): requests to it
+    /// get no answer; ECS learns of it only from ELB health checks.
+    Crash,
+    /// nginx is alive but the app refuses connections: nginx answers 502.
+    AppCrash,
+    /// The app accepts requests and never answers.
+    Hang,
+    /// Service times multiplied by `factor`.
+    Slow,
+    /// A `fraction` of requests answered 500.
+    Errors,
+    /// Every task in `zone` crashes.
+    AzOutage,
+}
+
+/// `[[deployments]]`: a rolling deployment of a new task definition.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeployment {
+    /// When it starts, seconds.
+    pub at_s: f64,
+    /// The target group (ECS service) deployed.
+    pub target_group: String,
 }
 
 fn default_worker_connections() -> u32 {

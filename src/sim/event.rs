@@ -31,6 +31,60 @@ pub enum Event {
         /// Index of the FIFO.
         timer: u32,
     },
+    /// A health-check round for a target.
+    Probe {
+        /// Target group.
+        group: u32,
+        /// Target.
+        target: u32,
+    },
+    /// A TCP health check's result arrives (a failure at its timeout).
+    ProbeDone {
+        /// Target group.
+        group: u32,
+        /// Target.
+        target: u32,
+        /// Whether the check passed.
+        pass: bool,
+    },
+    /// A launched task is running and registers with its target group.
+    TaskRunning {
+        /// Target group.
+        group: u32,
+        /// Target.
+        target: u32,
+    },
+    /// A draining target's deregistration delay is over.
+    DrainDone {
+        /// Target group.
+        group: u32,
+        /// Target.
+        target: u32,
+    },
+    /// A stopping task's `stop_timeout` after SIGTERM is over: SIGKILL.
+    TaskKill {
+        /// Target group.
+        group: u32,
+        /// Target.
+        target: u32,
+    },
+    /// Fault `fault` starts.
+    FaultStart {
+        /// Index into `Scenario::faults`.
+        fault: u32,
+    },
+    /// Fault `fault` ends.
+    FaultEnd {
+        /// Index into `Scenario::faults`.
+        fault: u32,
+    },
+    /// Deployment `deployment` starts.
+    Deploy {
+        /// Index into `Scenario::deployments`.
+        deployment: u32,
+    },
+    /// The 1-minute metric point of ECS and autoscaling.
+    Metric,
     /// The end of a time-series bucket.
     Tick,
 }

@@ -9,12 +9,16 @@
 //! the outcome at once; server-side work that is still queued or running goes on, as it does in
 //! reality, and its result is discarded.
 
+mod fleet;
+mod probes;
+
 use super::event::Event;
 use crate::engine::deadline::DeadlineFifo;
 use crate::engine::rng::{SimRng, StreamId, Streams, below, unit_f64};
 use crate::engine::{BinaryHeapQueue, EventQueue, Handle, Nanos, Slab};
 use crate::model::authorizer::{AuthorizerCache, CacheOutcome};
 use crate::model::balancer::Balancer;
+use crate::model::health::{Health, HealthTracker};
 use crate::model::retry::RetryOn;
 use crate::model::routing::ApiKind;
 use crate::model::source::SourceState;
@@ -39,6 +43,8 @@ enum Phase {
     ToApp,
     /// Queued at or served by the app.
     AtApp,
+    /// Sent to a task that no longer answers: waits for a timeout or the NLB's reset.
+    BlackHole,
     /// Nothing more will happen to it (only kept while other parts still hold it).
     Done,
 }
@@ -63,23 +69,108 @@ struct Attempt {
     picked: bool,
     holds_sidecar: bool,
     in_app: bool,
+    /// A health-check probe (not user traffic).
+    probe: bool,
+    /// Taken by a hung app: its completion waits for the fault to end.
+    stuck: bool,
+    /// Slot in the source's keep-alive pool (`u32::MAX`: a one-off connection).
+    connection: u32,
 }
 
-/// A target's sidecar (connection limit + backlog) and app (workers + queue).
+/// `Attempt::source` of health-check probes.
+const PROBE_SOURCE: u32 = u32::MAX;
+
+/// The ECS task behind a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Task {
+    /// Launched, not running yet.
+    Starting,
+    /// Running.
+    Running,
+    /// Being stopped: draining, then SIGTERM.
+    Stopping,
+    /// Gone.
+    Stopped,
+}
+
+/// Faults acting on a target.
+#[derive(Debug, Clone, Copy, Default)]
+struct TargetFaults {
+    /// No answer at the network level.
+    crashed: bool,
+    /// nginx up, app refusing (502).
+    app_down: bool,
+    /// The app accepts requests and never answers.
+    hung: bool,
+    /// Service-time multiplier.
+    slow: f64,
+    /// Fraction answered 500.
+    errors: f64,
+    /// The fault (index) that hit this target, for its figures.
+    fault: Option<u32>,
+}
+
+/// A target: its task, health, sidecar (connection limit + backlog) and app (workers + queue).
 struct TargetState {
     sidecar: Option<Stage>,
     app: Stage,
     /// Requests the load balancer sent here that are not answered yet.
     outstanding: u32,
+    zone: u32,
+    task: Task,
+    health: HealthTracker,
+    /// When the task started running (for the grace period).
+    started: Nanos,
+    /// Deployment generation of its task definition.
+    version: u32,
+    faults: TargetFaults,
+    /// The current HTTP check round: probes not answered yet, and passes so far.
+    round_pending: u32,
+    round_passes: u32,
+    /// App workers busy (for the group's CPU metric).
+    busy: u32,
 }
 
-/// Per target group: balancer, targets and random streams.
+/// Per target group: balancer, targets, the ECS service's state and random streams.
 struct GroupState {
     balancer: Balancer,
     targets: Vec<TargetState>,
+    /// Targets that get new requests: the healthy ones, or every registered one when none is
+    /// healthy (fail open).
+    routable: Vec<u32>,
+    /// No target is healthy: `routable` holds every registered target.
+    failing_open: bool,
+    /// The ECS service's desired count.
+    desired: u32,
+    /// Current task definition generation.
+    version: u32,
+    /// Start of the deployment in progress.
+    deploying: Option<Nanos>,
+    scaling: ScalingState,
     service_rng: SimRng,
     hop_rng: SimRng,
     error_rng: SimRng,
+    ecs_rng: SimRng,
+}
+
+/// Autoscaling's view of a group: metric integrals and recent datapoints.
+#[derive(Default)]
+struct ScalingState {
+    /// ∫ busy workers dt and ∫ worker capacity dt since the start, and when they last changed.
+    busy_area: u128,
+    capacity_area: u128,
+    busy_workers: u64,
+    capacity_workers: u64,
+    since: Nanos,
+    /// The same integrals at the last metric point.
+    busy_mark: u128,
+    capacity_mark: u128,
+    /// Requests routed to the group since the last metric point.
+    requests: u64,
+    /// Recent datapoints, newest last (bounded by the longest datapoint rule).
+    history: std::collections::VecDeque<f64>,
+    last_scale_out: Option<Nanos>,
+    last_scaling: Option<Nanos>,
 }
 
 /// Per source: arrivals, connection pool and random streams.
@@ -87,8 +178,9 @@ struct SourceRun {
     arrivals: SourceState,
     attributes_rng: SimRng,
     retry_rng: SimRng,
-    /// Keep-alive connections: flow id and requests sent on it.
-    connections: Vec<(u64, u32)>,
+    /// Keep-alive connections: flow id, requests sent on it, and the target the load balancer
+    /// pinned it to (`u32::MAX`: none yet).
+    connections: Vec<(u64, u32, u32)>,
     next_connection: usize,
 }
 
@@ -164,10 +256,11 @@ pub struct RunOutput {
 }
 
 /// Indices of the timer FIFOs: one client-timeout FIFO per source, one integration-timeout
-/// FIFO, then one proxy-read FIFO per target group.
+/// FIFO, then one proxy-read FIFO and one health-check-timeout FIFO per target group.
 #[derive(Clone, Copy)]
 struct TimerLayout {
     sources: u32,
+    groups: u32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -175,6 +268,7 @@ enum TimerKind {
     Client,
     Integration,
     ProxyRead,
+    HealthCheck,
 }
 
 impl TimerLayout {
@@ -187,13 +281,21 @@ impl TimerLayout {
     fn proxy_read(self, group: u32) -> u32 {
         self.sources + 1 + group
     }
+    fn health_check(self, group: u32) -> u32 {
+        self.sources + 1 + self.groups + group
+    }
+    fn count(self) -> u32 {
+        self.sources + 1 + 2 * self.groups
+    }
     fn kind(self, timer: u32) -> TimerKind {
         if timer < self.sources {
             TimerKind::Client
         } else if timer == self.sources {
             TimerKind::Integration
-        } else {
+        } else if timer <= self.sources + self.groups {
             TimerKind::ProxyRead
+        } else {
+            TimerKind::HealthCheck
         }
     }
 }
@@ -243,6 +345,7 @@ pub fn run_with_queue<Q: EventQueue<Event> + Default>(
     if sc.interval <= sc.duration {
         w.queue.push(sc.interval, Event::Tick);
     }
+    w.start_fleet();
     let mut events = 0u64;
     while let Some((time, event)) = w.queue.pop() {
         if time > sc.duration {
@@ -256,6 +359,19 @@ pub fn run_with_queue<Q: EventQueue<Event> + Default>(
             Event::AppDone { req } => w.on_app_done(req),
             Event::Resend { req } => w.start_attempt(req),
             Event::Timer { timer } => w.on_timer(timer),
+            Event::Probe { group, target } => w.on_probe(group, target),
+            Event::ProbeDone {
+                group,
+                target,
+                pass,
+            } => w.check_result(group, target, pass),
+            Event::TaskRunning { group, target } => w.on_task_running(group, target),
+            Event::DrainDone { group, target } => w.on_drain_done(group, target),
+            Event::TaskKill { group, target } => w.stop_task(group, target),
+            Event::FaultStart { fault } => w.on_fault_start(fault),
+            Event::FaultEnd { fault } => w.on_fault_end(fault),
+            Event::Deploy { deployment } => w.on_deploy(deployment),
+            Event::Metric => w.on_metric(),
             Event::Tick => {
                 w.rec.tick(w.now);
                 if let Some(report) = progress {
@@ -315,6 +431,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
 
         let layout = TimerLayout {
             sources: sc.sources.len() as u32,
+            groups: sc.groups.len() as u32,
         };
         World {
             sc,
@@ -350,16 +467,14 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                             g.algorithm,
                             streams.stream(StreamId::Balancing(i)),
                         ),
-                        targets: (0..g.targets)
-                            .map(|_| TargetState {
-                                sidecar: g
-                                    .sidecar
-                                    .as_ref()
-                                    .map(|s| Stage::new(s.concurrency, s.backlog)),
-                                app: Stage::new(g.app.workers, g.app.queue_limit),
-                                outstanding: 0,
-                            })
-                            .collect(),
+                        targets: Vec::with_capacity(g.targets as usize),
+                        routable: Vec::with_capacity(g.targets as usize),
+                        failing_open: false,
+                        desired: g.targets,
+                        version: 0,
+                        deploying: None,
+                        scaling: ScalingState::default(),
+                        ecs_rng: streams.stream(StreamId::HealthChecks(i)),
                         service_rng: streams.stream(StreamId::AppService(i)),
                         hop_rng: streams.stream(StreamId::HopLatency(hop_stream::SIDECAR + i)),
                         error_rng: streams.stream(StreamId::Faults(i)),
@@ -373,9 +488,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                     streams.stream(StreamId::HopLatency(hop_stream::GATEWAY)),
                 )
             }),
-            timers: (0..layout.proxy_read(sc.groups.len() as u32))
-                .map(|_| DeadlineFifo::new())
-                .collect(),
+            timers: (0..layout.count()).map(|_| DeadlineFifo::new()).collect(),
             layout,
             expired: Vec::with_capacity(64),
             rec,
@@ -434,31 +547,34 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             picked: false,
             holds_sidecar: false,
             in_app: false,
+            probe: false,
+            stuck: false,
+            connection: u32::MAX,
         });
         self.start_attempt(req);
     }
 
-    /// The flow (connection) an attempt from `source` uses.
-    fn connection(&mut self, source: u32) -> u64 {
+    /// The flow (connection) an attempt from `source` uses, and its keep-alive slot.
+    fn connection(&mut self, source: u32) -> (u64, u32) {
         let src = &self.sc.sources[source as usize];
         let run = &mut self.sources[source as usize];
         if src.connections == 0 {
             self.next_flow += 1;
-            return self.next_flow;
+            return (self.next_flow, u32::MAX);
         }
         let slot = run.next_connection;
         run.next_connection = (slot + 1) % src.connections as usize;
         if slot == run.connections.len() {
             self.next_flow += 1;
-            run.connections.push((self.next_flow, 0));
+            run.connections.push((self.next_flow, 0, u32::MAX));
         }
         let conn = &mut run.connections[slot];
         if conn.1 >= src.requests_per_connection {
             self.next_flow += 1;
-            *conn = (self.next_flow, 0);
+            *conn = (self.next_flow, 0, u32::MAX);
         }
         conn.1 += 1;
-        conn.0
+        (conn.0, slot as u32)
     }
 
     /// Sends an attempt (first or retry) into the path.
@@ -471,9 +587,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         if let Some(timeout) = src.timeout {
             self.start_timer(self.layout.client(a.source), self.now + timeout, req);
         }
-        let flow = self.connection(a.source);
+        let (flow, connection) = self.connection(a.source);
         let a = self.attempts.get_mut(req).expect("live attempt");
         a.flow = flow;
+        a.connection = connection;
         match self.sc.sources[a.source as usize].path {
             SourcePath::Direct { group } => {
                 a.group = group;
@@ -591,7 +708,11 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 self.attempts.get_mut(req).expect("live attempt").phase = Phase::Done;
                 self.maybe_free(req);
             }
-            Phase::Backoff | Phase::SidecarBacklog | Phase::AtApp | Phase::Done => {
+            Phase::Backoff
+            | Phase::SidecarBacklog
+            | Phase::AtApp
+            | Phase::BlackHole
+            | Phase::Done => {
                 unreachable!("no hop event is scheduled in phase {:?}", a.phase)
             }
         }
@@ -600,21 +721,37 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
     /// The load balancer picks a target; the sidecar accepts the connection, queues it in its
     /// backlog, or refuses it.
     fn reach_target(&mut self, req: Handle, a: Attempt) {
-        let g = &mut self.groups[a.group as usize];
-        let GroupState {
-            balancer, targets, ..
-        } = g;
-        let target = balancer.pick(targets.len() as u32, a.flow, |i| {
-            targets[i as usize].outstanding
-        });
-        let t = &mut targets[target as usize];
-        t.outstanding += 1;
-        self.rec.target_request(self.now, a.group, target);
-        let admission = t.sidecar.as_mut().map(|s| s.offer(req));
+        let target = if a.probe {
+            a.target
+        } else {
+            let Some(target) = self.pick_target(&a) else {
+                // No registered target at all: the load balancer has nowhere to send it.
+                let failure = self.unreachable_failure();
+                self.answer(req, Err(failure));
+                return;
+            };
+            let t = &mut self.groups[a.group as usize].targets[target as usize];
+            t.outstanding += 1;
+            self.groups[a.group as usize].scaling.requests += 1;
+            self.rec.target_request(self.now, a.group, target);
+            target
+        };
+        let t = &mut self.groups[a.group as usize].targets[target as usize];
+        let crashed = t.faults.crashed;
+        let admission = if crashed {
+            None
+        } else {
+            t.sidecar.as_mut().map(|s| s.offer(req))
+        };
         let at = self.attempts.get_mut(req).expect("live attempt");
         at.target = target;
-        at.picked = true;
+        at.picked = !a.probe;
         at.mark = self.now;
+        if crashed {
+            // The task is gone: the connection attempt gets no answer.
+            at.phase = Phase::BlackHole;
+            return;
+        }
         match admission {
             None => {
                 at.phase = Phase::ToApp;
@@ -631,6 +768,43 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 self.answer(req, Err(failure));
             }
         }
+    }
+
+    /// The load balancer's choice for a user request: its connection's pinned target while that
+    /// target still takes the flow (NLB: a connection stays on one target for its life; an
+    /// unhealthy target's flows are reset), else the group's algorithm over the routable targets.
+    fn pick_target(&mut self, a: &Attempt) -> Option<u32> {
+        let group = &mut self.groups[a.group as usize];
+        let pinned = (a.connection != u32::MAX)
+            .then(|| self.sources[a.source as usize].connections[a.connection as usize].2)
+            .filter(|&t| t != u32::MAX);
+        if let Some(t) = pinned {
+            let health = group.targets[t as usize].health.state();
+            let fail_open = group.failing_open;
+            if health == Health::Healthy
+                || health == Health::Draining
+                || (fail_open && health.is_registered())
+            {
+                return Some(t);
+            }
+        }
+        if group.routable.is_empty() {
+            return None;
+        }
+        let GroupState {
+            balancer,
+            targets,
+            routable,
+            ..
+        } = group;
+        let i = balancer.pick(routable.len() as u32, a.flow, |i| {
+            targets[routable[i as usize] as usize].outstanding
+        });
+        let target = routable[i as usize];
+        if a.connection != u32::MAX {
+            self.sources[a.source as usize].connections[a.connection as usize].2 = target;
+        }
+        Some(target)
     }
 
     /// What the client sees when the task refuses the connection (listen backlog full).
@@ -665,6 +839,15 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
 
     /// The request reaches the app: it starts, queues, or is refused with 503.
     fn reach_app(&mut self, req: Handle, a: Attempt) {
+        if self.groups[a.group as usize].targets[a.target as usize]
+            .faults
+            .app_down
+        {
+            // nginx cannot connect to the app (ECONNREFUSED): 502, at once.
+            self.attempts.get_mut(req).expect("live attempt").phase = Phase::Done;
+            self.answer(req, Err(Failure::BadGateway502));
+            return;
+        }
         if let Some(sidecar) = &self.sc.groups[a.group as usize].sidecar {
             let deadline = self.now + sidecar.read_timeout;
             self.start_timer(self.layout.proxy_read(a.group), deadline, req);
@@ -694,28 +877,49 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         let group = &self.sc.groups[a.group as usize];
         let g = &mut self.groups[a.group as usize];
         let mut service = group.app.service.sample(&mut g.service_rng);
-        let factor = group.app.service_factors[a.target as usize];
-        if factor != 1.0 {
-            service = (service as f64 * factor).round() as Nanos;
-        }
         if let Some(dep) = &group.app.dependency {
             service += dep.latency.sample(&mut g.service_rng);
         }
-        let busy = g.targets[a.target as usize].app.busy();
-        self.rec.target_busy(self.now, a.group, a.target, busy);
+        let t = &g.targets[a.target as usize];
+        let factor = group
+            .app
+            .service_factors
+            .get(a.target as usize)
+            .copied()
+            .unwrap_or(1.0)
+            * t.faults.slow;
+        if factor != 1.0 {
+            service = (service as f64 * factor).round() as Nanos;
+        }
+        let (busy, hung) = (t.app.busy(), t.faults.hung);
+        self.set_busy(a.group, a.target, busy);
         self.rec
             .stage(a.first_arrived, StageKind::AppQueue, self.now - a.mark);
+        if hung {
+            // A hung app takes the request and never answers; the worker is stuck until the
+            // fault ends.
+            self.attempts.get_mut(req).expect("live attempt").stuck = true;
+            return;
+        }
         self.rec
             .stage(a.first_arrived, StageKind::AppService, service);
         self.queue.push(self.now + service, Event::AppDone { req });
     }
 
     fn on_app_done(&mut self, req: Handle) {
-        let a = *self.attempts.get(req).expect("the app holds the attempt");
+        let Some(a) = self.attempts.get(req).copied() else {
+            return;
+        };
+        if !a.in_app {
+            // The task crashed under it (the app and its queue are gone).
+            return;
+        }
         let group = &self.sc.groups[a.group as usize];
         let g = &mut self.groups[a.group as usize];
+        let fault_errors = g.targets[a.target as usize].faults.errors;
         let failed =
             (group.app.error_rate > 0.0 && unit_f64(&mut g.error_rng) < group.app.error_rate)
+                || (fault_errors > 0.0 && unit_f64(&mut g.error_rng) < fault_errors)
                 || group.app.dependency.as_ref().is_some_and(|d| {
                     d.error_rate > 0.0 && unit_f64(&mut g.error_rng) < d.error_rate
                 });
@@ -725,6 +929,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         {
             let at = self.attempts.get_mut(req).expect("live attempt");
             at.in_app = false;
+            at.stuck = false;
             at.phase = Phase::Done;
         }
         self.answer(
@@ -738,8 +943,21 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         self.maybe_free(req);
         match next {
             Some(next) => self.start_service(next),
-            None => self.rec.target_busy(self.now, a.group, a.target, busy),
+            None => self.set_busy(a.group, a.target, busy),
         }
+    }
+
+    /// Target `target` of `group` has `busy` app workers busy: feeds utilization figures and
+    /// the autoscaling CPU metric.
+    fn set_busy(&mut self, group: u32, target: u32, busy: u32) {
+        self.rec.target_busy(self.now, group, target, busy);
+        let g = &mut self.groups[group as usize];
+        let t = &mut g.targets[target as usize];
+        let old = t.busy;
+        t.busy = busy;
+        g.scaling.advance(self.now);
+        g.scaling.busy_workers =
+            (g.scaling.busy_workers + u64::from(busy)).saturating_sub(u64::from(old));
     }
 
     fn on_timer(&mut self, timer: u32) {
@@ -782,6 +1000,8 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 },
                 // nginx: upstream timed out ⇒ 504.
                 TimerKind::ProxyRead => Failure::GatewayTimeout504,
+                // The probe got no answer within the health-check timeout.
+                TimerKind::HealthCheck => Failure::ClientTimeout,
             };
             self.answer(req, Err(failure));
         }
@@ -801,9 +1021,21 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             *at
         };
         if a.picked {
-            self.groups[a.group as usize].targets[a.target as usize].outstanding -= 1;
+            let t = &mut self.groups[a.group as usize].targets[a.target as usize];
+            t.outstanding -= 1;
+            if let (Err(_), Some(fault)) = (result, t.faults.fault) {
+                self.rec.fault_failure(fault);
+            }
         }
         self.release_sidecar(req);
+        if a.phase != Phase::SidecarBacklog && !matches!(a.phase, Phase::ToTarget | Phase::ToApp) {
+            self.attempts.get_mut(req).expect("live attempt").phase = Phase::Done;
+        }
+        if a.probe {
+            self.probe_answered(a.group, a.target, result.is_ok());
+            self.maybe_free(req);
+            return;
+        }
         let src = &self.sc.sources[a.source as usize];
         let retry = match (result, &src.retries) {
             (Err(failure), Some(policy)) => policy.after_failure(
@@ -823,6 +1055,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                     picked: false,
                     holds_sidecar: false,
                     in_app: false,
+                    stuck: false,
                     ..a
                 });
                 self.queue
@@ -831,9 +1064,6 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             None => self
                 .rec
                 .response(self.now, a.first_arrived, src.stats_route, result),
-        }
-        if a.phase != Phase::SidecarBacklog && !matches!(a.phase, Phase::ToTarget | Phase::ToApp) {
-            self.attempts.get_mut(req).expect("live attempt").phase = Phase::Done;
         }
         self.maybe_free(req);
     }

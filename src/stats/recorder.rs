@@ -57,14 +57,57 @@ pub struct TargetStats {
 pub struct GroupStats {
     /// App workers per target (for utilization).
     pub workers: u32,
-    /// Per-target figures.
+    /// Per-target figures, one per task ever started.
     pub targets: Vec<TargetStats>,
-    /// Fewest healthy targets seen.
+    /// Fewest healthy targets seen in the measured window.
     pub healthy_min: u32,
     /// Healthy targets over time.
     pub healthy: TimeWeighted,
+    /// Registered targets (initial, healthy, unhealthy) now.
+    pub registered: u32,
+    /// Draining targets now.
+    pub draining: u32,
     /// Health-state transitions.
     pub health_transitions: u64,
+    /// Health-check probes sent (each load balancer node's probe counts).
+    pub probes: u64,
+    /// Tasks launched after the start (replacements, scale-out, deployments).
+    pub tasks_started: u64,
+}
+
+/// One row of `events.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    /// When.
+    pub t: Nanos,
+    /// `health`, `fault`, `fault_end`, `task_start`, `task_stop`, `scale_out`, `scale_in`,
+    /// `deployment`, `deployment_done`, `fail_open`.
+    pub kind: &'static str,
+    /// Target group index.
+    pub group: u32,
+    /// Target index, when the event is about one target.
+    pub target: Option<u32>,
+    /// State before.
+    pub from: String,
+    /// State after.
+    pub to: String,
+    /// Free text.
+    pub detail: String,
+}
+
+/// Figures of one fault.
+#[derive(Debug, Clone, Default)]
+pub struct FaultStats {
+    /// When the fault started.
+    pub at: Nanos,
+    /// Healthy targets of its group just before it.
+    pub healthy_before: u32,
+    /// When a hit target was first marked unhealthy.
+    pub detected: Option<Nanos>,
+    /// When, after detection, the group's healthy count was back to `healthy_before`.
+    pub recovered: Option<Nanos>,
+    /// Attempts that failed at the hit targets.
+    pub failed: u64,
 }
 
 /// Everything one replication records.
@@ -95,6 +138,10 @@ pub struct Recorder {
     pub in_system: TimeWeighted,
     /// Interval buckets.
     pub timeseries: TimeSeries,
+    /// Health transitions, faults, task and scaling actions, in time order.
+    pub events: Vec<EventRow>,
+    /// Per-fault figures, indexed like `Scenario::faults`.
+    pub faults: Vec<FaultStats>,
 }
 
 impl Recorder {
@@ -124,21 +171,86 @@ impl Recorder {
                 .collect(),
             groups: groups
                 .iter()
-                .map(|&(targets, workers)| {
-                    let mut healthy = TimeWeighted::default();
-                    healthy.set(0, warmup, u64::from(targets));
-                    GroupStats {
-                        workers,
-                        targets: vec![TargetStats::default(); targets as usize],
-                        healthy_min: targets,
-                        healthy,
-                        health_transitions: 0,
-                    }
+                .map(|&(targets, workers)| GroupStats {
+                    workers,
+                    targets: Vec::with_capacity(targets as usize),
+                    healthy_min: u32::MAX,
+                    healthy: TimeWeighted::default(),
+                    registered: 0,
+                    draining: 0,
+                    health_transitions: 0,
+                    probes: 0,
+                    tasks_started: 0,
                 })
                 .collect(),
             in_system: TimeWeighted::default(),
             timeseries: TimeSeries::new(interval),
+            events: Vec::new(),
+            faults: Vec::new(),
         }
+    }
+
+    /// A new task (target) joined `group`.
+    pub fn add_target(&mut self, group: u32) {
+        self.groups[group as usize]
+            .targets
+            .push(TargetStats::default());
+    }
+
+    /// `group` now has `healthy` healthy, `registered` registered and `draining` draining
+    /// targets.
+    pub fn group_health(
+        &mut self,
+        now: Nanos,
+        group: u32,
+        healthy: u32,
+        registered: u32,
+        draining: u32,
+    ) {
+        let g = &mut self.groups[group as usize];
+        if now >= self.warmup {
+            g.healthy_min = g.healthy_min.min(g.healthy.level() as u32).min(healthy);
+        }
+        g.healthy.set(now, self.warmup, u64::from(healthy));
+        g.registered = registered;
+        g.draining = draining;
+        for f in &mut self.faults {
+            if f.detected.is_some() && f.recovered.is_none() && healthy >= f.healthy_before {
+                f.recovered = Some(now);
+            }
+        }
+    }
+
+    /// Adds a row to `events.csv`.
+    pub fn event(&mut self, row: EventRow) {
+        self.events.push(row);
+    }
+
+    /// Fault `fault` started, with `healthy` healthy targets in its group just before.
+    pub fn fault_started(&mut self, fault: u32, now: Nanos, healthy: u32) {
+        let i = fault as usize;
+        if self.faults.len() <= i {
+            self.faults.resize(i + 1, FaultStats::default());
+        }
+        self.faults[i].at = now;
+        self.faults[i].healthy_before = healthy;
+    }
+
+    /// A target hit by `fault` was marked unhealthy.
+    pub fn fault_detected(&mut self, fault: u32, now: Nanos) {
+        let f = &mut self.faults[fault as usize];
+        f.detected.get_or_insert(now);
+    }
+
+    /// An attempt failed at a target hit by `fault`.
+    #[inline]
+    pub fn fault_failure(&mut self, fault: u32) {
+        self.faults[fault as usize].failed += 1;
+    }
+
+    /// `count` health-check probes were sent to `group`.
+    pub fn probes(&mut self, group: u32, count: u32) {
+        self.groups[group as usize].probes += u64::from(count);
     }
 
     /// True when a request that arrived at `arrived` counts in the figures.
@@ -244,7 +356,7 @@ impl Recorder {
         let healthy = self
             .groups
             .iter()
-            .map(|g| g.healthy.level() as u32)
+            .map(|g| [g.healthy.level() as u32, g.registered, g.draining])
             .collect();
         let in_flight = self.in_system.level() as u32;
         self.timeseries.close(now, in_flight, healthy);

@@ -66,11 +66,13 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
             g.name.clone(),
             json!({
                 "targets": g.targets,
-                "healthy_min": gs.healthy_min,
+                "healthy_min": if gs.healthy_min == u32::MAX { gs.healthy.level() as u32 } else { gs.healthy_min },
                 "healthy_mean": gs.healthy.mean(rec.warmup, rec.end),
                 "utilization": utilization,
                 "requests": gs.targets.iter().map(|t| t.requests).sum::<u64>(),
                 "health_transitions": gs.health_transitions,
+                "probes": gs.probes,
+                "tasks_started": gs.tasks_started,
                 "max_queue": gs.targets.iter().map(|t| t.max_queue).max().unwrap_or(0),
                 "per_target": per_target,
             }),
@@ -78,6 +80,21 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
     }
     top.insert("target_groups".into(), Value::Object(groups));
 
+    if !sc.faults.is_empty() {
+        let faults: Vec<Value> = rec
+            .faults
+            .iter()
+            .map(|f| {
+                let after = |t: Option<u64>| num(t.map(|t| to_secs(t - f.at)));
+                json!({
+                    "detected_after_s": after(f.detected),
+                    "recovered_after_s": after(f.recovered),
+                    "failed_requests": f.failed,
+                })
+            })
+            .collect();
+        top.insert("faults".into(), Value::Array(faults));
+    }
     if sc.gateway.is_some() {
         top.insert(
             "gateway".into(),

@@ -24,8 +24,8 @@ pub struct Row {
     pub p99_ms: f64,
     /// Requests awaiting a response at the interval's end.
     pub in_flight: u32,
-    /// Healthy targets per target group at the interval's end.
-    pub healthy: Vec<u32>,
+    /// Healthy, registered and draining targets per target group at the interval's end.
+    pub healthy: Vec<[u32; 3]>,
 }
 
 /// The bucket being filled and the rows already closed.
@@ -72,7 +72,7 @@ impl TimeSeries {
     }
 
     /// Closes the bucket ending at `now`.
-    pub fn close(&mut self, now: Nanos, in_flight: u32, healthy: Vec<u32>) {
+    pub fn close(&mut self, now: Nanos, in_flight: u32, healthy: Vec<[u32; 3]>) {
         let q = |q: f64| {
             if self.hist.is_empty() {
                 f64::NAN

@@ -1,0 +1,224 @@
+//! ELB health checks: a round of probes per target every interval, from each load balancer
+//! node, feeding the state machine of `model::health`; and what follows a transition (the
+//! routable set, the NLB's resets, fail-open, ECS's replacement decisions).
+
+use super::{Attempt, Event, EventQueue, Failure, Handle, Health, PROBE_SOURCE, Phase, World};
+use crate::model::health::Thresholds;
+use crate::scenario::schema::HealthProtocol;
+use crate::stats::recorder::EventRow;
+
+impl<Q: EventQueue<Event> + Default> World<'_, Q> {
+    /// A check round for `target`: TCP probes see the task's network state at once (a failure
+    /// is only known at the timeout); HTTP probes go through nginx to the app like requests.
+    pub(super) fn on_probe(&mut self, group: u32, target: u32) {
+        let Some(hc) = self.sc.groups[group as usize].health_check.as_ref() else {
+            return;
+        };
+        let t = &self.groups[group as usize].targets[target as usize];
+        if !t.health.state().is_registered() {
+            return; // deregistered: checks stop
+        }
+        self.queue
+            .push(self.now + hc.interval, Event::Probe { group, target });
+        self.rec.probes(group, hc.nodes);
+        match hc.protocol {
+            HealthProtocol::Tcp => {
+                // nginx accepts the connection unless the whole task is gone.
+                if t.faults.crashed {
+                    let pass = false;
+                    self.queue.push(
+                        self.now + hc.timeout,
+                        Event::ProbeDone {
+                            group,
+                            target,
+                            pass,
+                        },
+                    );
+                } else {
+                    self.check_result(group, target, true);
+                }
+            }
+            HealthProtocol::Http => {
+                if t.round_pending > 0 {
+                    // The previous round is still out (timeout = interval): it counts as failed.
+                    return;
+                }
+                let t = &mut self.groups[group as usize].targets[target as usize];
+                t.round_pending = hc.nodes;
+                t.round_passes = 0;
+                for _ in 0..hc.nodes {
+                    let req = self.attempts.insert(Attempt {
+                        first_arrived: self.now,
+                        mark: self.now,
+                        flow: 0,
+                        source: PROBE_SOURCE,
+                        group,
+                        target,
+                        credential: 0,
+                        number: 0,
+                        phase: Phase::ToTarget,
+                        answered: false,
+                        picked: false,
+                        holds_sidecar: false,
+                        in_app: false,
+                        probe: true,
+                        stuck: false,
+                        connection: u32::MAX,
+                    });
+                    self.start_timer(self.layout.health_check(group), self.now + hc.timeout, req);
+                    let a = *self.attempts.get(req).expect("just inserted");
+                    self.reach_target(req, a);
+                }
+            }
+        }
+    }
+
+    /// One HTTP probe of a round was answered (2xx passes; errors and timeouts fail). The
+    /// round's verdict is the majority of the nodes' probes.
+    pub(super) fn probe_answered(&mut self, group: u32, target: u32, pass: bool) {
+        let t = &mut self.groups[group as usize].targets[target as usize];
+        if t.round_pending == 0 {
+            return;
+        }
+        t.round_pending -= 1;
+        t.round_passes += u32::from(pass);
+        if t.round_pending == 0 {
+            let nodes = self.sc.groups[group as usize]
+                .health_check
+                .as_ref()
+                .map_or(1, |h| h.nodes);
+            let verdict = 2 * t.round_passes > nodes;
+            self.check_result(group, target, verdict);
+        }
+    }
+
+    /// A round's verdict feeds the target's state machine.
+    pub(super) fn check_result(&mut self, group: u32, target: u32, pass: bool) {
+        let Some(hc) = self.sc.groups[group as usize].health_check.as_ref() else {
+            return;
+        };
+        let thresholds = Thresholds {
+            healthy: hc.healthy_threshold,
+            unhealthy: hc.unhealthy_threshold,
+            initial: hc.initial_passes,
+        };
+        let t = &mut self.groups[group as usize].targets[target as usize];
+        let from = t.health.state();
+        if let Some(to) = t.health.record(pass, thresholds) {
+            self.health_changed(group, target, from, to);
+        }
+    }
+
+    /// Records a transition and applies what follows from it.
+    pub(super) fn health_changed(&mut self, group: u32, target: u32, from: Health, to: Health) {
+        self.rec.groups[group as usize].health_transitions += 1;
+        self.rec.event(EventRow {
+            t: self.now,
+            kind: "health",
+            group,
+            target: Some(target),
+            from: from.name().into(),
+            to: to.name().into(),
+            detail: String::new(),
+        });
+        let fault = self.groups[group as usize].targets[target as usize]
+            .faults
+            .fault;
+        if to == Health::Unhealthy
+            && let Some(fault) = fault
+        {
+            self.rec.fault_detected(fault, self.now);
+        }
+        self.refresh_routable(group);
+        let failing_open = self.is_failing_open(group);
+        if to == Health::Unhealthy && !failing_open {
+            // The NLB resets the flows of an unhealthy target (unless it fails open).
+            self.reset_target(group, target);
+        }
+        self.reconcile(group);
+    }
+
+    /// True when no target is healthy and the group routes to every registered one.
+    pub(super) fn is_failing_open(&self, group: u32) -> bool {
+        self.groups[group as usize].failing_open
+    }
+
+    /// Rebuilds the set of targets that get new requests: the healthy ones, or, when none is
+    /// healthy, every registered one (fail open, as ELB does).
+    pub(super) fn refresh_routable(&mut self, group: u32) {
+        let was_failing_open = self.is_failing_open(group);
+        let g = &mut self.groups[group as usize];
+        g.routable.clear();
+        let mut registered = 0;
+        let mut draining = 0;
+        for (i, t) in g.targets.iter().enumerate() {
+            match t.health.state() {
+                Health::Healthy => g.routable.push(i as u32),
+                Health::Draining => draining += 1,
+                _ => {}
+            }
+            if t.health.state().is_registered() {
+                registered += 1;
+            }
+        }
+        let healthy = g.routable.len() as u32;
+        g.failing_open = false;
+        if g.routable.is_empty() {
+            for (i, t) in g.targets.iter().enumerate() {
+                if t.health.state().is_registered() {
+                    g.routable.push(i as u32);
+                }
+            }
+            g.failing_open = !g.routable.is_empty();
+        }
+        self.rec
+            .group_health(self.now, group, healthy, registered, draining);
+        let failing_open = self.is_failing_open(group);
+        if failing_open != was_failing_open {
+            self.rec.event(EventRow {
+                t: self.now,
+                kind: "fail_open",
+                group,
+                target: None,
+                from: if was_failing_open {
+                    "fail_open"
+                } else {
+                    "normal"
+                }
+                .into(),
+                to: if failing_open { "fail_open" } else { "normal" }.into(),
+                detail: "no healthy target: routing to every registered target".into(),
+            });
+        }
+    }
+
+    /// Fails the requests in flight at a target whose connections are cut: each gets the
+    /// status its hops return for a reset connection.
+    pub(super) fn reset_target(&mut self, group: u32, target: u32) {
+        let failure = self.integration_failure();
+        let victims: Vec<Handle> = self
+            .attempts
+            .handles()
+            .filter(|&h| {
+                self.attempts.get(h).is_some_and(|a| {
+                    a.picked && !a.answered && a.group == group && a.target == target
+                })
+            })
+            .collect();
+        for h in victims {
+            self.answer(h, Err(failure));
+        }
+    }
+
+    /// What the client sees when the connection to the task is reset mid-request: REST
+    /// documents 504 `INTEGRATION_FAILURE`; HTTP APIs answer 503; a client with no gateway sees
+    /// the broken connection as a 502-class failure.
+    pub(super) fn integration_failure(&self) -> Failure {
+        use crate::model::routing::ApiKind;
+        match self.sc.gateway.as_ref().map(|g| g.kind) {
+            Some(ApiKind::Rest) => Failure::GatewayTimeout504,
+            Some(ApiKind::Http) => Failure::Unavailable503,
+            None => Failure::BadGateway502,
+        }
+    }
+}
