@@ -215,19 +215,10 @@ fn parse(text: &str) -> Result<RawScenario, ScenarioError> {
     let de =
         toml::Deserializer::parse(text).map_err(|e| syntax_error(text, e.message(), e.span()))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let mut path = dotted(e.path());
-        let inner = e.into_inner();
-        let message = inner.message().trim().to_string();
-        // For an unknown field the path ends at its table; name the field itself.
-        if let Some(field) = message
-            .strip_prefix("unknown field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            path = error::join_path(&path, field);
-        }
+        let (path, message) = error::plain_serde_error(&dotted(e.path()), e.inner().message());
         ScenarioError {
             file: None,
-            line: inner.span().map(|s| locate::line_at(text, s.start)),
+            line: e.inner().span().map(|s| locate::line_at(text, s.start)),
             path,
             origin: None,
             message,

@@ -203,7 +203,7 @@ impl<'de> Deserialize<'de> for QueueLimit {
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<QueueLimit, E> {
                 u32::try_from(v)
                     .map(QueueLimit::Limited)
-                    .map_err(|_| E::custom(format!("queue_limit must be 0 or more (got {v})")))
+                    .map_err(|_| E::custom(format!("must be 0 or more (got {v})")))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<QueueLimit, E> {
                 self.visit_i64(i64::try_from(v).unwrap_or(-1))
@@ -213,7 +213,7 @@ impl<'de> Deserialize<'de> for QueueLimit {
                     Ok(QueueLimit::Unbounded)
                 } else {
                     Err(E::custom(format!(
-                        "expected a whole number or \"unbounded\", got \"{v}\""
+                        "must be a whole number of waiting places or \"unbounded\" (got \"{v}\")"
                     )))
                 }
             }
