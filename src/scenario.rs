@@ -177,18 +177,34 @@ pub fn load_str(
     base_dir: &Path,
     overrides: &[Override],
 ) -> Result<(Scenario, RawScenario), ScenarioError> {
+    let original = text;
     let text = apply_overrides(text, overrides)?;
     let attribute = |mut e: ScenarioError| {
-        if e.line.is_none() && !e.path.is_empty() {
+        if !overrides.is_empty() {
+            // The text was re-written by the overrides, and an override that adds a key (as
+            // `--seed` does when the file has no `seed`) shifts every later line: find the
+            // field in the file as the user wrote it instead.
+            e.line = (!e.path.is_empty())
+                .then(|| locate::line_of(original, &e.path))
+                .flatten();
+        } else if e.line.is_none() && !e.path.is_empty() {
             e.line = locate::line_of(&text, &e.path);
         }
-        if let Some(ov) = overrides
-            .iter()
-            .rev()
-            .find(|o| e.path == o.path || e.path.starts_with(&format!("{}.", o.path)))
-        {
+        let inside = |outer: &str, inner: &str| {
+            !outer.is_empty()
+                && (inner == outer
+                    || inner
+                        .strip_prefix(outer)
+                        .is_some_and(|rest| rest.starts_with('.')))
+        };
+        if let Some(ov) = overrides.iter().rev().find(|o| inside(&o.path, &e.path)) {
+            // The value itself came from `--set`: the file's line would show the old value.
             e.origin = Some(ov.origin());
             e.line = None;
+        } else if let Some(ov) = overrides.iter().rev().find(|o| inside(&e.path, &o.path)) {
+            // Part of the value came from `--set` (one mixture weight of several): keep the
+            // line of the whole and say which override changed it.
+            e.origin = Some(ov.origin());
         }
         e
     };
