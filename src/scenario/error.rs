@@ -166,7 +166,8 @@ fn expected_words(expected: &str) -> String {
         "u8" => whole(u8::MAX.into()),
         "u16" => whole(u16::MAX.into()),
         "u32" => whole(u32::MAX.into()),
-        "u64" | "usize" => whole(u64::MAX),
+        // TOML integers are 64-bit signed: a larger value cannot be written at all.
+        "u64" | "usize" => whole(i64::MAX.unsigned_abs()),
         "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
         "a string" => "a string in quotes".to_string(),
         "a boolean" => "true or false".to_string(),
@@ -272,6 +273,11 @@ mod tests {
                 E::invalid_type(Unexpected::Signed(5), &"struct RawSimulation"),
                 "simulation",
                 "must be a table (got 5)",
+            ),
+            (
+                E::invalid_value(Unexpected::Signed(-1), &"u64"),
+                "simulation.seed",
+                "must be a whole number from 0 to 9223372036854775807 (got -1)",
             ),
             (
                 E::unknown_variant("bursty", &["poisson", "constant"]),
