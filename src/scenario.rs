@@ -450,18 +450,34 @@ pub fn load_str(
     base_dir: &Path,
     overrides: &[Override],
 ) -> Result<(Scenario, RawScenario), ScenarioError> {
+    let original = text;
     let text = apply_overrides(text, overrides)?;
     let attribute = |mut e: ScenarioError| {
-        if e.line.is_none() && !e.path.is_empty() {
+        if !overrides.is_empty() {
+            // The text was re-written by the overrides, and an override that adds a key (as
+            // `--seed` does when the file has no `seed`) shifts every later line: find the
+            // field in the file as the user wrote it instead.
+            e.line = (!e.path.is_empty())
+                .then(|| locate::line_of(original, &e.path))
+                .flatten();
+        } else if e.line.is_none() && !e.path.is_empty() {
             e.line = locate::line_of(&text, &e.path);
         }
-        if let Some(ov) = overrides
-            .iter()
-            .rev()
-            .find(|o| e.path == o.path || e.path.starts_with(&format!("{}.", o.path)))
-        {
+        let inside = |outer: &str, inner: &str| {
+            !outer.is_empty()
+                && (inner == outer
+                    || inner
+                        .strip_prefix(outer)
+                        .is_some_and(|rest| rest.starts_with('.')))
+        };
+        if let Some(ov) = overrides.iter().rev().find(|o| inside(&o.path, &e.path)) {
+            // The value itself came from `--set`: the file's line would show the old value.
             e.origin = Some(ov.origin());
             e.line = None;
+        } else if let Some(ov) = overrides.iter().rev().find(|o| inside(&e.path, &o.path)) {
+            // Part of the value came from `--set` (one mixture weight of several): keep the
+            // line of the whole and say which override changed it.
+            e.origin = Some(ov.origin());
         }
         e
     };
@@ -488,19 +504,10 @@ fn parse(text: &str) -> Result<RawScenario, ScenarioError> {
     let de =
         toml::Deserializer::parse(text).map_err(|e| syntax_error(text, e.message(), e.span()))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let mut path = dotted(e.path());
-        let inner = e.into_inner();
-        let message = inner.message().trim().to_string();
-        // For an unknown field the path ends at its table; name the field itself.
-        if let Some(field) = message
-            .strip_prefix("unknown field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            path = error::join_path(&path, field);
-        }
+        let (path, message) = error::plain_serde_error(&dotted(e.path()), e.inner().message());
         ScenarioError {
             file: None,
-            line: inner.span().map(|s| locate::line_at(text, s.start)),
+            line: e.inner().span().map(|s| locate::line_at(text, s.start)),
             path,
             origin: None,
             message,

@@ -136,6 +136,14 @@ pub fn build(raw: &RawDist, path: &str, base_dir: &Path) -> Result<Dist, Scenari
             ));
         }
     }
+    // `mixture` takes the weight off each component before building it, so a weight seen here
+    // is outside any mixture, where it would otherwise be silently ignored.
+    if raw.weight.is_some() {
+        return Err(ScenarioError::at(
+            p("weight"),
+            "`weight` only applies to a component inside a mixture's `components`",
+        ));
+    }
     let q = Params {
         path,
         kind: raw.dist,
@@ -467,6 +475,10 @@ mod tests {
         assert_eq!(
             err("dist = \"exponential\"\nmean_ms = 1\nsd_ms = 2").path,
             "app.service.sd_ms"
+        );
+        assert_eq!(
+            err("dist = \"constant\"\nms = 1\nweight = 0.5").path,
+            "app.service.weight"
         );
         assert_eq!(
             err("dist = \"uniform\"\nmin_ms = 3\nmax_ms = 1").path,

@@ -78,7 +78,17 @@ impl<'a> Place<'a> {
             Place::Table(t) => {
                 if !t.contains_key(seg) {
                     if !may_create {
-                        return Err(missing());
+                        // A named entry: list the names there are, since a typo is likely.
+                        let names: Vec<String> = t.iter().map(|(k, _)| format!("`{k}`")).collect();
+                        let defined = if names.is_empty() {
+                            "none is defined".to_string()
+                        } else {
+                            format!("defined: {}", names.join(", "))
+                        };
+                        return Err(format!(
+                            "{} ({defined}); --set changes entries but does not create them",
+                            missing()
+                        ));
                     }
                     let mut new = Table::new();
                     new.set_implicit(true);
@@ -153,16 +163,16 @@ pub fn apply(doc: &mut DocumentMut, ov: &Override) -> Result<(), ScenarioError> 
 }
 
 fn index(seg: &str, so_far: &str, len: usize) -> Result<usize, String> {
+    let range = match len {
+        0 => format!("`{so_far}` is empty"),
+        1 => format!("`{so_far}` has 1 entry (index 0)"),
+        n => format!("`{so_far}` has {n} entries (indices 0 to {})", n - 1),
+    };
     let i: usize = seg.parse().map_err(|_| {
-        format!(
-            "`{so_far}` is a list: expected an index (0 to {}), got `{seg}`",
-            len.saturating_sub(1)
-        )
+        format!("`{so_far}` is a list, so the next part must be an index, not `{seg}`; {range}")
     })?;
     if i >= len {
-        return Err(format!(
-            "`{so_far}` has {len} entries: index {i} is out of range"
-        ));
+        return Err(format!("index {i} is out of range: {range}"));
     }
     Ok(i)
 }

@@ -728,7 +728,7 @@ impl<'de> Deserialize<'de> for QueueLimit {
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<QueueLimit, E> {
                 u32::try_from(v)
                     .map(QueueLimit::Limited)
-                    .map_err(|_| E::custom(format!("queue_limit must be 0 or more (got {v})")))
+                    .map_err(|_| E::custom(format!("must be 0 or more (got {v})")))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<QueueLimit, E> {
                 self.visit_i64(i64::try_from(v).unwrap_or(-1))
@@ -738,7 +738,7 @@ impl<'de> Deserialize<'de> for QueueLimit {
                     Ok(QueueLimit::Unbounded)
                 } else {
                     Err(E::custom(format!(
-                        "expected a whole number or \"unbounded\", got \"{v}\""
+                        "must be a whole number of waiting places or \"unbounded\" (got \"{v}\")"
                     )))
                 }
             }
@@ -845,4 +845,77 @@ pub struct RawSlo {
     /// Lowest acceptable throughput of successful requests, per second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_throughput_rps: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    /// The names a user can write, read from this file's source: every `pub` field of a struct,
+    /// and every variant of a `snake_case` enum (as the string written in TOML).
+    fn names_in_schema(src: &str) -> (Vec<String>, Vec<String>) {
+        // Attributes that would make a TOML name differ from the Rust one are not understood
+        // here; fail rather than check the wrong names.
+        for unsupported in ["rename =", "alias", "flatten"] {
+            assert!(
+                !src.contains(&format!("#[serde({unsupported}")),
+                "teach this test about serde({unsupported})"
+            );
+        }
+        let (mut fields, mut variants) = (Vec::new(), Vec::new());
+        let mut in_struct = false;
+        let mut in_named_enum = false;
+        let mut snake_case_next = false;
+        for line in src.lines() {
+            let t = line.trim();
+            if line.starts_with("#[serde(rename_all = \"snake_case\")]") {
+                snake_case_next = true;
+            } else if line.starts_with("pub struct ") {
+                in_struct = true;
+            } else if line.starts_with("pub enum ") {
+                in_named_enum = snake_case_next;
+                snake_case_next = false;
+            } else if line.starts_with('}') {
+                (in_struct, in_named_enum) = (false, false);
+            } else if in_struct && let Some(rest) = t.strip_prefix("pub ") {
+                fields.push(rest.split(':').next().unwrap().to_string());
+            } else if in_named_enum && !t.starts_with("//") && t.ends_with(',') {
+                let camel = t.trim_end_matches(',');
+                let mut snake = String::new();
+                for (i, c) in camel.chars().enumerate() {
+                    if c.is_uppercase() && i > 0 {
+                        snake.push('_');
+                    }
+                    snake.push(c.to_ascii_lowercase());
+                }
+                variants.push(snake);
+            }
+        }
+        (fields, variants)
+    }
+
+    /// Every field and every choice of the schema is documented for users, so `docs/scenario.md`
+    /// cannot silently fall behind the code.
+    #[test]
+    fn docs_name_every_field_and_choice() {
+        let doc = include_str!("../../docs/scenario.md");
+        let (fields, variants) = names_in_schema(include_str!("schema.rs"));
+        // The parse itself works: a few names known to be in the schema were found.
+        for known in ["duration_s", "queue_limit", "p99_ms", "components"] {
+            assert!(fields.iter().any(|f| f == known), "parsed {fields:?}");
+        }
+        for known in ["least_outstanding", "lognormal", "ramp", "poisson"] {
+            assert!(variants.iter().any(|v| v == known), "parsed {variants:?}");
+        }
+        let missing: Vec<String> = fields
+            .iter()
+            .filter(|f| !doc.contains(&format!("`{f}`")))
+            .map(|f| format!("field `{f}`"))
+            .chain(
+                variants
+                    .iter()
+                    .filter(|v| !doc.contains(&format!("\"{v}\"")))
+                    .map(|v| format!("value \"{v}\"")),
+            )
+            .collect();
+        assert!(missing.is_empty(), "not in docs/scenario.md: {missing:?}");
+    }
 }

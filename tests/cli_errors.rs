@@ -1,0 +1,460 @@
+//! Bad input through the real binary: every class of mistake exits 2 with one `error:` line that
+//! names the field's dotted path and its line in the file (or the `--set` that caused it), never
+//! panics, and writes nothing: no new output folder, and an earlier one left byte-for-byte.
+//! Also `validate`, and the SLO exit code.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A small scenario that runs in milliseconds; each case breaks one thing in it.
+const BASE: &str = r#"[simulation]
+name = "base"
+duration_s = 5
+warmup_s = 1
+
+[[traffic]]
+name = "reads"
+rate_rps = 200
+target_group = "api"
+
+[target_groups.api]
+targets = 2
+app = { workers = 2, service = { dist = "exponential", mean_ms = 2 } }
+"#;
+
+fn simroute(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simroute"))
+        .args(args)
+        .output()
+        .expect("simroute runs")
+}
+
+/// `BASE` with `from` replaced by `to`; fails if `from` is not there, so a case cannot silently
+/// test the unchanged scenario.
+fn edit(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "BASE has no {from:?}");
+    BASE.replacen(from, to, 1)
+}
+
+/// The 1-based line of `text` holding `needle`, which must be on exactly one line.
+fn line_of(text: &str, needle: &str) -> usize {
+    let hits: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(hits.len(), 1, "{needle:?} should be on exactly one line");
+    hits[0]
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(snapshot(&path));
+        } else {
+            files.insert(path.clone(), fs::read(&path).unwrap());
+        }
+    }
+    files
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `simroute run <dir>/scenario.toml <args>` on `scenario` (or on a file that does not
+/// exist when `None`) and checks what all bad input must do: exit 2, `error:` first, no panic,
+/// nothing on stdout, no output folder created, and an earlier run's folder untouched.
+/// Returns stderr for the case's own checks.
+fn run_bad(scenario: Option<&str>, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.toml");
+    if let Some(scenario) = scenario {
+        fs::write(&file, scenario).unwrap();
+    }
+    let good = dir.path().join("good.toml");
+    fs::write(&good, BASE).unwrap();
+    let outputs = dir.path().join("out");
+    let previous = outputs.join("previous");
+    let ok = simroute(&[
+        "run",
+        good.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        previous.to_str().unwrap(),
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    let before = snapshot(&previous);
+    assert!(before.len() >= 5, "the good run wrote its files");
+
+    let mut stderrs = Vec::new();
+    for out in [&previous, &outputs.join("fresh")] {
+        let mut all = vec![
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        let o = simroute(&all);
+        let (stdout, stderr) = (text(&o.stdout), text(&o.stderr));
+        assert_eq!(o.status.code(), Some(2), "exit code; stderr: {stderr}");
+        assert!(stderr.starts_with("error:"), "stderr: {stderr}");
+        assert!(!stderr.contains("panicked") && !stdout.contains("panicked"));
+        assert_eq!(stdout, "", "nothing on stdout for bad input");
+        stderrs.push(stderr);
+    }
+    assert_eq!(
+        snapshot(&previous),
+        before,
+        "the earlier results are intact"
+    );
+    let left: Vec<_> = fs::read_dir(&outputs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["previous"],
+        "no new folder and no temporary leftovers"
+    );
+    assert_eq!(
+        stderrs[0], stderrs[1],
+        "the message does not depend on --out"
+    );
+    stderrs.pop().unwrap()
+}
+
+/// The message names `path` and, when the value is in the file, `scenario.toml:LINE:`; when it is
+/// not (it came from `--set`), no line at all.
+fn assert_points_at(stderr: &str, path: &str, line: Option<usize>) {
+    assert!(
+        stderr.contains(&format!("`{path}`")),
+        "path {path}: {stderr}"
+    );
+    match line {
+        Some(line) => assert!(
+            stderr.contains(&format!("scenario.toml:{line}: ")),
+            "line {line}: {stderr}"
+        ),
+        None => assert!(stderr.contains("scenario.toml: "), "no line: {stderr}"),
+    }
+}
+
+#[test]
+fn toml_syntax_error_gives_the_line() {
+    let bad = edit("duration_s = 5", "duration_s = = 5");
+    let e = run_bad(Some(&bad), &[]);
+    assert!(e.contains("TOML syntax error"), "{e}");
+    assert!(
+        e.contains(&format!("scenario.toml:{}: ", line_of(&bad, "= = 5"))),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_field_names_the_field_and_the_allowed_ones() {
+    let bad = edit("warmup_s = 1", "warmup_s = 1\nwarmpu_s = 2");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(&e, "simulation.warmpu_s", Some(line_of(&bad, "warmpu_s")));
+    assert!(e.contains("did you mean `warmup_s`?"), "{e}");
+    assert!(
+        e.contains("`duration_s`, `warmup_s`"),
+        "lists the fields: {e}"
+    );
+    // Once, not `simulation.warmpu_s.warmpu_s`.
+    assert!(!e.contains("warmpu_s.warmpu_s"), "{e}");
+
+    let bad = edit("mean_ms = 2 }", "mean_ms = 2, median = 1 }");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(
+        &e,
+        "target_groups.api.app.service.median",
+        Some(line_of(&bad, "median")),
+    );
+}
+
+#[test]
+fn wrong_type_says_what_was_expected_in_toml_words() {
+    let bad = edit("rate_rps = 200", "rate_rps = \"fast\"");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(&e, "traffic.0.rate_rps", Some(line_of(&bad, "fast")));
+    assert!(
+        e.contains("must be a number (got the string \"fast\")"),
+        "{e}"
+    );
+
+    let bad = edit("targets = 2", "targets = 2.5");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(&e, "target_groups.api.targets", Some(line_of(&bad, "2.5")));
+    assert!(e.contains("must be a whole number"), "{e}");
+}
+
+#[test]
+fn unknown_choice_lists_the_allowed_ones() {
+    let bad = edit("rate_rps = 200", "rate_rps = 200\narrival = \"bursty\"");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(&e, "traffic.0.arrival", Some(line_of(&bad, "bursty")));
+    assert!(e.contains("\"poisson\", \"constant\""), "{e}");
+}
+
+#[test]
+fn missing_required_field_points_at_its_table() {
+    let bad = edit("duration_s = 5\n", "");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(
+        &e,
+        "simulation.duration_s",
+        Some(line_of(&bad, "[simulation]")),
+    );
+    assert!(e.contains("required"), "{e}");
+}
+
+#[test]
+fn negative_and_zero_rates_are_rejected() {
+    for rate in ["-5", "0"] {
+        let bad = edit("rate_rps = 200", &format!("rate_rps = {rate}"));
+        let e = run_bad(Some(&bad), &[]);
+        assert_points_at(&e, "traffic.0.rate_rps", Some(line_of(&bad, "rate_rps")));
+        assert!(
+            e.contains(&format!("must be greater than 0 (got {rate})")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn warmup_must_end_before_the_run_does() {
+    for warmup in ["5", "7"] {
+        let bad = edit("warmup_s = 1", &format!("warmup_s = {warmup}"));
+        let e = run_bad(Some(&bad), &[]);
+        assert_points_at(&e, "simulation.warmup_s", Some(line_of(&bad, "warmup_s")));
+        assert!(e.contains("less than duration_s"), "{e}");
+    }
+}
+
+#[test]
+fn unknown_target_group_lists_the_defined_ones() {
+    let bad = edit("target_group = \"api\"", "target_group = \"apj\"");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(&e, "traffic.0.target_group", Some(line_of(&bad, "apj")));
+    assert!(
+        e.contains("unknown target group \"apj\" (defined: api)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_empirical_file_names_the_file() {
+    let bad = edit(
+        "dist = \"exponential\", mean_ms = 2",
+        "dist = \"empirical\", file = \"no-such-samples.csv\"",
+    );
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(
+        &e,
+        "target_groups.api.app.service.file",
+        Some(line_of(&bad, "no-such-samples.csv")),
+    );
+    assert!(e.contains("no-such-samples.csv"), "{e}");
+}
+
+#[test]
+fn mixture_weights_must_sum_to_one() {
+    let bad = edit(
+        "{ dist = \"exponential\", mean_ms = 2 }",
+        "{ dist = \"mixture\", components = [\n  { weight = 0.5, dist = \"constant\", ms = 1 },\n  { weight = 0.4, dist = \"constant\", ms = 9 } ] }",
+    );
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(
+        &e,
+        "target_groups.api.app.service.components",
+        Some(line_of(&bad, "components")),
+    );
+    assert!(e.contains("sum to 1 (they sum to 0.9)"), "{e}");
+}
+
+#[test]
+fn set_errors_name_the_set_argument() {
+    let cases = [
+        // An unknown field.
+        (
+            "simulation.durationn_s=5",
+            "simulation.durationn_s",
+            "did you mean `duration_s`?",
+        ),
+        // An array index past the end, and one that is not a number.
+        (
+            "traffic.3.rate_rps=5",
+            "traffic.3.rate_rps",
+            "index 3 is out of range",
+        ),
+        (
+            "traffic.reads.rate_rps=5",
+            "traffic.reads.rate_rps",
+            "must be an index",
+        ),
+        // A target group that does not exist: --set does not create named entries.
+        (
+            "target_groups.apj.targets=5",
+            "target_groups.apj.targets",
+            "(defined: `api`)",
+        ),
+        // A known field with a value that breaks its rule or its type.
+        (
+            "traffic.0.rate_rps=-1",
+            "traffic.0.rate_rps",
+            "must be greater than 0",
+        ),
+        (
+            "traffic.0.rate_rps=fast",
+            "traffic.0.rate_rps",
+            "must be a number",
+        ),
+    ];
+    for (set, path, rule) in cases {
+        let e = run_bad(Some(BASE), &["--set", set]);
+        assert_points_at(&e, path, None);
+        assert!(e.contains(&format!("(set by --set {set})")), "{e}");
+        assert!(e.contains(rule), "{rule}: {e}");
+    }
+    let e = run_bad(Some(BASE), &["--set", "no-equals-sign"]);
+    assert!(e.contains("`no-equals-sign`"), "{e}");
+}
+
+#[test]
+fn set_that_changes_part_of_a_value_keeps_the_line_and_names_the_set() {
+    let mixture = edit(
+        "{ dist = \"exponential\", mean_ms = 2 }",
+        "{ dist = \"mixture\", components = [\n  { weight = 0.5, dist = \"constant\", ms = 1 },\n  { weight = 0.5, dist = \"constant\", ms = 9 } ] }",
+    );
+    let set = "target_groups.api.app.service.components.1.weight=0.4";
+    let e = run_bad(Some(&mixture), &["--set", set]);
+    assert_points_at(
+        &e,
+        "target_groups.api.app.service.components",
+        Some(line_of(&mixture, "components")),
+    );
+    assert!(e.contains(&format!("(set by --set {set})")), "{e}");
+}
+
+/// `--seed` (and `--set` of a field the file lacks) adds a line to the text before it is parsed;
+/// lines must still be those of the file as written.
+#[test]
+fn overrides_do_not_shift_line_numbers() {
+    let bad = edit("rate_rps = 200", "rate_rps = -5");
+    let line = line_of(&bad, "rate_rps");
+    for args in [
+        &["--seed", "9"][..],
+        &[
+            "--set",
+            "simulation.timeseries_interval_s=2",
+            "--replications",
+            "2",
+        ][..],
+    ] {
+        let e = run_bad(Some(&bad), args);
+        assert_points_at(&e, "traffic.0.rate_rps", Some(line));
+    }
+}
+
+#[test]
+fn missing_scenario_file() {
+    let e = run_bad(None, &[]);
+    assert!(
+        e.contains("scenario.toml: cannot read the scenario file"),
+        "{e}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = simroute(&["run", "x.toml", "--format", "xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).starts_with("error:"));
+}
+
+#[test]
+fn validate_prints_the_resolved_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.toml");
+    fs::write(&file, BASE).unwrap();
+    let o = simroute(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let printed = text(&o.stdout);
+    for default in [
+        "seed = 1",
+        "replications = 1",
+        "timeseries_interval_s = 1.0",
+        "method = \"GET\"",
+        "path = \"/\"",
+        "arrival = \"poisson\"",
+        "algorithm = \"round_robin\"",
+        "queue_limit = \"unbounded\"",
+    ] {
+        assert!(printed.contains(default), "{default} in:\n{printed}");
+    }
+    // What it prints is itself a valid scenario, and a fixed point.
+    let resolved = dir.path().join("resolved.toml");
+    fs::write(&resolved, &printed).unwrap();
+    let again = simroute(&["validate", resolved.to_str().unwrap()]);
+    assert_eq!(text(&again.stdout), printed);
+
+    let o = simroute(&[
+        "validate",
+        file.to_str().unwrap(),
+        "--set",
+        "target_groups.api.app.queue_limit=10",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stdout).contains("queue_limit = 10"));
+}
+
+#[test]
+fn validate_rejects_bad_input_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.toml");
+    let bad = edit("rate_rps = 200", "rate_rps = -5");
+    fs::write(&file, &bad).unwrap();
+    let o = simroute(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(text(&o.stdout), "");
+    let e = text(&o.stderr);
+    assert!(e.starts_with("error:") && !e.contains("panicked"), "{e}");
+    assert_points_at(&e, "traffic.0.rate_rps", Some(line_of(&bad, "rate_rps")));
+}
+
+#[test]
+fn missed_slo_exits_1_and_still_writes_outputs() {
+    for (p99_ms, code) in [("0.001", 1), ("100000", 0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("scenario.toml");
+        fs::write(&file, format!("{BASE}\n[slo]\np99_ms = {p99_ms}\n")).unwrap();
+        let out = dir.path().join("out");
+        let o = simroute(&[
+            "run",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(code), "{}", text(&o.stderr));
+        let summary: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["slo"]["passed"], serde_json::json!(code == 0));
+        for f in [
+            "summary.csv",
+            "timeseries.csv",
+            "latency.csv",
+            "scenario.toml",
+        ] {
+            assert!(out.join(f).is_file(), "{f} written");
+        }
+    }
+}
