@@ -19,6 +19,7 @@
 //! | [`sim`] | the event loop: one `match` over a small `Copy` event enum |
 //! | [`stats`] | streaming statistics: HDR histograms, time-weighted means, time series, CIs |
 //! | [`replicate`] | replications in parallel (rayon), merged in order |
+//! | [`experiments`] | sweeps, comparisons and the capacity planner |
 //! | [`report`] | pure renderers to bytes (JSON, CSV, tables) and the atomic folder write |
 //! | [`cli`] | the `simroute` command line |
 //! | [`bench`] | `simroute bench`: events/s, requests/s and peak memory |
@@ -27,6 +28,7 @@
 pub mod bench;
 pub mod cli;
 pub mod engine;
+pub mod experiments;
 pub mod model;
 pub mod replicate;
 pub mod report;

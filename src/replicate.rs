@@ -1,5 +1,7 @@
-//! Runs a scenario's replications in parallel with rayon and merges them in replication order,
-//! so results are identical whatever the thread count.
+//! Runs replications in parallel with rayon and merges them in replication order, so results
+//! are identical whatever the thread count. One scenario (`run_all`) or many (`run_many`, for
+//! sweeps, comparisons and the planner): every (scenario, replication) pair is one task of the
+//! same pool.
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -18,6 +20,8 @@ pub struct RunResults {
     pub figures: Value,
     /// 95% half-widths (two or more replications).
     pub ci95: Option<Value>,
+    /// Each replication's figures, in replication order (for paired comparisons).
+    pub per_replication: Vec<Value>,
     /// End-to-end latency of successful requests, all replications pooled (for `latency.csv`).
     pub latency: LatencyStat,
     /// Time series of replication 0 (a representative run, not an average).
@@ -28,6 +32,64 @@ pub struct RunResults {
     pub event_count: u64,
 }
 
+/// What one replication leaves for the merge.
+struct Replication {
+    figures: Value,
+    latency: LatencyStat,
+    first: Option<(Vec<Row>, Vec<EventRow>)>,
+    events: u64,
+}
+
+fn pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        anyhow::ensure!(n > 0, "--threads must be at least 1");
+        builder = builder.num_threads(n);
+    }
+    Ok(builder.build()?)
+}
+
+fn replicate(sc: &Scenario, r: u32, progress: Option<&(dyn Fn(Nanos) + Sync)>) -> Replication {
+    let mut out = sim::run(sc, r, progress);
+    Replication {
+        figures: summary::figures(sc, &out.recorder),
+        first: (r == 0).then(|| {
+            (
+                out.recorder.timeseries.rows().to_vec(),
+                std::mem::take(&mut out.recorder.events),
+            )
+        }),
+        latency: out.recorder.latency,
+        events: out.events,
+    }
+}
+
+fn merge(reps: Vec<Replication>) -> RunResults {
+    let per_replication: Vec<Value> = reps.iter().map(|r| r.figures.clone()).collect();
+    let (figures, ci95) = summary::merge(&per_replication);
+    let mut latency = LatencyStat::new();
+    let mut timeseries = Vec::new();
+    let mut events = Vec::new();
+    let mut event_count = 0;
+    for r in reps {
+        latency.merge(&r.latency);
+        if let Some((rows, evs)) = r.first {
+            timeseries = rows;
+            events = evs;
+        }
+        event_count += r.events;
+    }
+    RunResults {
+        figures,
+        ci95,
+        per_replication,
+        latency,
+        timeseries,
+        events,
+        event_count,
+    }
+}
+
 /// Runs every replication of `sc` on `threads` threads (default: all cores). `progress` gets
 /// simulated-time ticks from every replication.
 pub fn run_all(
@@ -35,48 +97,32 @@ pub fn run_all(
     threads: Option<usize>,
     progress: Option<&(dyn Fn(Nanos) + Sync)>,
 ) -> anyhow::Result<RunResults> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build()?;
-    type PerReplication = (Value, LatencyStat, Option<(Vec<Row>, Vec<EventRow>)>, u64);
-    let per_rep: Vec<PerReplication> = pool.install(|| {
-        (0..sc.replications)
-            .into_par_iter()
-            .map(|r| {
-                let mut out = sim::run(sc, r, progress);
-                let figures = summary::figures(sc, &out.recorder);
-                let rows = (r == 0).then(|| {
-                    (
-                        out.recorder.timeseries.rows().to_vec(),
-                        std::mem::take(&mut out.recorder.events),
-                    )
-                });
-                (figures, out.recorder.latency, rows, out.events)
-            })
+    Ok(run_many(std::slice::from_ref(sc), threads, progress)?
+        .pop()
+        .expect("one scenario in, one result out"))
+}
+
+/// Runs every replication of every scenario in one pool; results in scenario order.
+pub fn run_many(
+    scenarios: &[Scenario],
+    threads: Option<usize>,
+    progress: Option<&(dyn Fn(Nanos) + Sync)>,
+) -> anyhow::Result<Vec<RunResults>> {
+    let jobs: Vec<(usize, u32)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, sc)| (0..sc.replications).map(move |r| (i, r)))
+        .collect();
+    let mut done: Vec<Replication> = pool(threads)?.install(|| {
+        jobs.par_iter()
+            .map(|&(i, r)| replicate(&scenarios[i], r, progress))
             .collect()
     });
-    let figures: Vec<Value> = per_rep.iter().map(|(f, ..)| f.clone()).collect();
-    let (mean, ci95) = summary::merge(&figures);
-    let mut latency = LatencyStat::new();
-    let mut timeseries = Vec::new();
-    let mut event_rows = Vec::new();
-    let mut events = 0;
-    for (_, lat, rows, ev) in per_rep {
-        latency.merge(&lat);
-        if let Some((rows, evs)) = rows {
-            timeseries = rows;
-            event_rows = evs;
-        }
-        events += ev;
+    let mut results = Vec::with_capacity(scenarios.len());
+    for sc in scenarios.iter().rev() {
+        let reps = done.split_off(done.len() - sc.replications as usize);
+        results.push(merge(reps));
     }
-    Ok(RunResults {
-        figures: mean,
-        ci95,
-        latency,
-        timeseries,
-        events: event_rows,
-        event_count: events,
-    })
+    results.reverse();
+    Ok(results)
 }

@@ -481,8 +481,9 @@ pub fn load_str(
         }
         e
     };
-    let raw = parse(&text).map_err(attribute)?;
+    let mut raw = parse(&text).map_err(attribute)?;
     let scenario = resolve::resolve(&raw, base_dir).map_err(attribute)?;
+    resolve::fill_defaults(&mut raw, &scenario);
     Ok((scenario, raw))
 }
 

@@ -9,6 +9,7 @@
 
 pub mod confidence;
 pub mod latency;
+pub mod queueing;
 pub mod recorder;
 pub mod slo;
 pub mod summary;

@@ -83,6 +83,11 @@ impl RateProfile {
             .fold(0.0, f64::max)
     }
 
+    /// The times (seconds) where the rate changes slope: the profile's points.
+    pub fn breakpoints(&self) -> impl Iterator<Item = f64> + '_ {
+        self.segments.iter().map(|s| s.start_s)
+    }
+
     /// Expected number of arrivals in `[from_s, to_s)`: the integral of the rate.
     pub fn expected_arrivals(&self, from_s: f64, to_s: f64) -> f64 {
         let mut total = 0.0;

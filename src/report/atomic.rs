@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 /// Replaces folder `dest` with one holding exactly `files`.
-pub fn write_folder(dest: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<()> {
+pub fn write_folder<S: AsRef<str>>(dest: &Path, files: &[(S, Vec<u8>)]) -> anyhow::Result<()> {
     let parent = dest
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -23,7 +23,12 @@ pub fn write_folder(dest: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<()
     let result = (|| {
         fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         for (file, bytes) in files {
-            let path = tmp.join(file);
+            // Names may hold folders (`points/<label>/summary.json`).
+            let path = tmp.join(file.as_ref());
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
             fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         }
         // Move the old results aside first: a rename onto a non-empty folder fails.

@@ -50,19 +50,41 @@ pub fn summary_csv(doc: &Value) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Several summaries as rows of one CSV (sweeps); `extra` columns come first, one value per row.
+/// Columns are the union over the rows, in first-seen order (points with more targets have more
+/// `per_target` columns); a row without a column has an empty cell there.
 pub fn summary_rows(docs: &[Value], extra: &[(String, Vec<String>)]) -> anyhow::Result<Vec<u8>> {
-    let mut header: Vec<String> = extra.iter().map(|(k, _)| k.clone()).collect();
-    let mut rows = Vec::with_capacity(docs.len());
-    for (i, doc) in docs.iter().enumerate() {
-        let mut cells = Vec::new();
-        flatten("", doc, &mut cells);
-        if i == 0 {
-            header.extend(cells.iter().map(|(k, _)| k.clone()));
+    let flat: Vec<Vec<(String, String)>> = docs
+        .iter()
+        .map(|doc| {
+            let mut cells = Vec::new();
+            flatten("", doc, &mut cells);
+            cells
+        })
+        .collect();
+    let mut columns: Vec<&str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for cells in &flat {
+        for (k, _) in cells {
+            if seen.insert(k.as_str()) {
+                columns.push(k);
+            }
         }
-        let mut row: Vec<String> = extra.iter().map(|(_, v)| v[i].clone()).collect();
-        row.extend(cells.into_iter().map(|(_, v)| v));
-        rows.push(row);
     }
+    let mut header: Vec<String> = extra.iter().map(|(k, _)| k.clone()).collect();
+    header.extend(columns.iter().map(|c| c.to_string()));
+    let rows = flat.iter().enumerate().map(|(i, cells)| {
+        let by_name: std::collections::HashMap<&str, &str> = cells
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut row: Vec<String> = extra.iter().map(|(_, v)| v[i].clone()).collect();
+        row.extend(
+            columns
+                .iter()
+                .map(|c| by_name.get(c).copied().unwrap_or("").to_string()),
+        );
+        row
+    });
     write(&header, rows)
 }
 
@@ -145,6 +167,17 @@ pub fn events_csv(events: &[EventRow], groups: &[&str]) -> anyhow::Result<Vec<u8
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn rows_with_different_columns_share_one_header() {
+        let a = json!({"x": 1, "t": [1]});
+        let b = json!({"x": 2, "t": [1, 2]});
+        let text = String::from_utf8(
+            summary_rows(&[a, b], &[("k".into(), vec!["a".into(), "b".into()])]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(text, "k,x,t.0,t.1\na,1,1,\nb,2,1,2\n");
+    }
 
     #[test]
     fn flattens_in_document_order() {

@@ -15,9 +15,17 @@ use crate::engine::time::{Nanos, from_ms};
 /// z-score of the 99th percentile of the standard normal.
 const Z99: f64 = 2.326_347_874_040_841;
 
-/// A sampled distribution of durations.
+/// A distribution of durations: how to sample it, and its mean (computed from the parameters
+/// when built, for analytic estimates such as the planner's Erlang C bound).
 #[derive(Debug, Clone)]
-pub enum Dist {
+pub struct Dist {
+    sampler: Sampler,
+    mean_ms: f64,
+}
+
+/// How a [`Dist`] draws.
+#[derive(Debug, Clone)]
+pub enum Sampler {
     /// Always this many nanoseconds.
     Constant(Nanos),
     /// Uniform in `[min, max]` milliseconds.
@@ -51,27 +59,37 @@ pub enum Dist {
 }
 
 impl Dist {
+    /// A distribution from its sampler and mean.
+    pub fn new(sampler: Sampler, mean_ms: f64) -> Self {
+        Dist { sampler, mean_ms }
+    }
+
+    /// The mean in ms (infinite for a Pareto with shape ≤ 1).
+    pub fn mean_ms(&self) -> f64 {
+        self.mean_ms
+    }
+
     /// Draws one duration.
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> Nanos {
-        match self {
-            Dist::Constant(ns) => *ns,
-            Dist::Uniform { min_ms, width_ms } => from_ms(min_ms + width_ms * unit_f64(rng)),
-            Dist::Exponential(d) => from_ms(d.sample(rng)),
-            Dist::Normal(d) => loop {
+        match &self.sampler {
+            Sampler::Constant(ns) => *ns,
+            Sampler::Uniform { min_ms, width_ms } => from_ms(min_ms + width_ms * unit_f64(rng)),
+            Sampler::Exponential(d) => from_ms(d.sample(rng)),
+            Sampler::Normal(d) => loop {
                 let x = d.sample(rng);
                 if x >= 0.0 {
                     break from_ms(x);
                 }
             },
-            Dist::LogNormal(d) => from_ms(d.sample(rng)),
-            Dist::Gamma(d) => from_ms(d.sample(rng)),
-            Dist::Weibull(d) => from_ms(d.sample(rng)),
-            Dist::Pareto(d) => from_ms(d.sample(rng)),
-            Dist::Empirical(values) => {
+            Sampler::LogNormal(d) => from_ms(d.sample(rng)),
+            Sampler::Gamma(d) => from_ms(d.sample(rng)),
+            Sampler::Weibull(d) => from_ms(d.sample(rng)),
+            Sampler::Pareto(d) => from_ms(d.sample(rng)),
+            Sampler::Empirical(values) => {
                 values[crate::engine::rng::below(rng, values.len() as u32) as usize]
             }
-            Dist::Mixture {
+            Sampler::Mixture {
                 cumulative,
                 components,
             } => {
@@ -87,13 +105,35 @@ impl Dist {
 
     /// True when every sample is zero (the hop adds no time and needs no event).
     pub fn is_zero(&self) -> bool {
-        matches!(self, Dist::Constant(0))
+        matches!(self.sampler, Sampler::Constant(0))
     }
 
     /// A zero-latency distribution.
     pub fn zero() -> Dist {
-        Dist::Constant(0)
+        Dist::new(Sampler::Constant(0), 0.0)
     }
+}
+
+/// Γ(x) by the Lanczos approximation (g = 7), for the Weibull mean.
+fn gamma_fn(x: f64) -> f64 {
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let series = C[1..]
+        .iter()
+        .enumerate()
+        .fold(C[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
+    (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * series
 }
 
 /// Builds a [`Dist`] from its raw form, checking every parameter. `path` names the field in
@@ -150,7 +190,10 @@ pub fn build(raw: &RawDist, path: &str, base_dir: &Path) -> Result<Dist, Scenari
         allowed,
     };
     Ok(match raw.dist {
-        DistKind::Constant => Dist::Constant(from_ms(q.non_negative("ms", raw.ms)?)),
+        DistKind::Constant => {
+            let ms = q.non_negative("ms", raw.ms)?;
+            Dist::new(Sampler::Constant(from_ms(ms)), ms)
+        }
         DistKind::Uniform => {
             let min = q.non_negative("min_ms", raw.min_ms)?;
             let max = q.non_negative("max_ms", raw.max_ms)?;
@@ -160,35 +203,57 @@ pub fn build(raw: &RawDist, path: &str, base_dir: &Path) -> Result<Dist, Scenari
                     format!("must be at least min_ms ({min}) (got {max})"),
                 ));
             }
-            Dist::Uniform {
-                min_ms: min,
-                width_ms: max - min,
-            }
+            Dist::new(
+                Sampler::Uniform {
+                    min_ms: min,
+                    width_ms: max - min,
+                },
+                (min + max) / 2.0,
+            )
         }
         DistKind::Exponential => {
             let mean = q.positive("mean_ms", raw.mean_ms)?;
-            Dist::Exponential(Exp::new(1.0 / mean).map_err(|e| bad(&p("mean_ms"), e))?)
+            Dist::new(
+                Sampler::Exponential(Exp::new(1.0 / mean).map_err(|e| bad(&p("mean_ms"), e))?),
+                mean,
+            )
         }
         DistKind::Normal => {
             let mean = q.positive("mean_ms", raw.mean_ms)?;
             let sd = q.non_negative("sd_ms", raw.sd_ms)?;
-            Dist::Normal(Normal::new(mean, sd).map_err(|e| bad(&p("sd_ms"), e))?)
+            Dist::new(
+                Sampler::Normal(Normal::new(mean, sd).map_err(|e| bad(&p("sd_ms"), e))?),
+                mean,
+            )
         }
         DistKind::Lognormal => lognormal(raw, &q)?,
         DistKind::Gamma => {
             let mean = q.positive("mean_ms", raw.mean_ms)?;
             let shape = q.positive("shape", raw.shape)?;
-            Dist::Gamma(Gamma::new(shape, mean / shape).map_err(|e| bad(&p("shape"), e))?)
+            Dist::new(
+                Sampler::Gamma(Gamma::new(shape, mean / shape).map_err(|e| bad(&p("shape"), e))?),
+                mean,
+            )
         }
         DistKind::Weibull => {
             let scale = q.positive("scale_ms", raw.scale_ms)?;
             let shape = q.positive("shape", raw.shape)?;
-            Dist::Weibull(Weibull::new(scale, shape).map_err(|e| bad(&p("shape"), e))?)
+            Dist::new(
+                Sampler::Weibull(Weibull::new(scale, shape).map_err(|e| bad(&p("shape"), e))?),
+                scale * gamma_fn(1.0 + 1.0 / shape),
+            )
         }
         DistKind::Pareto => {
             let scale = q.positive("scale_ms", raw.scale_ms)?;
             let shape = q.positive("shape", raw.shape)?;
-            Dist::Pareto(Pareto::new(scale, shape).map_err(|e| bad(&p("shape"), e))?)
+            Dist::new(
+                Sampler::Pareto(Pareto::new(scale, shape).map_err(|e| bad(&p("shape"), e))?),
+                if shape > 1.0 {
+                    shape * scale / (shape - 1.0)
+                } else {
+                    f64::INFINITY
+                },
+            )
         }
         DistKind::Empirical => {
             let file = raw.file.as_deref().ok_or_else(|| {
@@ -197,7 +262,9 @@ pub fn build(raw: &RawDist, path: &str, base_dir: &Path) -> Result<Dist, Scenari
                     "dist = \"empirical\" needs `file` (a CSV of samples in ms)",
                 )
             })?;
-            Dist::Empirical(read_samples(&base_dir.join(file), &p("file"))?)
+            let samples = read_samples(&base_dir.join(file), &p("file"))?;
+            let mean = samples.iter().map(|&v| v as f64).sum::<f64>() / samples.len() as f64 / 1e6;
+            Dist::new(Sampler::Empirical(samples), mean)
         }
         DistKind::Mixture => mixture(raw, path, base_dir)?,
     })
@@ -296,8 +363,9 @@ fn lognormal(raw: &RawDist, q: &Params) -> Result<Dist, ScenarioError> {
             ));
         }
     };
-    Ok(Dist::LogNormal(
-        LogNormal::new(mu, sigma).map_err(|e| bad(&p("sigma"), e))?,
+    Ok(Dist::new(
+        Sampler::LogNormal(LogNormal::new(mu, sigma).map_err(|e| bad(&p("sigma"), e))?),
+        (mu + sigma * sigma / 2.0).exp(),
     ))
 }
 
@@ -342,10 +410,18 @@ fn mixture(raw: &RawDist, path: &str, base_dir: &Path) -> Result<Dist, ScenarioE
     if let Some(last) = cumulative.last_mut() {
         *last = 1.0;
     }
-    Ok(Dist::Mixture {
-        cumulative,
-        components,
-    })
+    let mean = comps
+        .iter()
+        .zip(&components)
+        .map(|(c, d)| c.weight.unwrap_or(0.0) * d.mean_ms())
+        .sum();
+    Ok(Dist::new(
+        Sampler::Mixture {
+            cumulative,
+            components,
+        },
+        mean,
+    ))
 }
 
 /// Reads a CSV of latency samples in ms: one value per line (first column), an optional header.
@@ -447,7 +523,13 @@ mod tests {
             ("dist = \"pareto\"\nscale_ms = 10\nshape = 3", 15.0),
         ];
         for (src, expected) in cases {
-            let m = mean_ms(&built(src), 200_000);
+            let d = built(src);
+            assert!(
+                (d.mean_ms() - expected).abs() / expected < 1e-9,
+                "{src}: analytic mean {}, expected {expected}",
+                d.mean_ms()
+            );
+            let m = mean_ms(&d, 200_000);
             assert!(
                 (m - expected).abs() / expected < 0.02,
                 "{src}: sample mean {m}, expected {expected}"

@@ -424,6 +424,47 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
     })
 }
 
+/// Writes the defaults that `resolve` chose back into the raw form, so `simroute validate`
+/// (and the `scenario.toml` written beside the outputs) shows every value the run used.
+pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
+    for (g, group) in raw.target_groups.values_mut().zip(&sc.groups) {
+        g.algorithm = Some(group.algorithm);
+        if let (Some(hc), Some(resolved)) = (g.health_check.as_mut(), &group.health_check) {
+            hc.interval_s = Some(to_secs(resolved.interval));
+            hc.timeout_s = Some(to_secs(resolved.timeout));
+            hc.healthy_threshold = Some(resolved.healthy_threshold);
+            hc.unhealthy_threshold = Some(resolved.unhealthy_threshold);
+            hc.nodes = Some(resolved.nodes);
+            hc.new_target_delay_s = Some(to_secs(resolved.new_target_delay));
+        }
+        let service = g.service.get_or_insert_with(|| RawService {
+            minimum_healthy_percent: group.service.minimum_healthy_percent,
+            maximum_percent: group.service.maximum_percent,
+            stop_timeout_s: to_secs(group.service.stop_timeout),
+            ..RawService::default()
+        });
+        if service.task_start.is_none() {
+            service.task_start = Some(RawDist {
+                dist: super::schema::DistKind::Lognormal,
+                median_ms: Some(DEFAULT_TASK_START_MEDIAN_MS),
+                sigma: Some(DEFAULT_TASK_START_SIGMA),
+                ..RawDist::default()
+            });
+        }
+    }
+    if let (Some(gw), Some(resolved)) = (raw.gateway.as_mut(), &sc.gateway) {
+        gw.integration_timeout_s = Some(to_secs(resolved.integration_timeout));
+        if let (Some(a), Some(ra)) = (gw.authorizer.as_mut(), &resolved.authorizer) {
+            a.cache_ttl_s = Some(to_secs(ra.cache_ttl));
+        }
+    }
+}
+
+/// Task start time when none is given: no documented figure; placement, ENI attachment and
+/// image pull are reported at 30 s to 3 min, which a log-normal with a 60 s median covers.
+const DEFAULT_TASK_START_MEDIAN_MS: f64 = 60_000.0;
+const DEFAULT_TASK_START_SIGMA: f64 = 0.4;
+
 fn non_negative_time(path: &str, v: f64, duration_s: f64) -> Result<f64, ScenarioError> {
     if v >= 0.0 && v.is_finite() {
         if v >= duration_s {
@@ -522,11 +563,16 @@ fn ecs_service(
     let p = |f: &str| join_path(path, f);
     let task_start = match &s.task_start {
         Some(d) => dist::build(d, &p("task_start"), base_dir)?,
-        // No documented figure: placement, ENI attachment and image pull are reported at
-        // 30 s to 3 min; a log-normal with a 60 s median covers that range.
-        None => Dist::LogNormal(
-            rand_distr::LogNormal::new((60_000f64).ln(), 0.4).expect("valid parameters"),
-        ),
+        None => dist::build(
+            &RawDist {
+                dist: super::schema::DistKind::Lognormal,
+                median_ms: Some(DEFAULT_TASK_START_MEDIAN_MS),
+                sigma: Some(DEFAULT_TASK_START_SIGMA),
+                ..RawDist::default()
+            },
+            &p("task_start"),
+            base_dir,
+        )?,
     };
     if !(s.health_check_grace_period_s >= 0.0 && s.health_check_grace_period_s.is_finite()) {
         return Err(ScenarioError::at(

@@ -6,7 +6,7 @@ use super::summary::lookup;
 use crate::scenario::{SloCheck, SloMetric};
 
 /// Where each metric lives in the figure tree.
-fn figure_path(metric: SloMetric) -> &'static str {
+pub fn figure_path(metric: SloMetric) -> &'static str {
     match metric {
         SloMetric::MeanMs => "latency_ms.mean",
         SloMetric::P50Ms => "latency_ms.p50",

@@ -1,0 +1,209 @@
+//! `simroute sweep SCENARIO --vary KEY=V1,V2 --vary KEY=A..B[:STEP]`: every point of the grid,
+//! one row each in `summary.csv`, a folder per point.
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use crate::scenario::Override;
+
+/// One `--vary`: a dotted key and its values (TOML literals, as `--set` takes them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vary {
+    /// Dotted path, as for `--set`.
+    pub key: String,
+    /// Values in order.
+    pub values: Vec<String>,
+}
+
+impl Vary {
+    /// Parses `KEY=V1,V2,...` or `KEY=A..B[:STEP]` (inclusive; whole numbers stay whole).
+    pub fn parse(spec: &str) -> anyhow::Result<Vary> {
+        let (key, values) = spec.split_once('=').ok_or_else(|| {
+            anyhow::anyhow!("--vary expects KEY=V1,V2,... or KEY=A..B[:STEP], got `{spec}`")
+        })?;
+        let key = key.trim().to_string();
+        anyhow::ensure!(!key.is_empty(), "--vary {spec}: the key is empty");
+        let values = match values.split_once("..") {
+            Some((from, rest)) => {
+                let (to, step) = rest.split_once(':').unwrap_or((rest, "1"));
+                range(from.trim(), to.trim(), step.trim())
+                    .map_err(|e| anyhow::anyhow!("--vary {spec}: {e}"))?
+            }
+            None => values.split(',').map(|v| v.trim().to_string()).collect(),
+        };
+        anyhow::ensure!(
+            !values.is_empty() && values.iter().all(|v| !v.is_empty()),
+            "--vary {spec}: no values"
+        );
+        Ok(Vary { key, values })
+    }
+}
+
+fn range(from: &str, to: &str, step: &str) -> Result<Vec<String>, String> {
+    if let (Ok(a), Ok(b), Ok(s)) = (from.parse::<i64>(), to.parse::<i64>(), step.parse::<i64>()) {
+        if s <= 0 || b < a {
+            return Err("a range needs A <= B and a positive STEP".into());
+        }
+        if (b - a) / s > 10_000 {
+            return Err("more than 10,000 points".into());
+        }
+        return Ok((0..=(b - a) / s).map(|i| (a + i * s).to_string()).collect());
+    }
+    let (a, b, s) = (
+        from.parse::<f64>()
+            .map_err(|_| format!("`{from}` is not a number"))?,
+        to.parse::<f64>()
+            .map_err(|_| format!("`{to}` is not a number"))?,
+        step.parse::<f64>()
+            .map_err(|_| format!("`{step}` is not a number"))?,
+    );
+    if !(s > 0.0 && b >= a && a.is_finite() && b.is_finite()) {
+        return Err("a range needs A <= B and a positive STEP".into());
+    }
+    let n = ((b - a) / s + 1e-9).floor() as u64;
+    if n > 10_000 {
+        return Err("more than 10,000 points".into());
+    }
+    Ok((0..=n).map(|i| format!("{}", a + i as f64 * s)).collect())
+}
+
+/// Every combination of the varies' values, the first key varying slowest.
+pub fn grid(varies: &[Vary]) -> Vec<Vec<Override>> {
+    varies.iter().fold(vec![Vec::new()], |points, vary| {
+        points
+            .iter()
+            .flat_map(|point| {
+                vary.values.iter().map(move |v| {
+                    let mut p = point.clone();
+                    p.push(Override {
+                        path: vary.key.clone(),
+                        value: v.clone(),
+                    });
+                    p
+                })
+            })
+            .collect()
+    })
+}
+
+/// A point's folder name: `key=value,key=value`, with characters unsafe in file names replaced.
+pub fn label(point: &[Override]) -> String {
+    point
+        .iter()
+        .map(|o| format!("{}={}", o.path, o.value))
+        .collect::<Vec<_>>()
+        .join(",")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "=.,_-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The stdout table of a sweep: one line per point.
+pub fn table(varies: &[Vary], points: &[Vec<Override>], docs: &[Value]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "sweep of {} points", points.len());
+    let mut header: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
+    header.extend(["ok/s", "error rate", "p50 ms", "p99 ms", "SLO"].map(String::from));
+    let mut rows = vec![header];
+    for (point, doc) in points.iter().zip(docs) {
+        let f = |path: &str, d: usize| {
+            let v = crate::stats::summary::lookup(doc, path).and_then(Value::as_f64);
+            let ci =
+                crate::stats::summary::lookup(doc, &format!("ci95.{path}")).and_then(Value::as_f64);
+            match (v, ci) {
+                (Some(v), Some(ci)) => format!("{v:.d$} ± {ci:.d$}"),
+                (Some(v), None) => format!("{v:.d$}"),
+                _ => "–".into(),
+            }
+        };
+        let mut row: Vec<String> = point.iter().map(|o| o.value.clone()).collect();
+        row.extend([
+            f("throughput_rps", 1),
+            f("error_rate", 5),
+            f("latency_ms.p50", 2),
+            f("latency_ms.p99", 2),
+            match doc.get("slo").and_then(|s| s.get("passed")) {
+                Some(Value::Bool(true)) => "pass".into(),
+                Some(Value::Bool(false)) => "FAIL".into(),
+                _ => "–".into(),
+            },
+        ]);
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect();
+        let _ = writeln!(out, "  {}", line.join("  "));
+    }
+    out
+}
+
+/// `sweep.json`: each point's settings and summary.
+pub fn sweep_json(points: &[Vec<Override>], docs: &[Value]) -> Value {
+    Value::Array(
+        points
+            .iter()
+            .zip(docs)
+            .map(|(p, d)| {
+                let settings: serde_json::Map<String, Value> =
+                    p.iter().map(|o| (o.path.clone(), json!(o.value))).collect();
+                json!({ "point": settings, "label": label(p), "summary": d })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lists_and_ranges() {
+        assert_eq!(
+            Vary::parse("a.b=1,2,5").unwrap().values,
+            vec!["1", "2", "5"]
+        );
+        assert_eq!(
+            Vary::parse("t=2..6").unwrap().values,
+            vec!["2", "3", "4", "5", "6"]
+        );
+        assert_eq!(Vary::parse("t=2..6:2").unwrap().values, vec!["2", "4", "6"]);
+        assert_eq!(
+            Vary::parse("x=0.5..1.5:0.5").unwrap().values,
+            vec!["0.5", "1", "1.5"]
+        );
+        assert!(Vary::parse("t=6..2").is_err());
+        assert!(Vary::parse("novalue").is_err());
+    }
+
+    #[test]
+    fn grid_is_the_cartesian_product_in_order() {
+        let g = grid(&[
+            Vary::parse("a=1,2").unwrap(),
+            Vary::parse("b=x,y,z").unwrap(),
+        ]);
+        assert_eq!(g.len(), 6);
+        assert_eq!(label(&g[0]), "a=1,b=x");
+        assert_eq!(label(&g[5]), "a=2,b=z");
+        assert_eq!(
+            label(&[Override {
+                path: "n".into(),
+                value: "\"a b\"".into()
+            }]),
+            "n=_a_b_"
+        );
+    }
+}
