@@ -721,7 +721,14 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 });
         let app = &mut g.targets[a.target as usize].app;
         let next = app.finish();
-        let busy = app.busy();
+        if next.is_none() {
+            // Record the freed worker now, before answering: the answer releases the sidecar
+            // connection, and a backlog connection with no sidecar latency then starts on this
+            // worker at once and records its own, higher, level. Recording after the answer
+            // would overwrite that level with this stale one.
+            let busy = app.busy();
+            self.rec.target_busy(self.now, a.group, a.target, busy);
+        }
         {
             let at = self.attempts.get_mut(req).expect("live attempt");
             at.in_app = false;
@@ -736,9 +743,8 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             },
         );
         self.maybe_free(req);
-        match next {
-            Some(next) => self.start_service(next),
-            None => self.rec.target_busy(self.now, a.group, a.target, busy),
+        if let Some(next) = next {
+            self.start_service(next);
         }
     }
 
