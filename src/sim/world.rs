@@ -751,6 +751,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
     fn on_timer(&mut self, timer: u32) {
         let kind = self.layout.kind(timer);
         let fifo = &mut self.timers[timer as usize];
+        if !fifo.armed_for(self.now) {
+            // Superseded by an earlier deadline (integration timeouts start out of order).
+            return;
+        }
         let mut expired = std::mem::take(&mut self.expired);
         while let Some(req) = fifo.pop_expired(self.now) {
             expired.push(req);
