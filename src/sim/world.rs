@@ -926,6 +926,13 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         let app = &mut g.targets[a.target as usize].app;
         let next = app.finish();
         let busy = app.busy();
+        if next.is_none() {
+            // Record the freed worker now, before answering: the answer releases the sidecar
+            // connection, and a backlog connection with no sidecar latency then starts on this
+            // worker at once and records its own, higher, level. Recording after the answer
+            // would overwrite that level with this stale one.
+            self.set_busy(a.group, a.target, busy);
+        }
         {
             let at = self.attempts.get_mut(req).expect("live attempt");
             at.in_app = false;
@@ -941,9 +948,8 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             },
         );
         self.maybe_free(req);
-        match next {
-            Some(next) => self.start_service(next),
-            None => self.set_busy(a.group, a.target, busy),
+        if let Some(next) = next {
+            self.start_service(next);
         }
     }
 
@@ -963,6 +969,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
     fn on_timer(&mut self, timer: u32) {
         let kind = self.layout.kind(timer);
         let fifo = &mut self.timers[timer as usize];
+        if !fifo.armed_for(self.now) {
+            // Superseded by an earlier deadline (integration timeouts start out of order).
+            return;
+        }
         let mut expired = std::mem::take(&mut self.expired);
         while let Some(req) = fifo.pop_expired(self.now) {
             expired.push(req);
