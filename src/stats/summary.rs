@@ -17,6 +17,9 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
     let measured_s = to_secs(rec.end - rec.warmup);
     let mut top = Map::new();
     add_traffic_figures(&mut top, &rec.counts, &rec.latency, measured_s);
+    // Requests still waiting when the run ends: normally a handful in transit, but a task
+    // that black-holes traffic with no timeout to end the wait shows up only here.
+    top["requests"]["in_flight_at_end"] = json!(rec.in_system.level());
 
     let mut stages = Map::new();
     for kind in StageKind::ALL {

@@ -1,0 +1,308 @@
+//! The design-review commands through the real binary: sweep, compare and plan.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn simroute(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simroute"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Poisson traffic at 3000/s over `targets` tasks of 2 workers with 2 ms exponential service:
+/// each task an M/M/2 queue when the split is random.
+const MMC: &str = r#"
+[simulation]
+name = "mm2-tasks"
+seed = 3
+duration_s = 60
+warmup_s = 5
+replications = 4
+
+[[traffic]]
+name = "load"
+rate_rps = 3000
+target_group = "app"
+
+[target_groups.app]
+targets = 4
+algorithm = "random"
+app = { workers = 2, service = { dist = "exponential", mean_ms = 2 } }
+
+[slo]
+mean_ms = 2.5
+"#;
+
+fn scenario(dir: &Path) -> String {
+    let file = dir.join("mm2.toml");
+    fs::write(&file, MMC).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+fn read_all(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((rel, fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn sweep_over_targets_gives_one_row_per_point_and_p99_falls() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path());
+    let out1 = dir.path().join("sweep1");
+    let o = simroute(&[
+        "sweep",
+        &file,
+        "--vary",
+        "target_groups.app.targets=2..6",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        out1.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let mut reader = csv::Reader::from_path(out1.join("summary.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let (k, p99, ci) = (
+        col("vary.target_groups.app.targets"),
+        col("latency_ms.p99"),
+        col("ci95.latency_ms.p99"),
+    );
+    let rows: Vec<(u32, f64, f64)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[k].parse().unwrap(),
+                r[p99].parse().unwrap(),
+                r[ci].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        vec![2, 3, 4, 5, 6]
+    );
+    for w in rows.windows(2) {
+        // p99 falls with every added task, by more than the intervals' overlap.
+        assert!(
+            w[1].1 + w[1].2 < w[0].1 - w[0].2,
+            "p99 does not fall from {:?} to {:?}",
+            w[0],
+            w[1]
+        );
+    }
+    for label in ["target_groups.app.targets=2", "target_groups.app.targets=6"] {
+        assert!(
+            out1.join("points")
+                .join(label)
+                .join("summary.json")
+                .exists()
+        );
+    }
+    // Byte-identical outputs whatever the thread count.
+    let out2 = dir.path().join("sweep2");
+    let o = simroute(&[
+        "sweep",
+        &file,
+        "--vary",
+        "target_groups.app.targets=2..6",
+        "--threads",
+        "2",
+        "--quiet",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(read_all(&out1), read_all(&out2));
+}
+
+fn compare_rows(out: &Path) -> Vec<(String, String, bool)> {
+    let mut reader = csv::Reader::from_path(out.join("compare.csv")).unwrap();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string(), &r[7] == "yes")
+        })
+        .collect()
+}
+
+#[test]
+fn compare_marks_a_real_difference_and_not_a_seed_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path());
+    let out = dir.path().join("cmp");
+    let o = simroute(&[
+        "compare",
+        &file,
+        "--variant",
+        "target_groups.app.targets=2",
+        "--variant",
+        "target_groups.app.targets=6",
+        "--variant",
+        "simulation.seed=99",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows = compare_rows(&out);
+    let significant = |variant: &str, figure: &str| {
+        rows.iter()
+            .find(|r| r.0 == variant && r.1 == figure)
+            .unwrap_or_else(|| panic!("no row {variant} {figure}"))
+            .2
+    };
+    // 2 vs 4 tasks at this load is heavy overload versus ρ = 0.75; 6 tasks is lighter still.
+    assert!(significant(
+        "target_groups.app.targets=2",
+        "p99 latency (ms)"
+    ));
+    assert!(significant(
+        "target_groups.app.targets=6",
+        "p99 latency (ms)"
+    ));
+    assert!(significant(
+        "target_groups.app.targets=6",
+        "mean latency (ms)"
+    ));
+    // Only the seed differs: nothing is significant after the correction.
+    assert!(
+        rows.iter()
+            .filter(|r| r.0 == "simulation.seed=99")
+            .all(|r| !r.2),
+        "{rows:?}"
+    );
+    for f in ["compare.csv", "compare.json", "compare.md"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("compare.json")).unwrap()).unwrap();
+    assert_eq!(json["comparisons"].as_array().unwrap().len(), 3);
+}
+
+/// Erlang C for one task of `c` workers fed `lambda` per ms with service rate `mu` per ms.
+fn mmc_mean_sojourn(c: u32, lambda: f64, mu: f64) -> Option<f64> {
+    let a = lambda / mu;
+    if a >= f64::from(c) {
+        return None;
+    }
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+    }
+    let rho = a / f64::from(c);
+    let p_wait = b / (1.0 - rho + rho * b);
+    Some(p_wait / (f64::from(c) * mu - lambda) + 1.0 / mu)
+}
+
+#[test]
+fn plan_recommends_the_erlang_c_count_for_a_mean_latency_slo() {
+    // The oracle, computed here independently: the smallest n whose M/M/2 tasks (random split,
+    // λ/n each) have a mean sojourn within the SLO.
+    let expected = (1..=20u32)
+        .find(|&n| mmc_mean_sojourn(2, 3.0 / f64::from(n), 0.5).is_some_and(|w| w <= 2.5))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path());
+    let out = dir.path().join("plan");
+    let o = simroute(&[
+        "plan",
+        &file,
+        "--target-group",
+        "app",
+        "--quiet",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(plan["analytic_estimate"], serde_json::json!(expected));
+    assert_eq!(
+        plan["recommended"]["tasks"],
+        serde_json::json!(expected),
+        "{plan:#}"
+    );
+    assert_eq!(plan["runner_up"]["tasks"], serde_json::json!(expected - 1));
+    for f in ["plan.csv", "plan.json", "plan.md"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    // An unknown group is bad input.
+    let o = simroute(&["plan", &file, "--target-group", "nope", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("nope"));
+}
+
+#[test]
+fn plan_with_lost_tasks_needs_more() {
+    // Losing tasks only costs capacity once the load balancer stops sending them traffic, and
+    // only costs errors if something ends the wait of requests sent to a dead task: health
+    // checks (fast ones, so the run is short) and a client timeout.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mm2-checked.toml");
+    let text_ = MMC
+        .replace("duration_s = 60", "duration_s = 120")
+        .replace("target_group = \"app\"", "target_group = \"app\"\ntimeout_s = 1")
+        .replace(
+            "algorithm = \"random\"",
+            "algorithm = \"random\"\nhealth_check = { interval_s = 5, timeout_s = 2, unhealthy_threshold = 2 }\nservice = { health_check_grace_period_s = 3600 }",
+        );
+    fs::write(&file, text_).unwrap();
+    let file = file.to_str().unwrap().to_string();
+    let plan = |fail: &str| {
+        let o = simroute(&[
+            "plan",
+            &file,
+            "--target-group",
+            "app",
+            "--fail",
+            fail,
+            "--quiet",
+            "--format",
+            "json",
+            "--out",
+            dir.path().join(format!("p{fail}")).to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["recommended"]["tasks"].as_u64().unwrap()
+    };
+    let none = plan("0");
+    let two = plan("2");
+    assert!(
+        two >= none + 2,
+        "losing 2 tasks needs at least 2 more: {none} vs {two}"
+    );
+}
