@@ -394,7 +394,6 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             raw,
         )?);
     }
-    faults.sort_by_key(|f| f.at);
     let mut deployments = Vec::with_capacity(raw.deployments.len());
     for (i, d) in raw.deployments.iter().enumerate() {
         let path = join_path("deployments", i);

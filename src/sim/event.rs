@@ -83,6 +83,11 @@ pub enum Event {
         /// Index into `Scenario::deployments`.
         deployment: u32,
     },
+    /// The ECS scheduler looks at a group again (a grace period ended).
+    Reconcile {
+        /// Target group.
+        group: u32,
+    },
     /// The 1-minute metric point of ECS and autoscaling.
     Metric,
     /// The end of a time-series bucket.

@@ -198,21 +198,21 @@ struct GatewayRun {
 impl GatewayRun {
     fn new(gw: &crate::scenario::Gateway, credentials: u32, rng: SimRng) -> Self {
         let mut throttle = Throttle::new();
-        let mut bucket = |t: Option<(f64, u64)>| {
+        let bucket = |throttle: &mut Throttle, t: Option<(f64, u64)>| {
             t.map(|(rate, burst)| throttle.add_bucket(TokenBucket::new(rate, burst)))
         };
-        // Most specific level first, account last, as AWS applies them.
-        let stage = bucket(gw.stage_throttle);
-        let account = bucket(gw.account_throttle);
-        let route_buckets: Vec<Option<BucketId>> =
-            gw.routes.iter().map(|r| bucket(r.throttle)).collect();
-        let route_chains = route_buckets
-            .iter()
-            .map(|&route| {
-                let levels: Vec<BucketId> = [route, stage, account].into_iter().flatten().collect();
-                throttle.add_chain(&levels)
-            })
-            .collect();
+        // Most specific level first, account last, as AWS applies them. The stage's default
+        // limit applies per route (method), each with a bucket of its own; the account bucket
+        // is shared by every route.
+        let account = bucket(&mut throttle, gw.account_throttle);
+        let mut route_chains = Vec::with_capacity(gw.routes.len());
+        for r in &gw.routes {
+            let route = bucket(&mut throttle, r.throttle);
+            let stage = bucket(&mut throttle, gw.stage_throttle);
+            let levels: Vec<BucketId> = [route, stage, account].into_iter().flatten().collect();
+            route_chains.push(throttle.add_chain(&levels));
+        }
+        let stage = bucket(&mut throttle, gw.stage_throttle);
         let unrouted: Vec<BucketId> = [stage, account].into_iter().flatten().collect();
         let unrouted_chain = throttle.add_chain(&unrouted);
         GatewayRun {
@@ -371,6 +371,7 @@ pub fn run_with_queue<Q: EventQueue<Event> + Default>(
             Event::FaultStart { fault } => w.on_fault_start(fault),
             Event::FaultEnd { fault } => w.on_fault_end(fault),
             Event::Deploy { deployment } => w.on_deploy(deployment),
+            Event::Reconcile { group } => w.reconcile(group),
             Event::Metric => w.on_metric(),
             Event::Tick => {
                 w.rec.tick(w.now);

@@ -63,6 +63,8 @@ pub struct GroupStats {
     pub healthy_min: u32,
     /// Healthy targets over time.
     pub healthy: TimeWeighted,
+    /// Whether `healthy` has been set yet.
+    pub healthy_set: bool,
     /// Registered targets (initial, healthy, unhealthy) now.
     pub registered: u32,
     /// Draining targets now.
@@ -176,6 +178,7 @@ impl Recorder {
                     targets: Vec::with_capacity(targets as usize),
                     healthy_min: u32::MAX,
                     healthy: TimeWeighted::default(),
+                    healthy_set: false,
                     registered: 0,
                     draining: 0,
                     health_transitions: 0,
@@ -209,8 +212,12 @@ impl Recorder {
     ) {
         let g = &mut self.groups[group as usize];
         if now >= self.warmup {
-            g.healthy_min = g.healthy_min.min(g.healthy.level() as u32).min(healthy);
+            // The level before this change counts only once it was ever set (the first call
+            // sets the starting fleet).
+            let before = if g.healthy_set { g.healthy.level() as u32 } else { healthy };
+            g.healthy_min = g.healthy_min.min(before).min(healthy);
         }
+        g.healthy_set = true;
         g.healthy.set(now, self.warmup, u64::from(healthy));
         g.registered = registered;
         g.draining = draining;

@@ -350,6 +350,19 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         let spec = &self.sc.groups[group as usize];
         let svc = &spec.service;
         let now = self.now;
+        // A task that went unhealthy inside its grace period is looked at again when the
+        // period ends.
+        let in_grace: Vec<Nanos> = self.groups[group as usize]
+            .targets
+            .iter()
+            .filter(|t| {
+                t.task == Task::Running && t.health.state() == Health::Unhealthy && now < t.started + svc.grace_period
+            })
+            .map(|t| t.started + svc.grace_period)
+            .collect();
+        for at in in_grace {
+            self.queue.push(at, Event::Reconcile { group });
+        }
         let unhealthy: Vec<u32> = self.groups[group as usize]
             .targets
             .iter()
@@ -361,7 +374,14 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             })
             .map(|(i, _)| i as u32)
             .collect();
-        for t in unhealthy {
+        // ECS starts the replacement first when maximumPercent leaves room; otherwise it
+        // stops unhealthy tasks one at a time (reference section 5, E3/E12).
+        let g = &self.groups[group as usize];
+        let alive_now = g.targets.iter().filter(|t| t.task != Task::Stopped).count() as u32;
+        let room = alive_now < (g.desired * svc.maximum_percent / 100).max(g.desired);
+        let stopping = g.targets.iter().any(|t| t.task == Task::Stopping);
+        let allowed = if room { unhealthy.len() } else { usize::from(!stopping) };
+        for t in unhealthy.into_iter().take(allowed) {
             self.stop_target(group, t, "failed ELB health checks");
         }
 

@@ -40,7 +40,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             }
             HealthProtocol::Http => {
                 if t.round_pending > 0 {
-                    // The previous round is still out (timeout = interval): it counts as failed.
+                    // The previous round is still out (timeout = interval): this round is
+                    // skipped, and the late round's verdict stands for both.
                     return;
                 }
                 let t = &mut self.groups[group as usize].targets[target as usize];
