@@ -423,14 +423,13 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let md = compare::markdown(&labels, &diffs);
     let json = compare::to_json(&labels, &diffs);
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(compare::COLUMNS)?;
-    for row in compare::rows(&labels, &diffs) {
-        w.write_record(&row)?;
-    }
+    let table = report::csv::write(
+        &compare::COLUMNS.map(String::from),
+        compare::rows(&labels, &diffs),
+    )?;
     let out = out_dir(&args.options, &scenarios[0].name, "-compare");
     let files = vec![
-        ("compare.csv".to_string(), w.into_inner()?),
+        ("compare.csv".to_string(), table),
         ("compare.json".to_string(), report::summary_json(&json)),
         ("compare.md".to_string(), md.clone().into_bytes()),
     ];
@@ -487,11 +486,7 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     };
     let result = plan::plan(sc, &req, args.options.threads)?;
     let (header, rows) = plan::rows(&result);
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&header)?;
-    for row in &rows {
-        w.write_record(row)?;
-    }
+    let table = report::csv::write(&header, rows.iter().cloned())?;
     let text = plan::summary(&result, &args.target_group, &req);
     let json = plan::to_json(&result, &args.target_group, &req);
     let mut md = format!(
@@ -506,7 +501,7 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     }
     let out = out_dir(&args.options, &sc.name, "-plan");
     let files = vec![
-        ("plan.csv".to_string(), w.into_inner()?),
+        ("plan.csv".to_string(), table),
         ("plan.json".to_string(), report::summary_json(&json)),
         ("plan.md".to_string(), md.clone().into_bytes()),
     ];

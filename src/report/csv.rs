@@ -31,8 +31,8 @@ pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Writes rows of cells with a header.
-fn write(
+/// Writes rows of cells under a header as CSV bytes.
+pub fn write(
     header: &[String],
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> anyhow::Result<Vec<u8>> {

@@ -51,7 +51,8 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
     1.0 - 0.5 * reg_inc_beta(x, df / 2.0, 0.5)
 }
 
-fn ln_gamma(x: f64) -> f64 {
+/// ln Γ(x) by the Lanczos approximation.
+pub fn ln_gamma(x: f64) -> f64 {
     // Lanczos approximation (g = 7, n = 9), accurate to ~1e-15 for x > 0.
     const C: [f64; 9] = [
         0.999_999_999_999_809_9,
@@ -96,39 +97,27 @@ fn reg_inc_beta(x: f64, a: f64, b: f64) -> f64 {
 
 fn beta_cf(x: f64, a: f64, b: f64) -> f64 {
     const TINY: f64 = 1e-300;
+    let nonzero = |v: f64| if v.abs() < TINY { TINY } else { v };
+    // One step of the modified Lentz method: folds coefficient `aa` into (c, d), returns the
+    // factor that multiplies the running value.
+    let step = |aa: f64, c: &mut f64, d: &mut f64| {
+        *d = 1.0 / nonzero(1.0 + aa * *d);
+        *c = nonzero(1.0 + aa / *c);
+        *d * *c
+    };
     let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
     let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
+    let mut d = 1.0 / nonzero(1.0 - qab * x / qap);
     let mut h = d;
     for m in 1..300 {
         let m = f64::from(m);
         let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        h *= step(m * (b - m) * x / ((qam + m2) * (a + m2)), &mut c, &mut d);
+        let del = step(
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+            &mut c,
+            &mut d,
+        );
         h *= del;
         if (del - 1.0).abs() < 1e-15 {
             break;

@@ -214,7 +214,11 @@ impl Recorder {
         if now >= self.warmup {
             // The level before this change counts only once it was ever set (the first call
             // sets the starting fleet).
-            let before = if g.healthy_set { g.healthy.level() as u32 } else { healthy };
+            let before = if g.healthy_set {
+                g.healthy.level() as u32
+            } else {
+                healthy
+            };
             g.healthy_min = g.healthy_min.min(before).min(healthy);
         }
         g.healthy_set = true;

@@ -356,7 +356,9 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             .targets
             .iter()
             .filter(|t| {
-                t.task == Task::Running && t.health.state() == Health::Unhealthy && now < t.started + svc.grace_period
+                t.task == Task::Running
+                    && t.health.state() == Health::Unhealthy
+                    && now < t.started + svc.grace_period
             })
             .map(|t| t.started + svc.grace_period)
             .collect();
@@ -380,7 +382,11 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         let alive_now = g.targets.iter().filter(|t| t.task != Task::Stopped).count() as u32;
         let room = alive_now < (g.desired * svc.maximum_percent / 100).max(g.desired);
         let stopping = g.targets.iter().any(|t| t.task == Task::Stopping);
-        let allowed = if room { unhealthy.len() } else { usize::from(!stopping) };
+        let allowed = if room {
+            unhealthy.len()
+        } else {
+            usize::from(!stopping)
+        };
         for t in unhealthy.into_iter().take(allowed) {
             self.stop_target(group, t, "failed ELB health checks");
         }
