@@ -1,0 +1,251 @@
+//! Failure behaviour against the documented rules of `/work/shared/reference/aws-behaviour.md`:
+//! health-check detection and recovery times (§3, §4), requests black-holed before detection,
+//! fail-open (§3, Builders' Library), draining (§3 deregistration delay, §5 stop sequence),
+//! autoscaling's alarm rules (§5), health-check traffic and the overload death spiral (§8), and
+//! rolling deployments within `minimumHealthyPercent` / `maximumPercent` (§5, §8).
+//!
+//! # How the checks decide
+//! Where a rule is a bound (detection within [(U−1)·interval + timeout, U·interval + timeout],
+//! no scale-out before the third high datapoint), every replication must satisfy it exactly:
+//! the simulator's clock is integer nanoseconds and the bounds are reached by construction, so
+//! there is nothing to tolerate. Where a rule is a rate (requests black-holed before detection),
+//! the count is compared with its expectation using the 99% normal band of its Poisson
+//! distribution, conditionally on each replication's own detection time; a correct simulator
+//! fails such a check with probability 1%, and seeds are fixed, so a run is reproducible.
+//! Spreads (detection offsets over the check interval) are tested against the uniform law of the
+//! probe phase, again with 99% bands. No tolerance here was tuned to the simulator's output.
+
+use std::path::Path;
+
+use simroute::engine::time::to_secs;
+use simroute::scenario::{HealthCheck, Scenario, load_str};
+use simroute::sim;
+use simroute::stats::recorder::{EventRow, Recorder};
+
+/// The two-sided 99% quantile of the standard normal.
+const Z99: f64 = 2.575_829;
+
+/// Nanoseconds per second.
+const S: u64 = 1_000_000_000;
+
+fn scenario(toml: &str) -> Scenario {
+    match load_str(toml, Path::new("."), &[]) {
+        Ok((sc, _)) => sc,
+        Err(e) => panic!("bad test scenario: {e}\n{toml}"),
+    }
+}
+
+fn run(sc: &Scenario, replication: u32) -> Recorder {
+    sim::run(sc, replication, None).recorder
+}
+
+/// The events of `kind` (in time order, as recorded).
+fn events<'a>(rec: &'a Recorder, kind: &'a str) -> impl Iterator<Item = &'a EventRow> + 'a {
+    rec.events.iter().filter(move |e| e.kind == kind)
+}
+
+/// The first health transition of `group`/`target` into `to` at or after `after`.
+fn transition(rec: &Recorder, group: u32, target: u32, to: &str, after: u64) -> Option<u64> {
+    events(rec, "health")
+        .find(|e| e.group == group && e.target == Some(target) && e.to == to && e.t >= after)
+        .map(|e| e.t)
+}
+
+/// Mean of `xs`.
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Detection and recovery times (§3 NLB, §4 ALB health checks)
+// ---------------------------------------------------------------------------------------------
+
+/// The documented defaults, value by value against the reference tables.
+#[test]
+fn health_check_defaults_match_the_reference_tables() {
+    use simroute::scenario::schema::HealthProtocol;
+    // §4: "HTTP, interval 30 s, timeout 5 s, healthy 5, unhealthy 2".
+    let alb = HealthCheck::alb_defaults();
+    assert_eq!(alb.protocol, HealthProtocol::Http);
+    assert_eq!(alb.interval, 30 * S);
+    assert_eq!(alb.timeout, 5 * S);
+    assert_eq!(alb.healthy_threshold, 5);
+    assert_eq!(alb.unhealthy_threshold, 2);
+    // §3: interval 30 s, timeout 10 s TCP / 6 s HTTP, healthy 5 / unhealthy 2, a new target
+    // needs 1 pass.
+    for (protocol, timeout) in [(HealthProtocol::Tcp, 10), (HealthProtocol::Http, 6)] {
+        let nlb = HealthCheck::nlb_defaults(protocol);
+        assert_eq!(nlb.protocol, protocol);
+        assert_eq!(nlb.interval, 30 * S);
+        assert_eq!(nlb.timeout, timeout * S);
+        assert_eq!(nlb.healthy_threshold, 5);
+        assert_eq!(nlb.unhealthy_threshold, 2);
+        assert_eq!(nlb.initial_passes, 1);
+    }
+    // An unset `health_check` field takes the NLB default.
+    let sc = scenario(&detection_scenario("{ protocol = \"tcp\" }", "crash"));
+    assert_eq!(
+        sc.groups[0].health_check.as_ref().unwrap(),
+        &HealthCheck::nlb_defaults(HealthProtocol::Tcp)
+    );
+}
+
+/// Three targets, light traffic, target 0 hit by `fault` at 100 s; the ECS grace period keeps
+/// the hit task registered so that recovery can be watched too.
+fn detection_scenario(health_check: &str, fault: &str) -> String {
+    format!(
+        r#"
+[simulation]
+name = "detection"
+seed = 11
+duration_s = 400
+
+[[traffic]]
+name = "users"
+rate_rps = 5
+target_group = "app"
+timeout_s = 5
+
+[target_groups.app]
+targets = 3
+algorithm = "random"
+health_check = {health_check}
+service = {{ health_check_grace_period_s = 3600 }}
+app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
+
+[[faults]]
+at_s = 100
+kind = "{fault}"
+target_group = "app"
+{end}
+"#,
+        end = if fault == "app_crash" { "end_s = 250" } else { "" }
+    )
+}
+
+/// Replications per detection check: enough for the spread checks below (the chance that none
+/// of 60 uniform phases lands in a given quarter of the interval is 0.75^60 ≈ 3e-8).
+const DETECTION_REPLICATIONS: u32 = 60;
+
+/// A crash is detected after the first failing round plus (U − 1) more rounds, the last one
+/// failing at its timeout: detection − crash ∈ [(U−1)·interval + timeout, U·interval + timeout]
+/// (§3 "Down after 2 fails ≈ 60 s" is the same rule at the NLB defaults). The probe phase of the
+/// running fleet is uniform over the interval, so the offset inside that window is uniform too:
+/// the checks are that every detection lies in the window and that they spread over it.
+fn check_detection(health_check: &str, interval_s: u64, timeout_s: u64, unhealthy: u64) {
+    let sc = scenario(&detection_scenario(health_check, "crash"));
+    let hc = sc.groups[0].health_check.as_ref().unwrap();
+    assert_eq!(
+        (hc.interval, hc.timeout, u64::from(hc.unhealthy_threshold)),
+        (interval_s * S, timeout_s * S, unhealthy),
+        "the scenario sets what the test assumes"
+    );
+    let lo = ((unhealthy - 1) * interval_s + timeout_s) * S;
+    let hi = lo + interval_s * S;
+    let mut offsets = Vec::new();
+    for r in 0..DETECTION_REPLICATIONS {
+        let rec = run(&sc, r);
+        let crash = rec.faults[0].at;
+        let detected = rec.faults[0].detected.expect("crash detected");
+        assert_eq!(
+            transition(&rec, 0, 0, "unhealthy", crash),
+            Some(detected),
+            "the hit target's unhealthy event is the detection"
+        );
+        let took = detected - crash;
+        assert!(
+            (lo..=hi).contains(&took),
+            "{health_check}, replication {r}: detected after {} s, outside [{}, {}] s",
+            to_secs(took),
+            to_secs(lo),
+            to_secs(hi)
+        );
+        offsets.push(to_secs(took - lo) / interval_s as f64);
+    }
+    // Offsets as fractions of the interval are U(0, 1): mean 1/2, variance 1/12.
+    let n = f64::from(DETECTION_REPLICATIONS);
+    let m = mean(&offsets);
+    let band = Z99 * (1.0 / 12.0 / n).sqrt();
+    assert!(
+        (m - 0.5).abs() <= band,
+        "{health_check}: mean offset {m:.3} of the interval, expected 0.5 ± {band:.3}"
+    );
+    let in_quarter = |a: f64, b: f64| offsets.iter().any(|&x| (a..b).contains(&x));
+    for q in 0..4 {
+        let (a, b) = (f64::from(q) / 4.0, f64::from(q + 1) / 4.0);
+        assert!(
+            in_quarter(a, b),
+            "{health_check}: no detection in quarter {q} of the window: {offsets:?}"
+        );
+    }
+}
+
+#[test]
+fn crash_detection_nlb_tcp_defaults() {
+    // §3: TCP, interval 30 s, timeout 10 s, unhealthy threshold 2 ⇒ [40, 70] s.
+    check_detection("{ protocol = \"tcp\" }", 30, 10, 2);
+}
+
+#[test]
+fn crash_detection_alb_like_http() {
+    // §4's ALB defaults, set explicitly (the group has no ALB kind): HTTP, 30 s, 5 s, U = 2 ⇒
+    // [35, 65] s. An HTTP probe to a crashed task gets no answer and fails at its timeout.
+    check_detection(
+        "{ protocol = \"http\", interval_s = 30, timeout_s = 5, healthy_threshold = 5, unhealthy_threshold = 2 }",
+        30,
+        5,
+        2,
+    );
+}
+
+#[test]
+fn crash_detection_custom_settings() {
+    // Aggressive settings: interval 10 s, timeout 5 s, U = 3 ⇒ [25, 35] s.
+    check_detection(
+        "{ protocol = \"tcp\", interval_s = 10, timeout_s = 5, unhealthy_threshold = 3 }",
+        10,
+        5,
+        3,
+    );
+}
+
+/// After an `app_crash` ends, the target is healthy again after exactly healthy_threshold
+/// passing rounds (§3 "recovery 5×30 = 150 s"): recovery − start of the first passing round =
+/// (H − 1)·interval + the probe's own answer time (its 1 ms service; there is no sidecar). An
+/// app that refuses connections fails an HTTP probe at once (nginx-less: the connection is
+/// refused), so the unhealthy event falls exactly on a round start, which gives the phase.
+#[test]
+fn recovery_takes_healthy_threshold_passing_rounds() {
+    let interval = 30 * S;
+    let service = 1_000_000; // 1 ms
+    for (healthy, unhealthy) in [(5u64, 2u64), (3, 3)] {
+        let hc = format!(
+            "{{ protocol = \"http\", interval_s = 30, timeout_s = 5, healthy_threshold = {healthy}, unhealthy_threshold = {unhealthy} }}"
+        );
+        let sc = scenario(&detection_scenario(&hc, "app_crash"));
+        let end = sc.faults[0].end.unwrap();
+        for r in 0..20 {
+            let rec = run(&sc, r);
+            let crash = rec.faults[0].at;
+            let down = transition(&rec, 0, 0, "unhealthy", crash).expect("detected");
+            // Refused probes fail at the round start: the first failing round starts in
+            // (crash, crash + interval], then U − 1 more rounds.
+            let first_fail = down - (unhealthy - 1) * interval;
+            assert!(first_fail > crash && first_fail <= crash + interval);
+            let up = transition(&rec, 0, 0, "healthy", down).expect("recovered");
+            // Rounds fall on down + k·interval; the first one after the fault ended passes.
+            let k = (end - down).div_ceil(interval);
+            let first_pass = down + k * interval;
+            assert_eq!(
+                up,
+                first_pass + (healthy - 1) * interval + service,
+                "replication {r}, H = {healthy}: recovered at {} s, first passing round at {} s",
+                to_secs(up),
+                to_secs(first_pass)
+            );
+            // The grace period kept ECS from replacing the task: no stop, no launch.
+            assert_eq!(events(&rec, "task_stop").count(), 0);
+            assert_eq!(rec.faults[0].recovered, Some(up));
+        }
+    }
+}
