@@ -249,3 +249,97 @@ fn recovery_takes_healthy_threshold_passing_rounds() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 2. Requests black-holed between a crash and its detection (§3)
+// ---------------------------------------------------------------------------------------------
+
+/// Copies `sc` with the measured window starting at `warmup`. Warm-up only decides what the
+/// recorder counts (the simulation itself never reads it), so the copy runs the very same
+/// sample path and its per-target request counts are the requests routed at or after `warmup`.
+fn counted_from(sc: &Scenario, warmup: u64) -> Scenario {
+    let mut sc = sc.clone();
+    sc.warmup = warmup;
+    sc
+}
+
+/// One of k = 4 targets crashes under random balancing with no retries. Every request the load
+/// balancer sends it from the crash until the health checks mark it unhealthy gets no answer:
+/// it fails at the client timeout, or earlier when detection makes the NLB reset its flows
+/// (§3 "TCP RST on its flows"). Their number is Poisson with mean rate × (1/k) × (detection
+/// time + the 1 ms of service the requests in flight at the crash had left), given each
+/// replication's detection time; after detection the target gets nothing.
+#[test]
+fn requests_to_a_crashed_target_fail_until_detection() {
+    let rate = 200.0;
+    let k = 4.0;
+    let timeout = 5 * S;
+    let service = 1_000_000; // 1 ms
+    let sc = scenario(
+        r#"
+[simulation]
+name = "black-hole"
+seed = 5
+duration_s = 120
+
+[[traffic]]
+name = "users"
+rate_rps = 200
+target_group = "app"
+timeout_s = 5
+
+[target_groups.app]
+targets = 4
+algorithm = "random"
+health_check = { protocol = "tcp" }
+service = { health_check_grace_period_s = 3600 }
+app = { workers = 16, service = { dist = "constant", ms = 1 } }
+
+[[faults]]
+at_s = 40
+kind = "crash"
+target_group = "app"
+"#,
+    );
+    let (mut observed, mut expected) = (0u64, 0.0);
+    for r in 0..30 {
+        let rec = run(&sc, r);
+        let f = &rec.faults[0];
+        let (crash, detected) = (f.at, f.detected.expect("detected"));
+        // Everything that failed failed at the crashed target: as client timeouts, or as the
+        // 502 a reset connection gives a client with no gateway.
+        let failures = |name: &str| {
+            let i = simroute::stats::Failure::ALL
+                .iter()
+                .position(|x| x.name() == name)
+                .unwrap();
+            rec.counts.failures[i]
+        };
+        assert_eq!(rec.counts.failed(), f.failed, "replication {r}");
+        assert_eq!(
+            failures("client_timeout") + failures("bad_gateway_502"),
+            f.failed
+        );
+        // Routed to the crashed target from the crash (less the in-flight 1 ms) on: exactly
+        // the failed requests, so none reached it after detection...
+        let routed_from = |t: u64| run(&counted_from(&sc, t), r).groups[0].targets[0].requests;
+        assert_eq!(routed_from(crash - service + 1), f.failed, "replication {r}");
+        assert_eq!(routed_from(detected + 1), 0, "replication {r}: routed after detection");
+        // ...and those sent in the last `timeout` before detection were reset, not timed out.
+        assert_eq!(
+            routed_from(detected - timeout + 1),
+            failures("bad_gateway_502"),
+            "replication {r}"
+        );
+        // The healthy targets kept serving.
+        let after = run(&counted_from(&sc, detected + 1), r);
+        assert!((1..4).all(|t| after.groups[0].targets[t].requests > 0));
+        observed += f.failed;
+        expected += rate / k * to_secs(detected - crash + service);
+    }
+    let band = Z99 * expected.sqrt();
+    assert!(
+        (observed as f64 - expected).abs() <= band,
+        "{observed} requests black-holed, expected {expected:.0} ± {band:.0}"
+    );
+}
