@@ -343,3 +343,118 @@ target_group = "app"
         "{observed} requests black-holed, expected {expected:.0} ± {band:.0}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3. Fail-open (§3 "All targets unhealthy → fail open to all targets"; Builders' Library)
+// ---------------------------------------------------------------------------------------------
+
+fn outage_scenario(zones: u32, fault: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+[simulation]
+name = "fail-open"
+seed = 3
+duration_s = 400
+
+[[traffic]]
+name = "users"
+rate_rps = 60
+target_group = "app"
+timeout_s = 2
+
+[target_groups.app]
+targets = 3
+zones = {zones}
+algorithm = "random"
+health_check = {{ protocol = "http", interval_s = 10, timeout_s = 5, healthy_threshold = 2, unhealthy_threshold = 2 }}
+service = {{ health_check_grace_period_s = 3600 }}
+app = {{ workers = 8, service = {{ dist = "constant", ms = 1 }} }}
+
+[[faults]]
+at_s = 60
+target_group = "app"
+{fault}
+"#
+    ))
+}
+
+/// Every task of a one-zone group is lost (`az_outage`); the long ECS grace period keeps them
+/// registered. Once the last one is unhealthy the group fails open: a `fail_open` event at that
+/// very transition, and traffic still reaches every target afterwards. Before it, the group
+/// routed only to its healthy targets.
+#[test]
+fn a_group_with_no_healthy_target_fails_open() {
+    let sc = outage_scenario(1, "kind = \"az_outage\"\nzone = \"a\"");
+    for r in 0..10 {
+        let rec = run(&sc, r);
+        let downs: Vec<u64> = (0..3)
+            .map(|t| transition(&rec, 0, t, "unhealthy", 0).expect("every target unhealthy"))
+            .collect();
+        let last = *downs.iter().max().unwrap();
+        let opens: Vec<&EventRow> = events(&rec, "fail_open").collect();
+        assert_eq!(opens.len(), 1, "replication {r}: {opens:?}");
+        assert_eq!((opens[0].t, opens[0].to.as_str()), (last, "fail_open"));
+        // Traffic reaches every (unhealthy) target after the last transition...
+        let after = run(&counted_from(&sc, last + 1), r);
+        for t in 0..3 {
+            assert!(
+                after.groups[0].targets[t].requests > 0,
+                "replication {r}: target {t} got nothing after failing open"
+            );
+        }
+        // ...while between the first and the last transition, a target already unhealthy got
+        // nothing new (the others were still healthy).
+        let first = *downs.iter().min().unwrap();
+        let first_target = downs.iter().position(|&d| d == first).unwrap();
+        if first < last {
+            let from_first = run(&counted_from(&sc, first + 1), r).groups[0].targets
+                [first_target]
+                .requests;
+            let from_last = after.groups[0].targets[first_target].requests;
+            assert_eq!(
+                from_first, from_last,
+                "replication {r}: unhealthy target {first_target} routed to before failing open"
+            );
+        }
+    }
+}
+
+/// The same outage in one zone of two: zone b's task stays healthy, so the group never fails
+/// open and the lost tasks get nothing after detection.
+#[test]
+fn a_group_with_a_healthy_target_does_not_fail_open() {
+    let sc = outage_scenario(2, "kind = \"az_outage\"\nzone = \"a\"");
+    let rec = run(&sc, 0);
+    assert_eq!(events(&rec, "fail_open").count(), 0);
+    // Tasks 0 and 2 are in zone a (round robin over zones), task 1 in zone b.
+    let hit: Vec<u32> = events(&rec, "fault").filter_map(|e| e.target).collect();
+    assert_eq!(hit, [0, 2]);
+    let last = hit
+        .iter()
+        .map(|&t| transition(&rec, 0, t, "unhealthy", 0).unwrap())
+        .max()
+        .unwrap();
+    let after = run(&counted_from(&sc, last + 1), 0);
+    assert_eq!(after.groups[0].targets[0].requests, 0);
+    assert_eq!(after.groups[0].targets[2].requests, 0);
+    assert!(after.groups[0].targets[1].requests > 0);
+}
+
+/// Failing open ends when a target is healthy again: an `app_crash` of every task that ends at
+/// 200 s; the first target back to healthy ends fail-open at its transition.
+#[test]
+fn fail_open_ends_when_a_target_recovers() {
+    let sc = outage_scenario(1, "kind = \"app_crash\"\ntargets = 3\nend_s = 200");
+    for r in 0..5 {
+        let rec = run(&sc, r);
+        let flips: Vec<(u64, &str)> = events(&rec, "fail_open")
+            .map(|e| (e.t, e.to.as_str()))
+            .collect();
+        assert_eq!(flips.len(), 2, "replication {r}: {flips:?}");
+        let back = (0..3)
+            .filter_map(|t| transition(&rec, 0, t, "healthy", 200 * S))
+            .min()
+            .expect("a target recovers");
+        assert_eq!(flips[1], (back, "normal"), "replication {r}");
+    }
+}
