@@ -458,3 +458,140 @@ fn fail_open_ends_when_a_target_recovers() {
         assert_eq!(flips[1], (back, "normal"), "replication {r}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. Draining (§3 deregistration delay: "no new flows, existing continue"; §5 stop sequence)
+// ---------------------------------------------------------------------------------------------
+
+/// For every target that started draining in replication `r` of `sc`: no request was routed to
+/// it from its `→ draining` event on, and it became `unused` exactly `deregistration_delay`
+/// later. Returns the draining times.
+fn check_draining(sc: &Scenario, rec: &Recorder, r: u32) -> Vec<(u32, u64)> {
+    let delay = sc.groups[0].deregistration_delay;
+    let drains: Vec<(u32, u64)> = events(rec, "health")
+        .filter(|e| e.to == "draining")
+        .map(|e| (e.target.unwrap(), e.t))
+        .collect();
+    for &(t, at) in &drains {
+        let later = run(&counted_from(sc, at + 1), r);
+        assert_eq!(
+            later.groups[0].targets[t as usize].requests,
+            0,
+            "replication {r}: target {t} got requests after it started draining at {} s",
+            to_secs(at)
+        );
+        let unused = transition(rec, 0, t, "unused", at);
+        assert_eq!(
+            unused,
+            Some(at + delay),
+            "replication {r}: target {t} drained at {} s",
+            to_secs(at)
+        );
+    }
+    drains
+}
+
+/// A deployment replaces both tasks of a group. From its `→ draining` event an old task gets no
+/// new request (one connection per request: every request is a new flow), the requests in
+/// flight there (2 s of service each) finish OK, and after the deregistration delay it is
+/// `unused` and stopped (nothing left in flight, so at once).
+#[test]
+fn a_draining_target_gets_no_new_requests_and_finishes_what_it_has() {
+    let sc = scenario(
+        r#"
+[simulation]
+name = "draining"
+seed = 8
+duration_s = 240
+
+[[traffic]]
+name = "users"
+rate_rps = 20
+target_group = "app"
+
+[target_groups.app]
+targets = 2
+algorithm = "round_robin"
+health_check = { protocol = "tcp" }
+deregistration_delay_s = 30
+service = { task_start = { dist = "constant", ms = 20000 } }
+app = { workers = 64, service = { dist = "constant", ms = 2000 } }
+
+[[deployments]]
+at_s = 100
+target_group = "app"
+"#,
+    );
+    let service = 2 * S;
+    for r in 0..5 {
+        let rec = run(&sc, r);
+        let drains = check_draining(&sc, &rec, r);
+        assert_eq!(
+            drains.iter().map(|d| d.0).collect::<Vec<_>>(),
+            [0, 1],
+            "replication {r}: both old tasks drain"
+        );
+        for &(t, at) in &drains {
+            // Requests were in flight when draining began (routed within the last 2 s)...
+            let in_flight = run(&counted_from(&sc, at - service + 1), r).groups[0].targets
+                [t as usize]
+                .requests;
+            assert!(in_flight > 0, "replication {r}: nothing in flight at {t}");
+            // ...and the task stopped only once unused, with nothing left to kill.
+            let stopped = events(&rec, "task_stop")
+                .find(|e| e.target == Some(t) && e.to == "stopped")
+                .map(|e| e.t);
+            assert_eq!(stopped, Some(at + sc.groups[0].deregistration_delay));
+        }
+        // Every request, those in flight at the old tasks included, was answered OK.
+        assert_eq!(rec.counts.failed(), 0, "replication {r}");
+        assert!(rec.counts.ok > 0);
+    }
+}
+
+/// §3: draining stops new *flows*; existing connections continue until the target is unused.
+/// With keep-alive connections, a draining task still gets the requests of the connections
+/// pinned to it, and none after it is unused (the connections move to the new tasks).
+#[test]
+fn keep_alive_connections_stay_on_a_draining_target_until_unused() {
+    let sc = scenario(
+        r#"
+[simulation]
+name = "draining-keep-alive"
+seed = 8
+duration_s = 240
+
+[[traffic]]
+name = "users"
+rate_rps = 20
+target_group = "app"
+connections = 4
+
+[target_groups.app]
+targets = 2
+health_check = { protocol = "tcp" }
+deregistration_delay_s = 30
+service = { task_start = { dist = "constant", ms = 20000 } }
+app = { workers = 64, service = { dist = "constant", ms = 10 } }
+
+[[deployments]]
+at_s = 100
+target_group = "app"
+"#,
+    );
+    let rec = run(&sc, 0);
+    let delay = sc.groups[0].deregistration_delay;
+    let drains: Vec<(u32, u64)> = events(&rec, "health")
+        .filter(|e| e.to == "draining")
+        .map(|e| (e.target.unwrap(), e.t))
+        .collect();
+    assert_eq!(drains.len(), 2);
+    for (t, at) in drains {
+        let during = run(&counted_from(&sc, at + 1), 0).groups[0].targets[t as usize].requests;
+        let after = run(&counted_from(&sc, at + delay + 1), 0).groups[0].targets[t as usize]
+            .requests;
+        assert!(during > 0, "target {t}: its pinned connections were cut at draining");
+        assert_eq!(after, 0, "target {t}: requests after it was unused");
+    }
+    assert_eq!(rec.counts.failed(), 0);
+}
