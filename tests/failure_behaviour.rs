@@ -595,3 +595,200 @@ target_group = "app"
     }
     assert_eq!(rec.counts.failed(), 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Autoscaling (§5: 1-minute metrics, 3 of 3 high datapoints out, 15 of 15 low datapoints in,
+//    300 s cooldowns; §8 "Autoscaling lag")
+// ---------------------------------------------------------------------------------------------
+
+/// One minute, the metric period.
+const MINUTE: u64 = 60 * S;
+/// The load steps up here and down at [`DROP`]; both on minute boundaries, so every datapoint
+/// is entirely before or entirely after a step.
+const STEP: u64 = 600 * S;
+const DROP: u64 = 1800 * S;
+/// Task start and new-target delay, constant so that the bounds are exact.
+const TASK_START: u64 = 45 * S;
+const NEW_TARGET_DELAY: u64 = 60 * S;
+
+/// Two tasks of 2 workers at 50 ms (40 rps each); the load steps from `low` to 64 rps at 10 min
+/// (80% CPU on two tasks) and down to 10 rps at 30 min.
+fn autoscaling_scenario(low: f64, autoscaling: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+[simulation]
+name = "autoscaling"
+seed = 21
+duration_s = 3300
+
+[[traffic]]
+name = "users"
+target_group = "app"
+timeout_s = 30
+profile = [
+  {{ at_s = 0, rate_rps = {low} }},
+  {{ at_s = 600, rate_rps = 64 }},
+  {{ at_s = 1800, rate_rps = 10 }},
+]
+
+[target_groups.app]
+targets = 2
+algorithm = "round_robin"
+health_check = {{ protocol = "tcp", new_target_delay_s = 60 }}
+deregistration_delay_s = 30
+service = {{ task_start = {{ dist = "constant", ms = 45000 }} }}
+autoscaling = {autoscaling}
+app = {{ workers = 2, service = {{ dist = "exponential", mean_ms = 50 }} }}
+"#
+    ))
+}
+
+/// The first metric point at or after `t` (points fall on whole minutes).
+fn next_metric(t: u64) -> u64 {
+    t.div_ceil(MINUTE) * MINUTE
+}
+
+/// Checks the scaling events of one run against the alarm rules; returns (time, from, to) of
+/// each.
+fn check_scaling(sc: &Scenario, rec: &Recorder, r: u32) -> Vec<(u64, u32, u32)> {
+    let a = sc.groups[0].autoscaling.as_ref().unwrap();
+    let actions: Vec<(u64, &str, u32, u32)> = rec
+        .events
+        .iter()
+        .filter(|e| e.kind == "scale_out" || e.kind == "scale_in")
+        .map(|e| (e.t, e.kind, e.from.parse().unwrap(), e.to.parse().unwrap()))
+        .collect();
+    let mut last_out = None;
+    let mut last_any = None;
+    for &(t, kind, from, to) in &actions {
+        assert!(
+            (a.min_tasks..=a.max_tasks).contains(&to),
+            "replication {r}: {kind} to {to} tasks"
+        );
+        if kind == "scale_out" {
+            assert!(to > from);
+            // Three consecutive high datapoints: the first full minute after the step ends at
+            // STEP + 1 min, the third at STEP + 3 min.
+            assert!(t >= STEP + 3 * MINUTE, "replication {r}: scaled out at {t}");
+            if let Some(prev) = last_out {
+                assert!(t >= prev + a.scale_out_cooldown, "scale-out cooldown");
+            }
+            last_out = Some(t);
+        } else {
+            assert!(to < from);
+            // Fifteen consecutive low datapoints, all after the drop, and the scale-in
+            // cooldown since the last scaling action.
+            let earliest = (DROP + u64::from(a.scale_in_datapoints) * MINUTE)
+                .max(last_any.map_or(0, |p| p + a.scale_in_cooldown));
+            assert!(
+                t >= earliest,
+                "replication {r}: scaled in at {} s, earliest allowed {} s",
+                to_secs(t),
+                to_secs(earliest)
+            );
+            // The load after the drop is far below target: the alarm fires at the first
+            // metric point the rules allow, not later.
+            assert_eq!(t, next_metric(earliest), "replication {r}: scale-in late");
+        }
+        last_any = Some(t);
+    }
+    // The load is far above target for three minutes after the step: the first scale-out is
+    // at the third datapoint, not later.
+    assert_eq!(
+        actions.first().map(|x| (x.0, x.1)),
+        Some((STEP + 3 * MINUTE, "scale_out")),
+        "replication {r}: {actions:?}"
+    );
+    actions.iter().map(|x| (x.0, x.2, x.3)).collect()
+}
+
+/// Launched tasks: each becomes healthy exactly task start + new-target delay after its launch
+/// (TCP checks pass at once and a new NLB target needs 1 pass), never sooner. The number of
+/// tasks not being stopped never exceeds `max_tasks`.
+fn check_tasks(sc: &Scenario, rec: &Recorder, r: u32) {
+    let a = sc.groups[0].autoscaling.as_ref().unwrap();
+    let hc = sc.groups[0].health_check.as_ref().unwrap();
+    let mut active = sc.groups[0].targets;
+    for e in &rec.events {
+        match (e.kind, e.to.as_str()) {
+            ("task_start", _) => {
+                active += 1;
+                let t = e.target.unwrap();
+                let healthy = transition(rec, 0, t, "healthy", e.t).expect("new task healthy");
+                let earliest = e.t
+                    + TASK_START
+                    + NEW_TARGET_DELAY
+                    + u64::from(hc.initial_passes - 1) * hc.interval;
+                assert_eq!(healthy, earliest, "replication {r}: task {t}");
+            }
+            ("task_stop", "stopping") | ("task_stop", "stopped") if e.from != "stopping" => {
+                active -= 1;
+            }
+            _ => {}
+        }
+        assert!(
+            active <= a.max_tasks,
+            "replication {r}: {active} tasks at {} s",
+            to_secs(e.t)
+        );
+    }
+}
+
+/// Target tracking on CPU at 50%: the step to 80% scales out at the third high datapoint,
+/// proportionally (2 × 80/50 → 4) but clamped to `max_tasks` = 3; the drop scales in after 15
+/// low datapoints, or later when the scale-in cooldown is longer.
+#[test]
+fn target_tracking_follows_the_alarm_rules() {
+    for cooldown in [300, 2400] {
+        let sc = autoscaling_scenario(
+            8.0,
+            &format!(
+                "{{ min_tasks = 2, max_tasks = 3, target_cpu_percent = 50, scale_in_cooldown_s = {cooldown} }}"
+            ),
+        );
+        for r in 0..3 {
+            let rec = run(&sc, r);
+            let actions = check_scaling(&sc, &rec, r);
+            assert_eq!(
+                actions.iter().map(|x| (x.1, x.2)).collect::<Vec<_>>(),
+                [(2, 3), (3, 2)],
+                "replication {r}, cooldown {cooldown}"
+            );
+            // With the long cooldown it is the cooldown that holds the scale-in back.
+            let scale_in = actions[1].0;
+            if cooldown == 2400 {
+                assert_eq!(scale_in, next_metric(actions[0].0 + 2400 * S));
+            } else {
+                assert_eq!(scale_in, DROP + 15 * MINUTE);
+            }
+            check_tasks(&sc, &rec, r);
+            // The task stopped by the scale-in drains by the rules of section 4 above.
+            assert_eq!(check_draining(&sc, &rec, r).len(), 1);
+        }
+    }
+}
+
+/// Step scaling on requests per target per minute: +2 tasks at ≥ 1200, −1 below 300. The step
+/// to 64 rps (1920 per target per minute on two tasks) adds two tasks at the third datapoint; the
+/// drop to 10 rps (150 per target per minute on four) removes one task, then another a cooldown
+/// later, down to `min_tasks`.
+#[test]
+fn step_scaling_follows_the_alarm_rules() {
+    let sc = autoscaling_scenario(
+        20.0,
+        "{ min_tasks = 2, max_tasks = 6, request_steps = [ { lower = 1200, change = 2 }, { lower = 0, upper = 300, change = -1 } ] }",
+    );
+    for r in 0..3 {
+        let rec = run(&sc, r);
+        let actions = check_scaling(&sc, &rec, r);
+        assert_eq!(
+            actions.iter().map(|x| (x.1, x.2)).collect::<Vec<_>>(),
+            [(2, 4), (4, 3), (3, 2)],
+            "replication {r}"
+        );
+        assert_eq!(actions[1].0, DROP + 15 * MINUTE);
+        assert_eq!(actions[2].0, actions[1].0 + 300 * S);
+        check_tasks(&sc, &rec, r);
+        assert_eq!(check_draining(&sc, &rec, r).len(), 2);
+    }
+}
