@@ -792,3 +792,64 @@ fn step_scaling_follows_the_alarm_rules() {
         assert_eq!(check_draining(&sc, &rec, r).len(), 2);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. Health-check traffic (§3 "Probes from every LB node", §8 "Overload death spiral")
+// ---------------------------------------------------------------------------------------------
+
+/// HTTP checks from the 3 nodes of a 3-zone NLB reach the app through the same workers as user
+/// traffic, but are counted apart: `probes` = nodes × rounds, and the user figures (offered,
+/// answered, per-target requests, per-stage samples) are those of the same run with no checks.
+#[test]
+fn http_checks_are_counted_apart_from_user_traffic() {
+    let with = |health_check: &str| {
+        scenario(&format!(
+            r#"
+[simulation]
+name = "probe-traffic"
+seed = 4
+duration_s = 300
+
+[[traffic]]
+name = "users"
+rate_rps = 50
+target_group = "app"
+
+[target_groups.app]
+targets = 3
+zones = 3
+algorithm = "round_robin"
+{health_check}
+app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
+"#
+        ))
+    };
+    let checked = with(
+        "health_check = { protocol = \"http\", interval_s = 10, timeout_s = 5, healthy_threshold = 3 }",
+    );
+    let unchecked = with("");
+    assert_eq!(checked.groups[0].health_check.as_ref().unwrap().nodes, 3);
+    for r in 0..3 {
+        let a = run(&checked, r);
+        let b = run(&unchecked, r);
+        // 300 s is 30 rounds of 10 s for each of 3 targets (the phases are uniform in
+        // [0, 10 s), so each target's rounds at phase + 10k s ≤ 300 s number exactly 30), and
+        // each round is a probe from each of the 3 nodes.
+        assert_eq!(a.groups[0].probes, 3 * 3 * 30, "replication {r}");
+        assert_eq!(b.groups[0].probes, 0);
+        assert_eq!(events(&a, "health").count(), 0, "all checks pass");
+        assert_eq!(a.counts, b.counts, "replication {r}: user counts");
+        let requests = |rec: &Recorder| -> Vec<u64> {
+            rec.groups[0].targets.iter().map(|t| t.requests).collect()
+        };
+        assert_eq!(requests(&a), requests(&b));
+        for stage in simroute::stats::StageKind::ALL {
+            assert_eq!(
+                a.stages[stage as usize].count(),
+                b.stages[stage as usize].count(),
+                "replication {r}: {} samples include probes",
+                stage.name()
+            );
+        }
+    }
+}
