@@ -208,8 +208,14 @@ impl Recorder {
         draining: u32,
     ) {
         let g = &mut self.groups[group as usize];
+        if now > self.warmup {
+            // The level until now, which may have been set before the window began. At the
+            // window start itself there is none inside the window; and the first call (every
+            // group's, at time 0) has no previous level at all: its 0 is no state of the group.
+            g.healthy_min = g.healthy_min.min(g.healthy.level() as u32);
+        }
         if now >= self.warmup {
-            g.healthy_min = g.healthy_min.min(g.healthy.level() as u32).min(healthy);
+            g.healthy_min = g.healthy_min.min(healthy);
         }
         g.healthy.set(now, self.warmup, u64::from(healthy));
         g.registered = registered;
