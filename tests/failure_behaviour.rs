@@ -209,6 +209,27 @@ fn crash_detection_custom_settings() {
     );
 }
 
+/// `target_groups.<g>.healthy_min` is the fewest healthy targets seen in the measured window:
+/// all three with no fault, two while the crashed one is unhealthy (the grace period keeps ECS
+/// from replacing it), whether or not the window starts at time 0.
+#[test]
+fn healthy_min_is_the_fewest_healthy_targets_seen() {
+    use simroute::stats::summary::{figures, lookup};
+    let healthy_min = |sc: &Scenario| {
+        let rec = run(sc, 0);
+        lookup(&figures(sc, &rec), "target_groups.app.healthy_min")
+            .and_then(|v| v.as_u64())
+            .expect("healthy_min")
+    };
+    let crash = scenario(&detection_scenario("{ protocol = \"tcp\" }", "crash"));
+    let mut quiet = crash.clone();
+    quiet.faults.clear();
+    for warmup in [0, 50 * S] {
+        assert_eq!(healthy_min(&counted_from(&quiet, warmup)), 3, "warm-up {warmup}");
+        assert_eq!(healthy_min(&counted_from(&crash, warmup)), 2, "warm-up {warmup}");
+    }
+}
+
 /// After an `app_crash` ends, the target is healthy again after exactly healthy_threshold
 /// passing rounds (§3 "recovery 5×30 = 150 s"): recovery − start of the first passing round =
 /// (H − 1)·interval + the probe's own answer time (its 1 ms service; there is no sidecar). An
