@@ -119,7 +119,11 @@ kind = "{fault}"
 target_group = "app"
 {end}
 "#,
-        end = if fault == "app_crash" { "end_s = 250" } else { "" }
+        end = if fault == "app_crash" {
+            "end_s = 250"
+        } else {
+            ""
+        }
     )
 }
 
@@ -225,8 +229,16 @@ fn healthy_min_is_the_fewest_healthy_targets_seen() {
     let mut quiet = crash.clone();
     quiet.faults.clear();
     for warmup in [0, 50 * S] {
-        assert_eq!(healthy_min(&counted_from(&quiet, warmup)), 3, "warm-up {warmup}");
-        assert_eq!(healthy_min(&counted_from(&crash, warmup)), 2, "warm-up {warmup}");
+        assert_eq!(
+            healthy_min(&counted_from(&quiet, warmup)),
+            3,
+            "warm-up {warmup}"
+        );
+        assert_eq!(
+            healthy_min(&counted_from(&crash, warmup)),
+            2,
+            "warm-up {warmup}"
+        );
     }
 }
 
@@ -344,8 +356,16 @@ target_group = "app"
         // Routed to the crashed target from the crash (less the in-flight 1 ms) on: exactly
         // the failed requests, so none reached it after detection...
         let routed_from = |t: u64| run(&counted_from(&sc, t), r).groups[0].targets[0].requests;
-        assert_eq!(routed_from(crash - service + 1), f.failed, "replication {r}");
-        assert_eq!(routed_from(detected + 1), 0, "replication {r}: routed after detection");
+        assert_eq!(
+            routed_from(crash - service + 1),
+            f.failed,
+            "replication {r}"
+        );
+        assert_eq!(
+            routed_from(detected + 1),
+            0,
+            "replication {r}: routed after detection"
+        );
         // ...and those sent in the last `timeout` before detection were reset, not timed out.
         assert_eq!(
             routed_from(detected - timeout + 1),
@@ -428,9 +448,8 @@ fn a_group_with_no_healthy_target_fails_open() {
         let first = *downs.iter().min().unwrap();
         let first_target = downs.iter().position(|&d| d == first).unwrap();
         if first < last {
-            let from_first = run(&counted_from(&sc, first + 1), r).groups[0].targets
-                [first_target]
-                .requests;
+            let from_first =
+                run(&counted_from(&sc, first + 1), r).groups[0].targets[first_target].requests;
             let from_last = after.groups[0].targets[first_target].requests;
             assert_eq!(
                 from_first, from_last,
@@ -554,9 +573,8 @@ target_group = "app"
         );
         for &(t, at) in &drains {
             // Requests were in flight when draining began (routed within the last 2 s)...
-            let in_flight = run(&counted_from(&sc, at - service + 1), r).groups[0].targets
-                [t as usize]
-                .requests;
+            let in_flight =
+                run(&counted_from(&sc, at - service + 1), r).groups[0].targets[t as usize].requests;
             assert!(in_flight > 0, "replication {r}: nothing in flight at {t}");
             // ...and the task stopped only once unused, with nothing left to kill.
             let stopped = events(&rec, "task_stop")
@@ -609,9 +627,12 @@ target_group = "app"
     assert_eq!(drains.len(), 2);
     for (t, at) in drains {
         let during = run(&counted_from(&sc, at + 1), 0).groups[0].targets[t as usize].requests;
-        let after = run(&counted_from(&sc, at + delay + 1), 0).groups[0].targets[t as usize]
-            .requests;
-        assert!(during > 0, "target {t}: its pinned connections were cut at draining");
+        let after =
+            run(&counted_from(&sc, at + delay + 1), 0).groups[0].targets[t as usize].requests;
+        assert!(
+            during > 0,
+            "target {t}: its pinned connections were cut at draining"
+        );
         assert_eq!(after, 0, "target {t}: requests after it was unused");
     }
     assert_eq!(rec.counts.failed(), 0);
@@ -873,4 +894,78 @@ app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
             );
         }
     }
+}
+
+/// The death spiral of §8, as `scenarios/death-spiral.toml` shows it: a burst at about 120% of
+/// capacity, two identical services, one checked over HTTP and one over TCP, no fault injected.
+/// HTTP probes wait in the overloaded app queue and fail, so the HTTP-checked tasks go unhealthy
+/// and ECS (grace period 0) replaces them; their replacements fill up and are replaced in turn
+/// while the burst lasts, and the group's healthy count hits 0. TCP probes see only that nginx
+/// accepts connections: the TCP-checked group keeps its 4 tasks and serves more of the burst.
+/// Without the burst, neither group has a single health event.
+#[test]
+fn overload_death_spiral_with_http_checks() {
+    use simroute::scenario::Override;
+    let text = include_str!("../scenarios/death-spiral.toml");
+    let sc = load_str(text, Path::new("scenarios"), &[]).unwrap().0;
+    assert!(sc.faults.is_empty(), "nothing but the load goes wrong");
+    let (http, tcp) = (0, 1);
+    let burst = (120 * S, 420 * S);
+    for r in 0..2 {
+        let rec = run(&sc, r);
+        let of = |g: u32| rec.events.iter().filter(move |e| e.group == g);
+        // TCP-checked: not one event, 4 healthy throughout.
+        assert_eq!(of(tcp).count(), 0, "replication {r}");
+        assert!(
+            rec.timeseries
+                .rows()
+                .iter()
+                .all(|row| row.healthy[1][0] == 4)
+        );
+        // HTTP-checked: unhealthy only under the burst's load...
+        let downs: Vec<u64> = of(http)
+            .filter(|e| e.kind == "health" && e.to == "unhealthy")
+            .map(|e| e.t)
+            .collect();
+        assert!(
+            !downs.is_empty(),
+            "replication {r}: no target failed its checks"
+        );
+        assert!(downs.iter().all(|&t| t > burst.0), "replication {r}");
+        // ...each one replaced by ECS...
+        let replaced: Vec<(u64, u32)> = of(http)
+            .filter(|e| e.kind == "task_stop" && e.detail == "failed ELB health checks")
+            .map(|e| (e.t, e.target.unwrap()))
+            .collect();
+        assert_eq!(replaced.len(), downs.len(), "replication {r}");
+        // ...including tasks that were themselves replacements: the spiral.
+        let initial = sc.groups[http as usize].targets;
+        assert!(
+            replaced
+                .iter()
+                .any(|&(t, task)| task >= initial && t < burst.1),
+            "replication {r}: no replacement failed in turn"
+        );
+        // Capacity drops to nothing at times during the burst, and is back afterwards.
+        let rows = rec.timeseries.rows();
+        assert!(
+            rows.iter().any(|row| row.healthy[0][0] == 0),
+            "replication {r}"
+        );
+        assert_eq!(rows.last().unwrap().healthy[0][0], initial);
+        // The HTTP-checked service serves less of the same load.
+        let ok = |route: usize| rec.routes[route].counts.ok;
+        assert!(ok(0) < ok(1), "replication {r}: {} vs {} ok", ok(0), ok(1));
+    }
+    // The same scenario with no burst: no health event, no replacement.
+    let calm: Vec<Override> = [
+        "traffic.0.profile.1.rate_rps=200",
+        "traffic.1.profile.1.rate_rps=200",
+    ]
+    .iter()
+    .map(|s| Override::parse(s).unwrap())
+    .collect();
+    let sc = load_str(text, Path::new("scenarios"), &calm).unwrap().0;
+    let rec = run(&sc, 0);
+    assert_eq!(rec.events.len(), 0, "{:?}", rec.events.first());
 }
