@@ -969,3 +969,143 @@ fn overload_death_spiral_with_http_checks() {
     let rec = run(&sc, 0);
     assert_eq!(rec.events.len(), 0, "{:?}", rec.events.first());
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7. Rolling deployments (§5 "Rolling deploy: min 100 %, max 200 %"; §8 "Deregistration delay
+//    slows deploys")
+// ---------------------------------------------------------------------------------------------
+
+fn deployment_scenario(deregistration_delay_s: u32, task_start: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+[simulation]
+name = "rolling"
+seed = 13
+duration_s = 700
+
+[[traffic]]
+name = "users"
+rate_rps = 100
+target_group = "app"
+timeout_s = 10
+
+[target_groups.app]
+targets = 4
+zones = 2
+algorithm = "round_robin"
+health_check = {{ protocol = "tcp", new_target_delay_s = 20 }}
+deregistration_delay_s = {deregistration_delay_s}
+service = {{ task_start = {task_start}, minimum_healthy_percent = 100, maximum_percent = 200 }}
+app = {{ workers = 4, service = {{ dist = "exponential", mean_ms = 10 }} }}
+
+[[deployments]]
+at_s = 100
+target_group = "app"
+"#
+    ))
+}
+
+/// Runs the deployment and checks the min/max rules over it; returns (start, done).
+fn check_rolling(sc: &Scenario, r: u32) -> (u64, u64) {
+    let rec = run(sc, r);
+    let desired = sc.groups[0].targets;
+    let start = events(&rec, "deployment").next().expect("deployment").t;
+    let done = events(&rec, "deployment_done")
+        .next()
+        .expect("deployment finished")
+        .t;
+    // minimumHealthyPercent = 100: the healthy count, replayed event by event, never drops
+    // below the desired count. Tasks at time 0 are healthy (the run starts in steady state).
+    let mut health: Vec<String> = vec!["healthy".into(); desired as usize];
+    let mut alive = desired;
+    for e in &rec.events {
+        if e.kind == "health" {
+            let t = e.target.unwrap() as usize;
+            if health.len() <= t {
+                health.resize(t + 1, "unused".into());
+            }
+            health[t] = e.to.clone();
+        }
+        match (e.kind, e.from.as_str(), e.to.as_str()) {
+            ("task_start", _, _) => alive += 1,
+            ("task_stop", _, "stopped") => alive -= 1,
+            _ => {}
+        }
+        // maximumPercent = 200: never more than 8 tasks alive (running, starting or stopping).
+        assert!(alive <= 2 * desired, "replication {r}: {alive} tasks");
+        let healthy = health.iter().filter(|h| *h == "healthy").count() as u32;
+        assert!(
+            healthy >= desired,
+            "replication {r}: {healthy} healthy after {e:?}"
+        );
+    }
+    // The same on every time-series row of the deployment.
+    for row in rec.timeseries.rows() {
+        let t = (row.t_s * 1e9).round() as u64;
+        if t >= start && t <= done {
+            assert!(row.healthy[0][0] >= desired, "replication {r}: {row:?}");
+        }
+    }
+    // The old tasks were replaced, all of them, each drained by the rules of section 4.
+    assert_eq!(check_draining(sc, &rec, r).len(), desired as usize);
+    assert_eq!(
+        rec.counts.failed(),
+        0,
+        "replication {r}: a deployment should lose nothing"
+    );
+    (start, done)
+}
+
+/// 4 tasks, min 100% / max 200%: the healthy count never drops below 4, and the deployment
+/// takes at least task start + the new target's first check (new-target delay; a new NLB target
+/// needs 1 pass) + the deregistration delay: an old task can only be stopped once a new one is
+/// healthy, and ECS waits for it to be `unused` (§5 stop sequence). With every one of those
+/// constant here and nothing else in the way, it takes exactly that. A 300 s delay against a
+/// 30 s one therefore lengthens the deployment by exactly the 270 s difference.
+#[test]
+fn rolling_deployment_keeps_capacity_and_waits_for_draining() {
+    let constant = r#"{ dist = "constant", ms = 30000 }"#;
+    let mut took = Vec::new();
+    for delay_s in [300, 30] {
+        let sc = deployment_scenario(delay_s, constant);
+        let hc = sc.groups[0].health_check.as_ref().unwrap();
+        let bound = 30 * S
+            + hc.new_target_delay
+            + u64::from(hc.initial_passes - 1) * hc.interval
+            + sc.groups[0].deregistration_delay;
+        for r in 0..2 {
+            let (start, done) = check_rolling(&sc, r);
+            assert_eq!(
+                done - start,
+                bound,
+                "replication {r}, delay {delay_s} s: took {} s",
+                to_secs(done - start)
+            );
+            if r == 0 {
+                took.push(done - start);
+            }
+        }
+    }
+    assert_eq!(took[0] - took[1], 270 * S);
+}
+
+/// The same rules when the new tasks start at different times (uniform 20–60 s), so that old
+/// tasks are stopped one by one between new ones becoming healthy: never fewer than 4 healthy,
+/// never more than 8 tasks, and no faster than the quickest possible task start allows.
+#[test]
+fn rolling_deployment_with_staggered_starts() {
+    let sc = deployment_scenario(
+        30,
+        r#"{ dist = "uniform", min_ms = 20000, max_ms = 60000 }"#,
+    );
+    let hc = sc.groups[0].health_check.as_ref().unwrap();
+    let bound = 20 * S + hc.new_target_delay + sc.groups[0].deregistration_delay;
+    for r in 0..4 {
+        let (start, done) = check_rolling(&sc, r);
+        assert!(
+            done - start >= bound,
+            "replication {r}: took {} s",
+            to_secs(done - start)
+        );
+    }
+}
