@@ -98,13 +98,15 @@ pub struct EventRow {
 /// Figures of one fault.
 #[derive(Debug, Clone, Default)]
 pub struct FaultStats {
+    /// The target group it hit.
+    pub group: u32,
     /// When the fault started.
     pub at: Nanos,
     /// Healthy targets of its group just before it.
     pub healthy_before: u32,
     /// When a hit target was first marked unhealthy.
     pub detected: Option<Nanos>,
-    /// When, after detection, the group's healthy count was back to `healthy_before`.
+    /// When, after detection, its group's healthy count was back to `healthy_before`.
     pub recovered: Option<Nanos>,
     /// Attempts that failed at the hit targets.
     pub failed: u64,
@@ -221,7 +223,11 @@ impl Recorder {
         g.registered = registered;
         g.draining = draining;
         for f in &mut self.faults {
-            if f.detected.is_some() && f.recovered.is_none() && healthy >= f.healthy_before {
+            if f.group == group
+                && f.detected.is_some()
+                && f.recovered.is_none()
+                && healthy >= f.healthy_before
+            {
                 f.recovered = Some(now);
             }
         }
@@ -232,12 +238,13 @@ impl Recorder {
         self.events.push(row);
     }
 
-    /// Fault `fault` started, with `healthy` healthy targets in its group just before.
-    pub fn fault_started(&mut self, fault: u32, now: Nanos, healthy: u32) {
+    /// Fault `fault` started in `group`, with `healthy` healthy targets there just before.
+    pub fn fault_started(&mut self, fault: u32, group: u32, now: Nanos, healthy: u32) {
         let i = fault as usize;
         if self.faults.len() <= i {
             self.faults.resize(i + 1, FaultStats::default());
         }
+        self.faults[i].group = group;
         self.faults[i].at = now;
         self.faults[i].healthy_before = healthy;
     }

@@ -478,7 +478,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             .iter()
             .filter(|t| t.health.state() == Health::Healthy)
             .count() as u32;
-        self.rec.fault_started(fault, self.now, healthy);
+        self.rec.fault_started(fault, group, self.now, healthy);
         let hit: Vec<u32> = g
             .targets
             .iter()
