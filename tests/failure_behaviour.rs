@@ -283,6 +283,64 @@ fn recovery_takes_healthy_threshold_passing_rounds() {
     }
 }
 
+/// A fault's figures are about its own group: with a crash in each of two groups, each fault is
+/// detected by its own group's checks and recovered when its own group is back to the healthy
+/// count it had (ECS's replacement healthy), whatever the other group does meanwhile.
+#[test]
+fn fault_figures_follow_their_own_group() {
+    let group = |name: &str, interval: u32| {
+        format!(
+            r#"
+[[traffic]]
+name = "to-{name}"
+rate_rps = 20
+target_group = "{name}"
+timeout_s = 5
+
+[target_groups.{name}]
+targets = 3
+health_check = {{ protocol = "tcp", interval_s = {interval}, timeout_s = 5 }}
+deregistration_delay_s = 10
+service = {{ task_start = {{ dist = "constant", ms = 60000 }} }}
+app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
+
+[[faults]]
+at_s = 100
+kind = "crash"
+target_group = "{name}"
+"#
+        )
+    };
+    // Slow checks on `slow`, fast ones on `fast`: `fast`'s replacement is healthy long before
+    // `slow` has even detected its crash.
+    let sc = scenario(&format!(
+        "[simulation]\nname = \"two-faults\"\nseed = 2\nduration_s = 400\n{}{}",
+        group("slow", 60),
+        group("fast", 10)
+    ));
+    // Groups are indexed in file order (the schema's promise).
+    let names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["slow", "fast"]);
+    for r in 0..5 {
+        let rec = run(&sc, r);
+        for (fault, g) in [(0usize, 0u32), (1, 1)] {
+            let f = &rec.faults[fault];
+            let detected = f.detected.unwrap();
+            assert_eq!(transition(&rec, g, 0, "unhealthy", 0), Some(detected));
+            // The replacement (target 3 of the group) healthy: the group is whole again.
+            let back = transition(&rec, g, 3, "healthy", 0).expect("replacement healthy");
+            assert_eq!(back, detected + 60 * S, "replication {r}, group {g}");
+            assert_eq!(
+                f.recovered,
+                Some(back),
+                "replication {r}: fault {fault} recovered at {:?} s, its group at {} s",
+                f.recovered.map(to_secs),
+                to_secs(back)
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Requests black-holed between a crash and its detection (§3)
 // ---------------------------------------------------------------------------------------------
