@@ -1167,3 +1167,75 @@ fn rolling_deployment_with_staggered_starts() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The example scenarios show what their header comments say
+// ---------------------------------------------------------------------------------------------
+
+fn scenario_file(text: &str) -> Scenario {
+    load_str(text, Path::new("scenarios"), &[]).unwrap().0
+}
+
+/// `scenarios/health-check-tuning.toml`: the same crash under the NLB defaults and under
+/// 10 s / 5 s / U = 2 checks is detected within each setting's documented window.
+#[test]
+fn health_check_tuning_scenario() {
+    let sc = scenario_file(include_str!("../scenarios/health-check-tuning.toml"));
+    let names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["defaults", "aggressive"]);
+    for r in 0..4 {
+        let rec = run(&sc, r);
+        // [(U−1)·interval + timeout, U·interval + timeout]: 30 + 10 .. 60 + 10, 10 + 5 .. 20 + 5.
+        for (fault, lo, hi) in [(0, 40, 70), (1, 15, 25)] {
+            let f = &rec.faults[fault];
+            let took = f.detected.unwrap() - f.at;
+            assert!(
+                (lo * S..=hi * S).contains(&took),
+                "replication {r}, fault {fault}: detected after {} s",
+                to_secs(took)
+            );
+            assert!(f.failed > 0 && f.recovered.unwrap() > f.detected.unwrap());
+        }
+    }
+}
+
+/// `scenarios/rolling-deploy.toml`: both deployments keep 4 healthy tasks throughout and lose no
+/// request, and each takes exactly its slowest new task's start + the 60 s new-target delay (a
+/// TCP check passes at once) + its deregistration delay.
+#[test]
+fn rolling_deploy_scenario() {
+    let sc = scenario_file(include_str!("../scenarios/rolling-deploy.toml"));
+    for r in 0..2 {
+        let rec = run(&sc, r);
+        assert_eq!(rec.counts.failed(), 0, "replication {r}");
+        for (g, group) in sc.groups.iter().enumerate() {
+            let g = g as u32;
+            let of = |kind: &'static str| {
+                rec.events
+                    .iter()
+                    .filter(move |e| e.kind == kind && e.group == g)
+            };
+            let start = of("deployment").next().unwrap().t;
+            let done = of("deployment_done").next().expect("deployment finished").t;
+            let last_registered = of("health")
+                .filter(|e| e.from == "unused" && e.to == "initial")
+                .map(|e| e.t)
+                .max()
+                .unwrap();
+            let hc = group.health_check.as_ref().unwrap();
+            assert_eq!(
+                done,
+                last_registered + hc.new_target_delay + group.deregistration_delay,
+                "replication {r}, {}",
+                group.name
+            );
+            assert!(
+                rec.timeseries
+                    .rows()
+                    .iter()
+                    .all(|row| row.healthy[g as usize][0] >= 4)
+            );
+            assert!(done > start);
+        }
+    }
+}
