@@ -242,6 +242,19 @@ fn healthy_min_is_the_fewest_healthy_targets_seen() {
     }
 }
 
+/// The same rule at the edge the scenario rules allow, a timeout as long as the interval: a
+/// round's probe times out just as the next round starts, and both rounds count (U = 2 ⇒
+/// [20, 30] s at interval = timeout = 10 s).
+#[test]
+fn crash_detection_with_timeout_equal_to_interval() {
+    check_detection(
+        "{ protocol = \"http\", interval_s = 10, timeout_s = 10, unhealthy_threshold = 2 }",
+        10,
+        10,
+        2,
+    );
+}
+
 /// After an `app_crash` ends, the target is healthy again after exactly healthy_threshold
 /// passing rounds (§3 "recovery 5×30 = 150 s"): recovery − start of the first passing round =
 /// (H − 1)·interval + the probe's own answer time (its 1 ms service; there is no sidecar). An
