@@ -68,6 +68,12 @@ pub enum Event {
         /// Target.
         target: u32,
     },
+    /// The ECS health-check grace period of an unhealthy task is over: the scheduler may now
+    /// act on its failed checks.
+    GraceOver {
+        /// Target group.
+        group: u32,
+    },
     /// Fault `fault` starts.
     FaultStart {
         /// Index into `Scenario::faults`.

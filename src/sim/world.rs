@@ -368,6 +368,7 @@ pub fn run_with_queue<Q: EventQueue<Event> + Default>(
             Event::TaskRunning { group, target } => w.on_task_running(group, target),
             Event::DrainDone { group, target } => w.on_drain_done(group, target),
             Event::TaskKill { group, target } => w.stop_task(group, target),
+            Event::GraceOver { group } => w.reconcile(group),
             Event::FaultStart { fault } => w.on_fault_start(fault),
             Event::FaultEnd { fault } => w.on_fault_end(fault),
             Event::Deploy { deployment } => w.on_deploy(deployment),

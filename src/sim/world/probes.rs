@@ -164,6 +164,15 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         {
             self.rec.fault_detected(fault, self.now);
         }
+        if to == Health::Unhealthy {
+            // Within its ECS grace period the failure is ignored, not forgotten: the scheduler
+            // acts on it when the period ends (nothing else may call it back then).
+            let grace_end = self.groups[group as usize].targets[target as usize].started
+                + self.sc.groups[group as usize].service.grace_period;
+            if grace_end > self.now {
+                self.queue.push(grace_end, Event::GraceOver { group });
+            }
+        }
         self.refresh_routable(group);
         let failing_open = self.is_failing_open(group);
         if to == Health::Unhealthy && !failing_open {
