@@ -354,6 +354,136 @@ target_group = "{name}"
     }
 }
 
+/// A group of 4 whose first `crashed` tasks crash at 100 s; TCP checks every 10 s; ECS starts
+/// a task in exactly 30 s; `service` completes the service table.
+fn replacement_scenario(crashed: u32, at_s: u32, service: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+[simulation]
+name = "replacement"
+seed = 6
+duration_s = 400
+
+[[traffic]]
+name = "users"
+rate_rps = 20
+target_group = "app"
+timeout_s = 5
+
+[target_groups.app]
+targets = 4
+health_check = {{ protocol = "tcp", interval_s = 10, timeout_s = 5 }}
+deregistration_delay_s = 10
+service = {{ task_start = {{ dist = "constant", ms = 30000 }}, {service} }}
+app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
+
+[[faults]]
+at_s = {at_s}
+kind = "crash"
+target_group = "app"
+targets = {crashed}
+"#
+    ))
+}
+
+/// The task event (`task_start` or `task_stop` into `to`) of `target`, if any.
+fn task_event(rec: &Recorder, kind: &str, target: u32, to: &str) -> Option<u64> {
+    events(rec, kind)
+        .find(|e| e.target == Some(target) && e.to == to)
+        .map(|e| e.t)
+}
+
+/// §5 "Unhealthy task: replaced: new task first if maximumPercent allows" (the ECS guide: "the
+/// scheduler will start replacement tasks first and maintain minimumHealthyPercent tasks until
+/// the replacement tasks become healthy. As the replacement tasks launch and become healthy,
+/// the unhealthy tasks will gradually be stopped"). With the default 200% there is room: the
+/// replacement starts at detection, and the unhealthy task is stopped (deregistered) only when
+/// the replacement is healthy, 30 s later. With 100% there is none: the unhealthy task is
+/// stopped at once and the replacement launched when it is gone (after the 10 s delay).
+#[test]
+fn unhealthy_tasks_are_replaced_new_task_first_when_maximum_percent_allows() {
+    let room = replacement_scenario(1, 100, "maximum_percent = 200");
+    let no_room = replacement_scenario(1, 100, "maximum_percent = 100");
+    for r in 0..5 {
+        let rec = run(&room, r);
+        let detected = rec.faults[0].detected.unwrap();
+        assert_eq!(
+            task_event(&rec, "task_start", 4, "starting"),
+            Some(detected)
+        );
+        let healthy = transition(&rec, 0, 4, "healthy", 0).unwrap();
+        assert_eq!(healthy, detected + 30 * S);
+        assert_eq!(
+            task_event(&rec, "task_stop", 0, "stopping"),
+            Some(healthy),
+            "replication {r}: the unhealthy task is stopped once its replacement is healthy"
+        );
+        assert_eq!(events(&rec, "task_start").count(), 1, "one replacement");
+
+        let rec = run(&no_room, r);
+        let detected = rec.faults[0].detected.unwrap();
+        assert_eq!(task_event(&rec, "task_stop", 0, "stopping"), Some(detected));
+        assert_eq!(
+            task_event(&rec, "task_start", 4, "starting"),
+            Some(detected + 10 * S),
+            "replication {r}: replacement launched once the unhealthy task is gone"
+        );
+        assert_eq!(events(&rec, "task_start").count(), 1, "one replacement");
+    }
+}
+
+/// §5: without room, unhealthy tasks are stopped "one-by-one ... to clear up capacity to launch
+/// replacement tasks": with two crashed tasks and maximumPercent 100, the second is stopped only
+/// once the first is gone, and each replacement is launched as room appears. The group never
+/// runs more than its 4 tasks.
+#[test]
+fn unhealthy_tasks_are_stopped_one_by_one_without_room() {
+    let sc = replacement_scenario(2, 100, "maximum_percent = 100");
+    for r in 0..5 {
+        let rec = run(&sc, r);
+        let stop = |t: u32| task_event(&rec, "task_stop", t, "stopping").unwrap();
+        let gone = |t: u32| task_event(&rec, "task_stop", t, "stopped").unwrap();
+        let (first, second) = if stop(0) <= stop(1) { (0, 1) } else { (1, 0) };
+        assert!(
+            stop(second) >= gone(first),
+            "replication {r}: both unhealthy tasks stopped together"
+        );
+        assert_eq!(events(&rec, "task_start").count(), 2);
+        let mut alive = 4i32;
+        for e in &rec.events {
+            match (e.kind, e.to.as_str()) {
+                ("task_start", _) => alive += 1,
+                ("task_stop", "stopped") => alive -= 1,
+                _ => {}
+            }
+            assert!(
+                alive <= 4,
+                "replication {r}: {alive} tasks at {} s",
+                to_secs(e.t)
+            );
+        }
+    }
+}
+
+/// `healthCheckGracePeriodSeconds` (§5): failed checks are ignored for that long after a task
+/// starts, not forever. A task that crashes at 10 s is unhealthy by about 40 s, inside a 120 s
+/// grace period; ECS replaces it when the grace period ends, at 120 s.
+#[test]
+fn an_unhealthy_task_is_replaced_when_its_grace_period_ends() {
+    let sc = replacement_scenario(1, 10, "health_check_grace_period_s = 120");
+    for r in 0..5 {
+        let rec = run(&sc, r);
+        let detected = rec.faults[0].detected.unwrap();
+        assert!(detected < 120 * S);
+        assert_eq!(
+            task_event(&rec, "task_start", 4, "starting"),
+            Some(120 * S),
+            "replication {r}: detected at {} s",
+            to_secs(detected)
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Requests black-holed between a crash and its detection (§3)
 // ---------------------------------------------------------------------------------------------
@@ -970,8 +1100,9 @@ app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
 /// The death spiral of §8, as `scenarios/death-spiral.toml` shows it: a burst at about 120% of
 /// capacity, two identical services, one checked over HTTP and one over TCP, no fault injected.
 /// HTTP probes wait in the overloaded app queue and fail, so the HTTP-checked tasks go unhealthy
-/// and ECS (grace period 0) replaces them; their replacements fill up and are replaced in turn
-/// while the burst lasts, and the group's healthy count hits 0. TCP probes see only that nginx
+/// and ECS (grace period 0) replaces them; their replacements take the whole load as soon as
+/// they are healthy, fill up and are replaced in turn while the burst lasts, and the group's
+/// healthy count hits 0. TCP probes see only that nginx
 /// accepts connections: the TCP-checked group keeps its 4 tasks and serves more of the burst.
 /// Without the burst, neither group has a single health event.
 #[test]
@@ -1003,12 +1134,30 @@ fn overload_death_spiral_with_http_checks() {
             "replication {r}: no target failed its checks"
         );
         assert!(downs.iter().all(|&t| t > burst.0), "replication {r}");
-        // ...each one replaced by ECS...
+        // ...and ECS replaces them: a replacement starts when a task fails its checks, and the
+        // failed task is stopped once a replacement is healthy (§5; unless it recovered first,
+        // when the load moved elsewhere).
         let replaced: Vec<(u64, u32)> = of(http)
             .filter(|e| e.kind == "task_stop" && e.detail == "failed ELB health checks")
             .map(|e| (e.t, e.target.unwrap()))
             .collect();
-        assert_eq!(replaced.len(), downs.len(), "replication {r}");
+        assert!(
+            !replaced.is_empty(),
+            "replication {r}: ECS replaced nothing"
+        );
+        for &(t, task) in &replaced {
+            let last = of(http)
+                .filter(|e| e.kind == "health" && e.target == Some(task) && e.t <= t)
+                .filter(|e| e.to != "draining")
+                .last()
+                .unwrap();
+            assert_eq!(last.to, "unhealthy", "replication {r}: stopped task {task}");
+        }
+        let replacements = of(http)
+            .filter(|e| e.kind == "task_start")
+            .filter(|e| e.detail == "replacing a task that failed ELB health checks")
+            .count();
+        assert!(replacements >= replaced.len(), "replication {r}");
         // ...including tasks that were themselves replacements: the spiral.
         let initial = sc.groups[http as usize].targets;
         assert!(
