@@ -1148,8 +1148,7 @@ fn overload_death_spiral_with_http_checks() {
         for &(t, task) in &replaced {
             let last = of(http)
                 .filter(|e| e.kind == "health" && e.target == Some(task) && e.t <= t)
-                .filter(|e| e.to != "draining")
-                .last()
+                .rfind(|e| e.to != "draining")
                 .unwrap();
             assert_eq!(last.to, "unhealthy", "replication {r}: stopped task {task}");
         }
