@@ -68,6 +68,12 @@ pub enum Event {
         /// Target.
         target: u32,
     },
+    /// The ECS health-check grace period of an unhealthy task is over: the scheduler may now
+    /// act on its failed checks.
+    GraceOver {
+        /// Target group.
+        group: u32,
+    },
     /// Fault `fault` starts.
     FaultStart {
         /// Index into `Scenario::faults`.
@@ -82,11 +88,6 @@ pub enum Event {
     Deploy {
         /// Index into `Scenario::deployments`.
         deployment: u32,
-    },
-    /// The ECS scheduler looks at a group again (a grace period ended).
-    Reconcile {
-        /// Target group.
-        group: u32,
     },
     /// The 1-minute metric point of ECS and autoscaling.
     Metric,

@@ -368,10 +368,10 @@ pub fn run_with_queue<Q: EventQueue<Event> + Default>(
             Event::TaskRunning { group, target } => w.on_task_running(group, target),
             Event::DrainDone { group, target } => w.on_drain_done(group, target),
             Event::TaskKill { group, target } => w.stop_task(group, target),
+            Event::GraceOver { group } => w.reconcile(group),
             Event::FaultStart { fault } => w.on_fault_start(fault),
             Event::FaultEnd { fault } => w.on_fault_end(fault),
             Event::Deploy { deployment } => w.on_deploy(deployment),
-            Event::Reconcile { group } => w.reconcile(group),
             Event::Metric => w.on_metric(),
             Event::Tick => {
                 w.rec.tick(w.now);
@@ -829,11 +829,14 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         let latency = sidecar
             .latency
             .sample(&mut self.groups[a.group as usize].hop_rng);
-        self.rec.stage(
-            a.first_arrived,
-            StageKind::Sidecar,
-            self.now - a.mark + latency,
-        );
+        if !a.probe {
+            // Stage figures are of user requests; health-check probes are counted apart.
+            self.rec.stage(
+                a.first_arrived,
+                StageKind::Sidecar,
+                self.now - a.mark + latency,
+            );
+        }
         self.attempts.get_mut(req).expect("live attempt").phase = Phase::ToApp;
         self.hop_after(req, latency);
     }
@@ -894,16 +897,23 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         }
         let (busy, hung) = (t.app.busy(), t.faults.hung);
         self.set_busy(a.group, a.target, busy);
-        self.rec
-            .stage(a.first_arrived, StageKind::AppQueue, self.now - a.mark);
+        // A probe takes a worker like a request (it counts in utilization and the CPU metric)
+        // but is not a request: the stage figures and P(wait > 0) are of user traffic only.
+        let user = !a.probe;
+        if user {
+            self.rec
+                .stage(a.first_arrived, StageKind::AppQueue, self.now - a.mark);
+        }
         if hung {
             // A hung app takes the request and never answers; the worker is stuck until the
             // fault ends.
             self.attempts.get_mut(req).expect("live attempt").stuck = true;
             return;
         }
-        self.rec
-            .stage(a.first_arrived, StageKind::AppService, service);
+        if user {
+            self.rec
+                .stage(a.first_arrived, StageKind::AppService, service);
+        }
         self.queue.push(self.now + service, Event::AppDone { req });
     }
 

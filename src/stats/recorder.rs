@@ -63,8 +63,6 @@ pub struct GroupStats {
     pub healthy_min: u32,
     /// Healthy targets over time.
     pub healthy: TimeWeighted,
-    /// Whether `healthy` has been set yet.
-    pub healthy_set: bool,
     /// Registered targets (initial, healthy, unhealthy) now.
     pub registered: u32,
     /// Draining targets now.
@@ -100,13 +98,15 @@ pub struct EventRow {
 /// Figures of one fault.
 #[derive(Debug, Clone, Default)]
 pub struct FaultStats {
+    /// The target group it hit.
+    pub group: u32,
     /// When the fault started.
     pub at: Nanos,
     /// Healthy targets of its group just before it.
     pub healthy_before: u32,
     /// When a hit target was first marked unhealthy.
     pub detected: Option<Nanos>,
-    /// When, after detection, the group's healthy count was back to `healthy_before`.
+    /// When, after detection, its group's healthy count was back to `healthy_before`.
     pub recovered: Option<Nanos>,
     /// Attempts that failed at the hit targets.
     pub failed: u64,
@@ -178,7 +178,6 @@ impl Recorder {
                     targets: Vec::with_capacity(targets as usize),
                     healthy_min: u32::MAX,
                     healthy: TimeWeighted::default(),
-                    healthy_set: false,
                     registered: 0,
                     draining: 0,
                     health_transitions: 0,
@@ -211,22 +210,24 @@ impl Recorder {
         draining: u32,
     ) {
         let g = &mut self.groups[group as usize];
-        if now >= self.warmup {
-            // The level before this change counts only once it was ever set (the first call
-            // sets the starting fleet).
-            let before = if g.healthy_set {
-                g.healthy.level() as u32
-            } else {
-                healthy
-            };
-            g.healthy_min = g.healthy_min.min(before).min(healthy);
+        if now > self.warmup {
+            // The level until now, which may have been set before the window began. At the
+            // window start itself there is none inside the window; and the first call (every
+            // group's, at time 0) has no previous level at all: its 0 is no state of the group.
+            g.healthy_min = g.healthy_min.min(g.healthy.level() as u32);
         }
-        g.healthy_set = true;
+        if now >= self.warmup {
+            g.healthy_min = g.healthy_min.min(healthy);
+        }
         g.healthy.set(now, self.warmup, u64::from(healthy));
         g.registered = registered;
         g.draining = draining;
         for f in &mut self.faults {
-            if f.detected.is_some() && f.recovered.is_none() && healthy >= f.healthy_before {
+            if f.group == group
+                && f.detected.is_some()
+                && f.recovered.is_none()
+                && healthy >= f.healthy_before
+            {
                 f.recovered = Some(now);
             }
         }
@@ -237,12 +238,13 @@ impl Recorder {
         self.events.push(row);
     }
 
-    /// Fault `fault` started, with `healthy` healthy targets in its group just before.
-    pub fn fault_started(&mut self, fault: u32, now: Nanos, healthy: u32) {
+    /// Fault `fault` started in `group`, with `healthy` healthy targets there just before.
+    pub fn fault_started(&mut self, fault: u32, group: u32, now: Nanos, healthy: u32) {
         let i = fault as usize;
         if self.faults.len() <= i {
             self.faults.resize(i + 1, FaultStats::default());
         }
+        self.faults[i].group = group;
         self.faults[i].at = now;
         self.faults[i].healthy_before = healthy;
     }

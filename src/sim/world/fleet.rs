@@ -350,48 +350,30 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         let spec = &self.sc.groups[group as usize];
         let svc = &spec.service;
         let now = self.now;
-        // A task that went unhealthy inside its grace period is looked at again when the
-        // period ends.
-        let in_grace: Vec<Nanos> = self.groups[group as usize]
-            .targets
-            .iter()
-            .filter(|t| {
-                t.task == Task::Running
-                    && t.health.state() == Health::Unhealthy
-                    && now < t.started + svc.grace_period
-            })
-            .map(|t| t.started + svc.grace_period)
-            .collect();
-        for at in in_grace {
-            self.queue.push(at, Event::Reconcile { group });
-        }
-        let unhealthy: Vec<u32> = self.groups[group as usize]
-            .targets
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| {
-                t.task == Task::Running
-                    && t.health.state() == Health::Unhealthy
-                    && now >= t.started + svc.grace_period
-            })
-            .map(|(i, _)| i as u32)
-            .collect();
-        // ECS starts the replacement first when maximumPercent leaves room; otherwise it
-        // stops unhealthy tasks one at a time (reference section 5, E3/E12).
-        let g = &self.groups[group as usize];
-        let alive_now = g.targets.iter().filter(|t| t.task != Task::Stopped).count() as u32;
-        let room = alive_now < (g.desired * svc.maximum_percent / 100).max(g.desired);
-        let stopping = g.targets.iter().any(|t| t.task == Task::Stopping);
-        let allowed = if room {
-            unhealthy.len()
-        } else {
-            usize::from(!stopping)
+        // Tasks that failed their ELB checks past the grace period.
+        let failed = |t: &TargetState| {
+            t.task == Task::Running
+                && t.health.state() == Health::Unhealthy
+                && now >= t.started + svc.grace_period
         };
-        for t in unhealthy.into_iter().take(allowed) {
+        let g = &self.groups[group as usize];
+        // Failed tasks of an old definition: the deployment replaces them anyway.
+        let failed_old: Vec<u32> = (0..g.targets.len() as u32)
+            .filter(|&i| {
+                let t = &g.targets[i as usize];
+                failed(t) && t.version != g.version
+            })
+            .collect();
+        for t in failed_old {
             self.stop_target(group, t, "failed ELB health checks");
         }
 
         let g = &self.groups[group as usize];
+        // Failed current tasks are replaced, the new task first (below).
+        let failed_current: Vec<u32> = (0..g.targets.len() as u32)
+            .filter(|&i| failed(&g.targets[i as usize]))
+            .collect();
+        let mut replacing = failed_current.len() as u32;
         let desired = g.desired;
         let max_alive = (desired * svc.maximum_percent / 100).max(desired);
         let min_healthy = (desired * svc.minimum_healthy_percent).div_ceil(100);
@@ -427,10 +409,13 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             }
         }
 
-        // Launch up to the desired count of current tasks, within maximumPercent.
-        while active_new < desired && alive < max_alive {
+        // Launch up to the desired count of current tasks, within maximumPercent. A failed
+        // task still running does not count: its replacement starts while it is still there.
+        while active_new < desired + replacing && alive < max_alive {
             let why = if old_left > 0 {
                 "deployment: new task definition"
+            } else if active_new >= desired {
+                "replacing a task that failed ELB health checks"
             } else {
                 "below desired count"
             };
@@ -439,20 +424,42 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             alive += 1;
         }
 
-        // Scale in: stop the newest current tasks above the desired count.
+        // Failed tasks (reference §5, and the ECS guide: "the scheduler will start replacement
+        // tasks first and maintain minimumHealthyPercent tasks until the replacement tasks
+        // become healthy ... the unhealthy tasks will gradually be stopped"): one is stopped
+        // for each replacement that is healthy. When maximumPercent leaves no room for a
+        // replacement, they are stopped "one-by-one ... to clear up capacity": one, and the
+        // next once nothing is stopping any more.
         let g = &self.groups[group as usize];
-        if old_left == 0 && active_new > desired {
+        let replaced = (healthy + replacing).saturating_sub(desired).min(replacing);
+        let no_room = active_new < desired + replacing;
+        let stopping = g.targets.iter().any(|t| t.task == Task::Stopping);
+        let stop = if no_room && !stopping {
+            replaced.max(1)
+        } else {
+            replaced
+        };
+        for &t in failed_current.iter().take(stop as usize) {
+            self.stop_target(group, t, "failed ELB health checks");
+            active_new -= 1;
+            replacing -= 1;
+        }
+
+        // Scale in: stop the newest current tasks above the desired count (failed tasks
+        // awaiting their replacement aside).
+        let g = &self.groups[group as usize];
+        if old_left == 0 && active_new > desired + replacing {
             let extra: Vec<u32> = g
                 .targets
                 .iter()
                 .enumerate()
                 .rev()
-                .filter(|(_, t)| active(t))
-                .take((active_new - desired) as usize)
+                .filter(|(i, t)| active(t) && !failed_current.contains(&(*i as u32)))
+                .take((active_new - desired - replacing) as usize)
                 .map(|(i, _)| i as u32)
                 .collect();
             for t in extra {
-                self.stop_target(group, t, "scale in");
+                self.stop_target(group, t, "above desired count");
             }
         }
 
@@ -504,7 +511,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             .iter()
             .filter(|t| t.health.state() == Health::Healthy)
             .count() as u32;
-        self.rec.fault_started(fault, self.now, healthy);
+        self.rec.fault_started(fault, group, self.now, healthy);
         let hit: Vec<u32> = g
             .targets
             .iter()

@@ -14,10 +14,27 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         let Some(hc) = self.sc.groups[group as usize].health_check.as_ref() else {
             return;
         };
-        let t = &self.groups[group as usize].targets[target as usize];
-        if !t.health.state().is_registered() {
+        if !self.groups[group as usize].targets[target as usize]
+            .health
+            .state()
+            .is_registered()
+        {
             return; // deregistered: checks stop
         }
+        if hc.protocol == HealthProtocol::Http
+            && self.groups[group as usize].targets[target as usize].round_pending > 0
+        {
+            // The previous round is still out, so its timeout is now (timeout = interval).
+            self.time_out_round(group, target);
+            if !self.groups[group as usize].targets[target as usize]
+                .health
+                .state()
+                .is_registered()
+            {
+                return; // its verdict got the task replaced
+            }
+        }
+        let t = &self.groups[group as usize].targets[target as usize];
         self.queue
             .push(self.now + hc.interval, Event::Probe { group, target });
         self.rec.probes(group, hc.nodes);
@@ -39,11 +56,6 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 }
             }
             HealthProtocol::Http => {
-                if t.round_pending > 0 {
-                    // The previous round is still out (timeout = interval): this round is
-                    // skipped, and the late round's verdict stands for both.
-                    return;
-                }
                 let t = &mut self.groups[group as usize].targets[target as usize];
                 t.round_pending = hc.nodes;
                 t.round_passes = 0;
@@ -71,6 +83,28 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                     self.reach_target(req, a);
                 }
             }
+        }
+    }
+
+    /// Fails the probes of `target`'s current round that are still unanswered: their timeout
+    /// is now. Called when the next round starts with the previous one still out, which only
+    /// happens when the timeout equals the interval; the health-check timer would fail them at
+    /// this same instant, but its event may come out after the next round's, and a round that
+    /// found the previous one pending used to be skipped: a black-holed target was then checked
+    /// every other interval, and detected up to (U − 1) intervals late (reference §3 rule:
+    /// within U·interval + timeout).
+    fn time_out_round(&mut self, group: u32, target: u32) {
+        let late: Vec<Handle> = self
+            .attempts
+            .handles()
+            .filter(|&h| {
+                self.attempts.get(h).is_some_and(|a| {
+                    a.probe && !a.answered && a.group == group && a.target == target
+                })
+            })
+            .collect();
+        for h in late {
+            self.answer(h, Err(Failure::ClientTimeout));
         }
     }
 
@@ -129,6 +163,15 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             && let Some(fault) = fault
         {
             self.rec.fault_detected(fault, self.now);
+        }
+        if to == Health::Unhealthy {
+            // Within its ECS grace period the failure is ignored, not forgotten: the scheduler
+            // acts on it when the period ends (nothing else may call it back then).
+            let grace_end = self.groups[group as usize].targets[target as usize].started
+                + self.sc.groups[group as usize].service.grace_period;
+            if grace_end > self.now {
+                self.queue.push(grace_end, Event::GraceOver { group });
+            }
         }
         self.refresh_routable(group);
         let failing_open = self.is_failing_open(group);
