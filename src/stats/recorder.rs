@@ -49,6 +49,8 @@ pub struct TargetStats {
     pub requests: u64,
     /// Busy app workers over time.
     pub busy: TimeWeighted,
+    /// 1 while the task runs, 0 before and after (utilization is over running time).
+    pub running: TimeWeighted,
     /// Longest app queue seen.
     pub max_queue: u32,
 }
@@ -354,6 +356,13 @@ impl Recorder {
     pub fn app_queue(&mut self, group: u32, target: u32, queued: u32) {
         let t = &mut self.groups[group as usize].targets[target as usize];
         t.max_queue = t.max_queue.max(queued);
+    }
+
+    /// Target `target` of `group`'s task started (`true`) or stopped running.
+    pub fn target_running(&mut self, now: Nanos, group: u32, target: u32, running: bool) {
+        self.groups[group as usize].targets[target as usize]
+            .running
+            .set(now, self.warmup, u64::from(running));
     }
 
     /// Target `target` of `group` now has `busy` app workers busy.

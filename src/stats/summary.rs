@@ -46,25 +46,27 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
     let window = rec.end - rec.warmup;
     let mut groups = Map::new();
     for (g, gs) in sc.groups.iter().zip(&rec.groups) {
-        let capacity = f64::from(gs.workers);
+        // Utilization is busy worker-time over worker-time while the task ran: a task that
+        // started late or stopped early is not diluted by the time it did not exist.
+        let workers = f64::from(gs.workers);
+        let busy = |t: &super::recorder::TargetStats| t.busy.mean(rec.warmup, rec.end);
+        let running = |t: &super::recorder::TargetStats| t.running.mean(rec.warmup, rec.end);
+        let ratio = |b: f64, r: f64| if r > 0.0 { b / (workers * r) } else { 0.0 };
         let per_target: Vec<Value> = gs
             .targets
             .iter()
             .map(|t| {
                 json!({
                     "requests": t.requests,
-                    "utilization": t.busy.mean(rec.warmup, rec.end) / capacity,
+                    "utilization": ratio(busy(t), running(t)),
                     "max_queue": t.max_queue,
                 })
             })
             .collect();
-        let n = gs.targets.len().max(1) as f64;
-        let utilization = gs
-            .targets
-            .iter()
-            .map(|t| t.busy.mean(rec.warmup, rec.end) / capacity)
-            .sum::<f64>()
-            / n;
+        let utilization = ratio(
+            gs.targets.iter().map(busy).sum::<f64>(),
+            gs.targets.iter().map(running).sum::<f64>(),
+        );
         groups.insert(
             g.name.clone(),
             json!({

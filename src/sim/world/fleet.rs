@@ -39,6 +39,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 let t = self.new_target(g);
                 let target = &mut self.groups[g as usize].targets[t as usize];
                 target.task = Task::Running;
+                self.rec.target_running(0, g, t, true);
                 target.health.register(false);
                 self.groups[g as usize].scaling.capacity_workers += u64::from(group.app.workers);
                 if let Some(hc) = &group.health_check {
@@ -162,6 +163,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             return;
         }
         t.task = Task::Running;
+        self.rec.target_running(self.now, group, target, true);
         t.started = self.now;
         let state = t.health.register(spec.health_check.is_some());
         g.scaling.advance(self.now);
@@ -269,6 +271,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         }
         let was_running = t.task != Task::Starting;
         t.task = Task::Stopped;
+        self.rec.target_running(self.now, group, target, false);
         let g = &mut self.groups[group as usize];
         if was_running {
             g.scaling.advance(self.now);
