@@ -7,7 +7,7 @@ pub mod rng;
 pub mod slab;
 pub mod time;
 
-pub use queue::{BinaryHeapQueue, EventQueue};
+pub use queue::{BinaryHeapQueue, CalendarQueue, EventQueue, PriorityQueueCrate, RadixQueue};
 pub use rng::{SimRng, StreamId, Streams};
 pub use slab::{Handle, Slab};
 pub use time::Nanos;
