@@ -77,6 +77,9 @@ struct BenchArgs {
     /// Event queue(s) to measure.
     #[arg(long, value_enum, default_value_t = crate::bench::QueueChoice::All)]
     queue: crate::bench::QueueChoice,
+    /// Timed runs per queue; the fastest counts.
+    #[arg(long, default_value_t = 5)]
+    repeat: u32,
 }
 
 /// Stdout format of `run`.
@@ -98,7 +101,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
         Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),
         Command::Bench(args) => {
-            crate::bench::run(args.duration_s, args.queue)?;
+            crate::bench::run(args.duration_s, args.queue, args.repeat)?;
             Ok(ExitCode::SUCCESS)
         }
     }
