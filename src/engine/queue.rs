@@ -340,7 +340,7 @@ impl<E: Copy> CalendarQueue<E> {
 }
 
 impl<E: Copy> EventQueue<E> for CalendarQueue<E> {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, time: Nanos, event: E) {
         assert!(time >= self.last, "event scheduled in the past");
         let day = &mut self.days[((time >> self.shift) & self.mask) as usize];
