@@ -102,7 +102,10 @@ impl QueueChoice {
         }
     }
 
-    /// Runs `sc` once (replication 0) over this queue.
+    /// Runs `sc` once (replication 0) over this queue. Never inlined, so that profilers have a
+    /// stable name to start from: `valgrind --tool=callgrind
+    /// --toggle-collect='simroute::bench::QueueChoice::run' simroute bench ...`.
+    #[inline(never)]
     pub fn run(self, sc: &Scenario) -> RunOutput {
         match self {
             QueueChoice::BinaryHeap => sim::run_with_queue::<BinaryHeapQueue<Event>>(sc, 0, None),
