@@ -1,9 +1,17 @@
 //! `simroute bench`: the engine's speed and memory on a fixed scenario, one thread.
 //!
 //! The scenario is a 10-target M/M/c group (4 workers per target, 10 ms exponential service,
-//! Poisson arrivals at ρ = 0.8). Each event queue is measured on the same run; peak heap memory
-//! comes from a counting global allocator, measured at two durations (1× and 10×) to show it
-//! does not grow with simulated time.
+//! Poisson arrivals at ρ = 0.8, round robin). Each event queue runs the same replication (same
+//! seed, so the same events), `repeat` times, interleaved so that a noisy moment on a shared
+//! machine hits every queue alike; the best run counts. The queues must agree on every figure of
+//! the run, which the benchmark checks.
+//!
+//! Peak heap memory comes from a counting global allocator (installed by the binary and the
+//! `cargo bench` targets), measured with the simulator's own queue at two durations, 1× and 10×,
+//! to show whether it grows with simulated time. It is measured twice: as the scenario is (1 s
+//! time-series buckets: one row per bucket is kept for `timeseries.csv`, so that part grows with
+//! the duration by design), and with a single time-series bucket, which leaves the memory of the
+//! engine and the streaming statistics alone.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,9 +19,10 @@ use std::time::Instant;
 
 use clap::ValueEnum;
 
-use crate::engine::{BinaryHeapQueue, EventQueue};
+use crate::engine::{BinaryHeapQueue, CalendarQueue, PriorityQueueCrate, RadixQueue};
 use crate::scenario::{self, Scenario};
-use crate::sim::{self, Event};
+use crate::sim::{self, Event, RunOutput};
+use crate::stats::summary;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
@@ -53,20 +62,74 @@ pub fn peak_bytes() -> usize {
 /// Which event queue(s) to measure.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueChoice {
-    /// `std::collections::BinaryHeap` (the simulator's queue).
+    /// `std::collections::BinaryHeap` over packed `(time, seq)` keys.
     BinaryHeap,
+    /// The `priority-queue` crate.
+    PriorityQueue,
+    /// A calendar queue with resizing.
+    Calendar,
+    /// A radix heap over monotone times.
+    Radix,
     /// Every implementation.
     All,
 }
 
-/// The benchmark scenario, `duration_s` simulated seconds long.
-pub fn scenario(duration_s: f64) -> Scenario {
+impl QueueChoice {
+    /// The single queues, in the order they are reported.
+    pub const EACH: [QueueChoice; 4] = [
+        QueueChoice::BinaryHeap,
+        QueueChoice::PriorityQueue,
+        QueueChoice::Calendar,
+        QueueChoice::Radix,
+    ];
+
+    /// The name shown in the output (the command-line value).
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueChoice::BinaryHeap => "binary-heap",
+            QueueChoice::PriorityQueue => "priority-queue",
+            QueueChoice::Calendar => "calendar",
+            QueueChoice::Radix => "radix",
+            QueueChoice::All => "all",
+        }
+    }
+
+    /// The queues this choice stands for.
+    pub fn queues(self) -> Vec<QueueChoice> {
+        match self {
+            QueueChoice::All => Self::EACH.to_vec(),
+            one => vec![one],
+        }
+    }
+
+    /// Runs `sc` once (replication 0) over this queue. Never inlined, so that profilers have a
+    /// stable name to start from: `valgrind --tool=callgrind
+    /// --toggle-collect='simroute::bench::QueueChoice::run' simroute bench ...`.
+    #[inline(never)]
+    pub fn run(self, sc: &Scenario) -> RunOutput {
+        match self {
+            QueueChoice::BinaryHeap => sim::run_with_queue::<BinaryHeapQueue<Event>>(sc, 0, None),
+            QueueChoice::PriorityQueue => {
+                sim::run_with_queue::<PriorityQueueCrate<Event>>(sc, 0, None)
+            }
+            QueueChoice::Calendar => sim::run_with_queue::<CalendarQueue<Event>>(sc, 0, None),
+            QueueChoice::Radix => sim::run_with_queue::<RadixQueue<Event>>(sc, 0, None),
+            QueueChoice::All => panic!("`all` is not one queue"),
+        }
+    }
+}
+
+/// The benchmark scenario, `duration_s` simulated seconds long, with time-series buckets
+/// `interval_s` wide (the scenario default, 1 s, when `None`).
+pub fn scenario(duration_s: f64, interval_s: Option<f64>) -> Scenario {
+    let interval = interval_s.map_or(String::new(), |s| format!("timeseries_interval_s = {s}"));
     let text = format!(
         r#"
 [simulation]
 name = "bench-mmc"
 seed = 1
 duration_s = {duration_s}
+{interval}
 
 [[traffic]]
 name = "load"
@@ -84,7 +147,7 @@ app = {{ workers = 4, queue_limit = "unbounded", service = {{ dist = "exponentia
         .0
 }
 
-/// One measurement.
+/// One timed run.
 #[derive(Debug, Clone)]
 pub struct Measurement {
     /// Queue name.
@@ -93,6 +156,8 @@ pub struct Measurement {
     pub simulated_s: f64,
     /// Wall-clock seconds.
     pub wall_s: f64,
+    /// CPU seconds of the running thread (wall-clock seconds where that clock is unavailable).
+    pub cpu_s: f64,
     /// Events processed.
     pub events: u64,
     /// Requests simulated.
@@ -101,52 +166,201 @@ pub struct Measurement {
     pub peak_bytes: usize,
 }
 
-/// Runs the benchmark scenario once over queue `Q`.
-pub fn measure<Q: EventQueue<Event> + Default>(name: &'static str, duration_s: f64) -> Measurement {
-    let sc = scenario(duration_s);
-    reset_peak();
-    let started = Instant::now();
-    let out = sim::run_with_queue::<Q>(&sc, 0, None);
-    let wall_s = started.elapsed().as_secs_f64();
-    Measurement {
-        queue: name,
-        simulated_s: duration_s,
-        wall_s,
-        events: out.events,
-        requests: out.arrivals,
-        peak_bytes: peak_bytes(),
+impl Measurement {
+    /// Events per CPU second.
+    pub fn events_per_s(&self) -> f64 {
+        self.events as f64 / self.cpu_s
+    }
+
+    /// Simulated requests per CPU second.
+    pub fn requests_per_s(&self) -> f64 {
+        self.requests as f64 / self.cpu_s
+    }
+
+    /// Events per wall-clock second.
+    pub fn events_per_wall_s(&self) -> f64 {
+        self.events as f64 / self.wall_s
     }
 }
 
-fn print(m: &Measurement) {
-    println!(
-        "{:<14} {:>9.0} s  {:>7.3} s wall  {:>7.2} M events/s  {:>7.2} M requests/s  peak heap {:>6.2} MiB",
-        m.queue,
-        m.simulated_s,
-        m.wall_s,
-        m.events as f64 / m.wall_s / 1e6,
-        m.requests as f64 / m.wall_s / 1e6,
-        m.peak_bytes as f64 / (1024.0 * 1024.0)
-    );
+/// CPU time consumed by the calling thread, seconds. On a machine shared with other work the
+/// wall clock also counts the time the thread waited for a core; this clock does not.
+#[cfg(unix)]
+fn thread_cpu_s() -> Option<f64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes into it.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+}
+
+#[cfg(not(unix))]
+fn thread_cpu_s() -> Option<f64> {
+    None
+}
+
+/// Runs `sc` once over `queue`, timing it and tracking its peak heap; also returns the run.
+fn measure_once(queue: QueueChoice, sc: &Scenario, duration_s: f64) -> (Measurement, RunOutput) {
+    reset_peak();
+    let cpu_started = thread_cpu_s();
+    let started = Instant::now();
+    let out = queue.run(sc);
+    let wall_s = started.elapsed().as_secs_f64();
+    let cpu_s = match (cpu_started, thread_cpu_s()) {
+        (Some(a), Some(b)) => b - a,
+        _ => wall_s,
+    };
+    let m = Measurement {
+        queue: queue.name(),
+        simulated_s: duration_s,
+        wall_s,
+        cpu_s,
+        events: out.events,
+        requests: out.arrivals,
+        peak_bytes: peak_bytes(),
+    };
+    (m, out)
+}
+
+/// What `repeat` runs of one queue gave.
+#[derive(Debug, Clone)]
+pub struct QueueResult {
+    /// The run with the least CPU time.
+    pub best: Measurement,
+    /// Median events per CPU second.
+    pub median_events_per_s: f64,
+    /// Best events per wall-clock second.
+    pub best_events_per_wall_s: f64,
+}
+
+/// `repeat` runs of each queue, interleaved across queues. Panics if two queues disagree on any
+/// figure of the run: the queues must be interchangeable.
+pub fn measure(queues: &[QueueChoice], duration_s: f64, repeat: u32) -> Vec<QueueResult> {
+    let sc = scenario(duration_s, None);
+    let mut runs: Vec<Vec<Measurement>> = vec![Vec::new(); queues.len()];
+    let mut reference: Option<(&'static str, u64, serde_json::Value)> = None;
+    for round in 0..repeat.max(1) {
+        for (i, &q) in queues.iter().enumerate() {
+            let (m, out) = measure_once(q, &sc, duration_s);
+            if round == 0 {
+                let figures = summary::figures(&sc, &out.recorder);
+                match &reference {
+                    None => reference = Some((q.name(), out.events, figures)),
+                    Some((name, events, expected)) => assert!(
+                        out.events == *events && figures == *expected,
+                        "{} and {name} disagree on the same run",
+                        q.name()
+                    ),
+                }
+            }
+            drop(out);
+            runs[i].push(m);
+        }
+    }
+    runs.into_iter()
+        .map(|mut ms| {
+            let best_events_per_wall_s = ms
+                .iter()
+                .map(Measurement::events_per_wall_s)
+                .fold(0.0, f64::max);
+            ms.sort_by(|a, b| a.cpu_s.total_cmp(&b.cpu_s));
+            let median_events_per_s = ms[ms.len() / 2].events_per_s();
+            QueueResult {
+                best: ms.swap_remove(0),
+                median_events_per_s,
+                best_events_per_wall_s,
+            }
+        })
+        .collect()
+}
+
+/// Peak heap bytes of one run of the simulator's own queue (`sim::run`).
+pub fn peak_of_run(duration_s: f64, interval_s: Option<f64>) -> usize {
+    let sc = scenario(duration_s, interval_s);
+    reset_peak();
+    let out = sim::run(&sc, 0, None);
+    let peak = peak_bytes();
+    drop(out);
+    peak
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }
 
 /// Runs the benchmark and prints the figures.
-pub fn run(duration_s: f64, queue: QueueChoice) -> anyhow::Result<()> {
+pub fn run(duration_s: f64, queue: QueueChoice, repeat: u32) -> anyhow::Result<()> {
     anyhow::ensure!(
         duration_s > 0.0 && duration_s.is_finite(),
         "--duration-s must be greater than 0"
     );
-    println!("10-target M/M/c (c = 4, rho = 0.8), one thread, {duration_s} s simulated");
-    let main = measure::<BinaryHeapQueue<Event>>("binary_heap", duration_s);
-    print(&main);
-    if queue == QueueChoice::All {
-        // Further queue implementations are compared here.
-    }
-    let long = measure::<BinaryHeapQueue<Event>>("binary_heap", duration_s * 10.0);
-    print(&long);
+    anyhow::ensure!(repeat >= 1, "--repeat must be at least 1");
     println!(
-        "peak memory at 10x the duration: {:.1}% of the 1x peak",
-        100.0 * long.peak_bytes as f64 / main.peak_bytes.max(1) as f64
+        "simroute bench: 10-target M/M/c (c = 4, rho = 0.8, round robin), {duration_s} s simulated, \
+         one thread, best of {repeat}"
     );
+    println!(
+        "rates per second of the thread's CPU time (steady when the machine is shared); \
+         wall clock alongside"
+    );
+    println!();
+    println!(
+        "{:<16} {:>10} {:>10} {:>11} {:>9} {:>13} {:>16} {:>11}",
+        "queue",
+        "events",
+        "requests",
+        "M events/s",
+        "(median)",
+        "M requests/s",
+        "wall M events/s",
+        "peak heap"
+    );
+    let results = measure(&queue.queues(), duration_s, repeat);
+    for r in &results {
+        let m = &r.best;
+        println!(
+            "{:<16} {:>10} {:>10} {:>11.2} {:>9.2} {:>13.2} {:>16.2} {:>7.2} MiB",
+            m.queue,
+            m.events,
+            m.requests,
+            m.events_per_s() / 1e6,
+            r.median_events_per_s / 1e6,
+            m.requests_per_s() / 1e6,
+            r.best_events_per_wall_s / 1e6,
+            mib(m.peak_bytes)
+        );
+    }
+    if results.len() > 1 {
+        let best = results
+            .iter()
+            .max_by(|a, b| a.best.events_per_s().total_cmp(&b.best.events_per_s()))
+            .expect("at least one");
+        println!(
+            "every queue gave the same events and figures; fastest: {}",
+            best.best.queue
+        );
+    }
+
+    println!();
+    println!(
+        "peak heap, simulator's queue, {duration_s} s vs {} s simulated:",
+        duration_s * 10.0
+    );
+    for (label, one_bucket) in [
+        ("1 s time-series buckets", false),
+        ("one time-series bucket", true),
+    ] {
+        let interval = |d: f64| one_bucket.then_some(d);
+        let short = peak_of_run(duration_s, interval(duration_s));
+        let long = peak_of_run(duration_s * 10.0, interval(duration_s * 10.0));
+        println!(
+            "  {label:<24} {:>7.2} MiB -> {:>7.2} MiB = {:>6.1}% of the 1x peak",
+            mib(short),
+            mib(long),
+            100.0 * long as f64 / short.max(1) as f64
+        );
+    }
     Ok(())
 }

@@ -136,6 +136,9 @@ struct BenchArgs {
     /// Event queue(s) to measure.
     #[arg(long, value_enum, default_value_t = crate::bench::QueueChoice::All)]
     queue: crate::bench::QueueChoice,
+    /// Timed runs per queue; the fastest counts.
+    #[arg(long, default_value_t = 5)]
+    repeat: u32,
 }
 
 /// Stdout format of `run`.
@@ -160,7 +163,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare(&args),
         Command::Plan(args) => plan(&args),
         Command::Bench(args) => {
-            crate::bench::run(args.duration_s, args.queue)?;
+            crate::bench::run(args.duration_s, args.queue, args.repeat)?;
             Ok(ExitCode::SUCCESS)
         }
     }

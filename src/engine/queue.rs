@@ -4,15 +4,35 @@
 //!
 //! [`EventQueue`] is a trait only so that `simroute bench` can run the same model over different
 //! queues; the simulator is generic over it (static dispatch, no trait objects in the hot loop).
+//!
+//! Four implementations, compared by `simroute bench` and `cargo bench --bench event_queue`:
+//!
+//! | queue | structure | push / pop |
+//! |---|---|---|
+//! | [`BinaryHeapQueue`] | `std` binary heap over packed `u128` `(time, seq)` keys | O(log n) |
+//! | [`PriorityQueueCrate`] | the `priority-queue` crate's indexed heap (hash map + heap) | O(log n) |
+//! | [`CalendarQueue`] | Brown's calendar queue: a ring of sorted day buckets, resized as it grows | O(1) expected |
+//! | [`RadixQueue`] | a radix heap over monotone `u64` times, FIFO within a time | O(1) amortized |
+//!
+//! The two bucketed queues rely on simulated time never going backwards: an event is never
+//! scheduled before the time of the last event popped (the simulator only schedules at `now` or
+//! later). They keep ties in scheduling order without storing a sequence number, by keeping each
+//! bucket in insertion order among equal times; the differential tests check this against
+//! [`BinaryHeapQueue`].
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use priority_queue::PriorityQueue;
 
 use super::time::Nanos;
 
 /// A priority queue of events keyed by `(time, insertion order)`.
 pub trait EventQueue<E: Copy> {
-    /// Schedules `event` at `time`.
+    /// Schedules `event` at `time`. `time` must not be earlier than the time of the last event
+    /// popped (simulated time never goes backwards); the bucketed queues rely on it and panic
+    /// otherwise.
     fn push(&mut self, time: Nanos, event: E);
     /// Removes and returns the earliest event (ties: the first scheduled).
     fn pop(&mut self) -> Option<(Nanos, E)>;
@@ -88,6 +108,398 @@ impl<E: Copy> EventQueue<E> for BinaryHeapQueue<E> {
     }
 }
 
+/// The priority of a [`PriorityQueueCrate`] entry: ordered by key only, carrying its event so no
+/// side table is needed (the crate's heap is a max-heap, hence the `Reverse`).
+struct Keyed<E> {
+    key: Reverse<u128>,
+    event: E,
+}
+
+impl<E> PartialEq for Keyed<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl<E> Eq for Keyed<E> {}
+impl<E> PartialOrd for Keyed<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Keyed<E> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// Hashes the `u64` sequence numbers the `priority-queue` crate indexes by. They are unique and
+/// dense, so one multiply (Fibonacci hashing, which fills the high bits hashbrown's tags use) is
+/// enough; the default SipHash would cost more than the heap operations themselves.
+#[derive(Default)]
+struct SeqHasher(u64);
+
+impl Hasher for SeqHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached for `u64` items; a plain fold keeps it correct for anything else.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// The `priority-queue` crate's `PriorityQueue`, items being sequence numbers and priorities the
+/// packed `(time, seq)` key with the event beside it. Its index map allows changing priorities in
+/// place, which the event list never needs; it is here to be measured against the others.
+pub struct PriorityQueueCrate<E> {
+    pq: PriorityQueue<u64, Keyed<E>, BuildHasherDefault<SeqHasher>>,
+    seq: u64,
+}
+
+impl<E> Default for PriorityQueueCrate<E> {
+    fn default() -> Self {
+        PriorityQueueCrate {
+            pq: PriorityQueue::with_capacity_and_default_hasher(1024),
+            seq: 0,
+        }
+    }
+}
+
+impl<E: Copy> EventQueue<E> for PriorityQueueCrate<E> {
+    #[inline]
+    fn push(&mut self, time: Nanos, event: E) {
+        self.seq += 1;
+        self.pq.push(
+            self.seq,
+            Keyed {
+                key: Reverse(key(time, self.seq)),
+                event,
+            },
+        );
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(Nanos, E)> {
+        self.pq
+            .pop()
+            .map(|(_, k)| ((k.key.0 >> 64) as Nanos, k.event))
+    }
+
+    fn len(&self) -> usize {
+        self.pq.len()
+    }
+}
+
+/// Fewest buckets a [`CalendarQueue`] shrinks to.
+const CALENDAR_MIN_BUCKETS: usize = 16;
+/// Pops between checks that the day width still suits the event spacing.
+const CALENDAR_CHECK_EVERY: u32 = 4096;
+
+/// A calendar queue (R. Brown, CACM 1988): a ring of `2^k` "days" of `2^shift` ns each; an event
+/// goes to day `(time >> shift) mod 2^k`, kept sorted there. Popping walks the days from the
+/// current one and takes an event only if it falls in the current year, so with a day width
+/// near the mean event spacing a push or pop touches O(1) events.
+///
+/// The ring doubles when it holds more than two events per day and halves below one per two days;
+/// each resize re-estimates the day width from the spacing of the earliest events. Because the
+/// pending set can change shape without changing size (a burst of ties, a slower phase), the
+/// width is also re-estimated when the average pop has to walk too many empty days or the
+/// average push has to step over too many events.
+///
+/// Each day is a `Vec` sorted latest first, so its earliest event is popped from the end in O(1).
+/// Days hold about one event on average, so a push appends and then steps over the day's events
+/// that are not later than it (insertion sort, no `memmove` call); stopping at later events
+/// only, it lands before those of equal time, so equal times leave in scheduling order.
+pub struct CalendarQueue<E> {
+    /// `days[d]`: the events of day `d` of every year, latest first.
+    days: Vec<Vec<(Nanos, E)>>,
+    /// `days.len() - 1` (the length is a power of two).
+    mask: u64,
+    /// log2 of the day width in ns.
+    shift: u32,
+    /// Absolute day number (`time >> shift`) the next pop starts looking from; no pending event
+    /// is earlier than this day.
+    cur_day: u64,
+    /// Time of the last event popped (the monotonicity check).
+    last: Nanos,
+    len: usize,
+    /// Days stepped over by pops and events stepped over by pushes since the last width check.
+    walked: u64,
+    stepped: u64,
+    pops: u32,
+    /// Scratch space for resizing, kept to avoid allocating each time.
+    scratch: Vec<(Nanos, E)>,
+}
+
+impl<E: Copy> Default for CalendarQueue<E> {
+    fn default() -> Self {
+        CalendarQueue {
+            days: (0..CALENDAR_MIN_BUCKETS).map(|_| Vec::new()).collect(),
+            mask: CALENDAR_MIN_BUCKETS as u64 - 1,
+            // 2^20 ns ≈ 1 ms until the first resize measures the real spacing.
+            shift: 20,
+            cur_day: 0,
+            last: 0,
+            len: 0,
+            walked: 0,
+            stepped: 0,
+            pops: 0,
+            scratch: Vec::new(),
+        }
+    }
+}
+
+impl<E: Copy> CalendarQueue<E> {
+    /// Rebuilds with `buckets` days and a day width estimated from the earliest pending events.
+    /// Rare (amortized O(1) per operation), so kept out of line to keep push and pop small.
+    #[cold]
+    #[inline(never)]
+    fn resize(&mut self, buckets: usize) {
+        let mut all = std::mem::take(&mut self.scratch);
+        all.clear();
+        // Each day is emptied from its end, earliest first: equal times (always in one day) come
+        // out in scheduling order, and the stable sort keeps that order.
+        for day in &mut self.days {
+            while let Some(e) = day.pop() {
+                all.push(e);
+            }
+        }
+        all.sort_by_key(|e| e.0);
+        self.shift = Self::estimate_shift(&all, self.shift);
+        self.days.resize_with(buckets, Vec::new);
+        self.mask = buckets as u64 - 1;
+        self.cur_day = self.last >> self.shift;
+        // Latest first, so appending keeps each day sorted latest first, with equal times in
+        // reverse scheduling order as `push` leaves them.
+        for &(t, e) in all.iter().rev() {
+            self.days[((t >> self.shift) & self.mask) as usize].push((t, e));
+        }
+        all.clear();
+        self.scratch = all;
+        self.walked = 0;
+        self.stepped = 0;
+        self.pops = 0;
+    }
+
+    /// log2 of a day width of about three times the mean spacing of the earliest pending events
+    /// (Brown's rule, with gaps above twice the mean left out as outliers). `sorted` is sorted
+    /// by time.
+    fn estimate_shift(sorted: &[(Nanos, E)], current: u32) -> u32 {
+        const SAMPLE: usize = 32;
+        if sorted.len() < 2 {
+            return current;
+        }
+        let sample = &sorted[..sorted.len().min(SAMPLE)];
+        let gaps = || sample.windows(2).map(|w| w[1].0 - w[0].0);
+        let mean = gaps().map(|g| g as f64).sum::<f64>() / (sample.len() - 1) as f64;
+        let (sum, n) = gaps()
+            .filter(|&g| g as f64 <= 2.0 * mean)
+            .fold((0.0, 0u32), |(s, n), g| (s + g as f64, n + 1));
+        let spacing = if n > 0 && sum > 0.0 {
+            sum / f64::from(n)
+        } else {
+            mean
+        };
+        if spacing <= 0.0 {
+            // All ties: any width works, keep the current one.
+            return current;
+        }
+        let width = (3.0 * spacing).min((1u64 << 62) as f64) as u64;
+        width.max(1).next_power_of_two().trailing_zeros()
+    }
+
+    /// The earliest pending event's time, searching every day (after a fruitless year's walk).
+    #[cold]
+    fn earliest(&self) -> Nanos {
+        self.days
+            .iter()
+            .filter_map(|d| d.last().map(|e| e.0))
+            .min()
+            .expect("called only when events are pending")
+    }
+
+    /// The width check after [`CALENDAR_CHECK_EVERY`] pops: more than ~4 empty days walked per pop
+    /// or ~4 events stepped over per push on average means the width no longer fits.
+    #[cold]
+    #[inline(never)]
+    fn check_width(&mut self) {
+        let limit = 4 * u64::from(self.pops);
+        if self.walked > limit || self.stepped > limit {
+            self.resize(self.days.len());
+        } else {
+            self.walked = 0;
+            self.stepped = 0;
+            self.pops = 0;
+        }
+    }
+}
+
+impl<E: Copy> EventQueue<E> for CalendarQueue<E> {
+    #[inline(always)]
+    fn push(&mut self, time: Nanos, event: E) {
+        assert!(time >= self.last, "event scheduled in the past");
+        let day = &mut self.days[((time >> self.shift) & self.mask) as usize];
+        day.push((time, event));
+        let day = day.as_mut_slice();
+        let end = day.len() - 1;
+        let mut i = end;
+        while i > 0 {
+            let before = day[i - 1];
+            if before.0 > time {
+                break;
+            }
+            day[i] = before;
+            i -= 1;
+        }
+        day[i] = (time, event);
+        self.stepped += (end - i) as u64;
+        self.len += 1;
+        if self.len > 2 * self.days.len() {
+            self.resize(self.days.len() * 2);
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(Nanos, E)> {
+        if self.len == 0 {
+            return None;
+        }
+        let mut day = self.cur_day;
+        let mut steps = 0;
+        let (time, event) = loop {
+            let bucket = &mut self.days[(day & self.mask) as usize];
+            if let Some(&(t, _)) = bucket.last()
+                && t >> self.shift == day
+            {
+                break bucket.pop().expect("not empty");
+            }
+            day = day.wrapping_add(1);
+            steps += 1;
+            if steps > self.mask {
+                // A whole year without an event: jump straight to the earliest one.
+                day = self.earliest() >> self.shift;
+            }
+        };
+        self.cur_day = day;
+        self.last = time;
+        self.len -= 1;
+        self.walked += steps;
+        self.pops += 1;
+        if self.days.len() > CALENDAR_MIN_BUCKETS && self.len < self.days.len() / 2 {
+            self.resize(self.days.len() / 2);
+        } else if self.pops >= CALENDAR_CHECK_EVERY {
+            self.check_width();
+        }
+        Some((time, event))
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// Buckets of a [`RadixQueue`]: one for times equal to the last popped, then one per bit.
+const RADIX_BUCKETS: usize = 65;
+
+/// A radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) over `u64` times. Bucket `0` holds events
+/// at exactly the last popped time `last`; bucket `b ≥ 1` those whose time's highest bit differing
+/// from `last` is bit `b − 1`. A pop takes from bucket 0, or else empties the lowest non-empty
+/// bucket, sets `last` to its earliest time and re-files its events into lower buckets: each
+/// event moves down at most 64 times in its life, in practice a few. Push is O(1).
+///
+/// All events of one time are always in the same bucket, appended in scheduling order and moved
+/// together in order, so equal times leave first-scheduled first without a sequence number.
+pub struct RadixQueue<E> {
+    /// Bucket 0 is read from `head` onwards (a FIFO); the others are unordered except among
+    /// equal times.
+    buckets: [Vec<(Nanos, E)>; RADIX_BUCKETS],
+    head: usize,
+    /// Bit `b − 1` set when bucket `b ≥ 1` is non-empty.
+    occupied: u64,
+    last: Nanos,
+    len: usize,
+}
+
+impl<E> Default for RadixQueue<E> {
+    fn default() -> Self {
+        RadixQueue {
+            buckets: std::array::from_fn(|_| Vec::new()),
+            head: 0,
+            occupied: 0,
+            last: 0,
+            len: 0,
+        }
+    }
+}
+
+impl<E: Copy> RadixQueue<E> {
+    #[inline]
+    fn bucket(last: Nanos, time: Nanos) -> usize {
+        (u64::BITS - (time ^ last).leading_zeros()) as usize
+    }
+
+    /// The `occupied` bit of bucket `b`: bit `b − 1`, none for bucket 0 (its length is its flag).
+    /// Written without a `u128` shift (`b` reaches 64), which compiles to a branchy sequence
+    /// that cost more than the rest of `push`.
+    #[inline]
+    fn flag(b: usize) -> u64 {
+        u64::from(b != 0) << (b.wrapping_sub(1) & 63)
+    }
+}
+
+impl<E: Copy> EventQueue<E> for RadixQueue<E> {
+    #[inline]
+    fn push(&mut self, time: Nanos, event: E) {
+        assert!(time >= self.last, "event scheduled in the past");
+        let b = Self::bucket(self.last, time);
+        self.buckets[b].push((time, event));
+        self.occupied |= Self::flag(b);
+        self.len += 1;
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(Nanos, E)> {
+        if self.buckets[0].is_empty() {
+            if self.occupied == 0 {
+                return None;
+            }
+            let b = self.occupied.trailing_zeros() as usize + 1;
+            self.occupied &= self.occupied - 1;
+            let mut moving = std::mem::take(&mut self.buckets[b]);
+            let last = moving.iter().map(|e| e.0).min().expect("occupied");
+            self.last = last;
+            for &(t, e) in &moving {
+                // Every event of bucket b lands strictly lower, at least one of them in 0.
+                let to = Self::bucket(last, t);
+                self.buckets[to].push((t, e));
+                self.occupied |= Self::flag(to);
+            }
+            moving.clear();
+            // Hand the allocation back so the bucket does not reallocate when it refills.
+            self.buckets[b] = moving;
+        }
+        let zero = &mut self.buckets[0];
+        let e = zero[self.head];
+        self.head += 1;
+        if self.head == zero.len() {
+            // Emptied: reset so bucket 0 never grows beyond the events of one time.
+            zero.clear();
+            self.head = 0;
+        }
+        self.len -= 1;
+        Some(e)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -127,8 +539,141 @@ pub(crate) mod tests {
         assert_eq!(popped.len(), 20_000);
     }
 
+    /// Drives `Q` and [`BinaryHeapQueue`] with the same random pushes and pops and checks that
+    /// every pop agrees, ties included. Phases vary the time increments (all ties, tiny, the
+    /// simulator's range, huge jumps) and the push/pop balance (the queue grows to a few thousand
+    /// events and drains to empty, which makes the calendar queue resize both ways).
+    pub(crate) fn check_against_binary_heap<Q: EventQueue<u32> + Default>(seed: u64) {
+        let mut q = Q::default();
+        let mut reference = BinaryHeapQueue::<u32>::default();
+        let mut state = seed;
+        let mut rand = move || {
+            state = crate::engine::rng::mix64(state);
+            state
+        };
+        let mut now: Nanos = 0;
+        let mut id = 0u32;
+        let mut pops = 0u64;
+        for phase in 0..60 {
+            let spread: u64 = match phase % 5 {
+                0 => 1, // every event at `now`: all ties
+                1 => 8, // many ties
+                2 => 1_000_000,
+                3 => 1 << 40,
+                _ => 20_000_000,
+            };
+            // Grow, hold, then drain.
+            let push_pct = [70, 50, 30][(phase / 5) % 3];
+            for _ in 0..3_000 {
+                if rand() % 100 < push_pct || reference.is_empty() {
+                    // Sometimes an exact tie with a pending time, not only with `now`.
+                    let t = now + rand() % spread;
+                    q.push(t, id);
+                    reference.push(t, id);
+                    id += 1;
+                } else {
+                    let expected = reference.pop();
+                    assert_eq!(q.pop(), expected, "seed {seed}, phase {phase}, pop {pops}");
+                    now = expected.expect("not empty").0;
+                    pops += 1;
+                }
+                assert_eq!(q.len(), reference.len());
+            }
+        }
+        while let Some(expected) = reference.pop() {
+            assert_eq!(q.pop(), Some(expected));
+        }
+        assert_eq!(q.pop(), None);
+        assert!(q.is_empty());
+        // Times near the top of the range.
+        let top = Nanos::MAX - 1000;
+        for i in 0..500u32 {
+            let t = top + u64::from(i * 7 % 1000);
+            q.push(t, i);
+            reference.push(t, i);
+        }
+        while let Some(expected) = reference.pop() {
+            assert_eq!(q.pop(), Some(expected));
+        }
+    }
+
     #[test]
     fn binary_heap_orders_by_time_then_seq() {
         check_order::<BinaryHeapQueue<u32>>();
+    }
+
+    #[test]
+    fn priority_queue_crate_orders_by_time_then_seq() {
+        check_order::<PriorityQueueCrate<u32>>();
+        for seed in 0..4 {
+            check_against_binary_heap::<PriorityQueueCrate<u32>>(seed);
+        }
+    }
+
+    #[test]
+    fn calendar_queue_orders_by_time_then_seq() {
+        check_order::<CalendarQueue<u32>>();
+        for seed in 0..4 {
+            check_against_binary_heap::<CalendarQueue<u32>>(seed);
+        }
+    }
+
+    #[test]
+    fn radix_queue_orders_by_time_then_seq() {
+        check_order::<RadixQueue<u32>>();
+        for seed in 0..4 {
+            check_against_binary_heap::<RadixQueue<u32>>(seed);
+        }
+    }
+
+    #[test]
+    fn calendar_queue_adapts_its_width_and_size() {
+        let mut q = CalendarQueue::<u32>::default();
+        // 10 000 events 1 µs apart: the ring grows and the day narrows to a few µs.
+        for i in 0..10_000u32 {
+            q.push(u64::from(i) * 1_000, i);
+        }
+        assert!(q.days.len() >= 4096, "{} days", q.days.len());
+        assert!(q.shift <= 12, "day of 2^{} ns", q.shift);
+        for i in 0..10_000u32 {
+            assert_eq!(q.pop(), Some((u64::from(i) * 1_000, i)));
+        }
+        assert_eq!(
+            q.days.len(),
+            CALENDAR_MIN_BUCKETS,
+            "shrinks back when drained"
+        );
+    }
+
+    #[test]
+    fn calendar_queue_rewidths_when_the_spacing_changes_at_constant_size() {
+        // Hold model with 1 000 events: pop one, push it again a random increment later. The
+        // mean spacing is increment / 1 000: 1 ms, then 1 µs. The size never changes, so only
+        // the cost check can notice that the days became far too wide.
+        let mut q = CalendarQueue::<u32>::default();
+        let mut state = 1u64;
+        let mut hold = |q: &mut CalendarQueue<u32>, mean: u64, n: usize| {
+            for _ in 0..n {
+                state = crate::engine::rng::mix64(state);
+                let (t, e) = q.pop().unwrap();
+                q.push(t + state % (2 * mean), e);
+            }
+        };
+        for i in 0..1_000u32 {
+            q.push(u64::from(i) * 1_000_000, i);
+        }
+        hold(&mut q, 1_000_000_000, 20_000);
+        let wide = q.shift;
+        hold(&mut q, 1_000_000, 20_000);
+        assert!(q.shift + 6 <= wide, "2^{} ns days, was 2^{wide}", q.shift);
+    }
+
+    #[test]
+    #[should_panic(expected = "in the past")]
+    fn bucketed_queues_refuse_the_past() {
+        let mut q = RadixQueue::<u32>::default();
+        q.push(10, 0);
+        q.pop();
+        q.push(9, 1);
     }
 }

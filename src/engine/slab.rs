@@ -44,6 +44,7 @@ impl<T> Slab<T> {
     }
 
     /// Stores `value` and returns its handle.
+    #[inline]
     pub fn insert(&mut self, value: T) -> Handle {
         self.len += 1;
         if let Some(index) = self.free.pop() {
@@ -67,6 +68,7 @@ impl<T> Slab<T> {
     }
 
     /// The item behind `handle`, or `None` if it was removed (the handle is stale).
+    #[inline]
     pub fn get(&self, handle: Handle) -> Option<&T> {
         let slot = self.slots.get(handle.index as usize)?;
         if slot.generation == handle.generation {
@@ -77,6 +79,7 @@ impl<T> Slab<T> {
     }
 
     /// Mutable access to the item behind `handle`, or `None` if the handle is stale.
+    #[inline]
     pub fn get_mut(&mut self, handle: Handle) -> Option<&mut T> {
         let slot = self.slots.get_mut(handle.index as usize)?;
         if slot.generation == handle.generation {
@@ -87,6 +90,7 @@ impl<T> Slab<T> {
     }
 
     /// Removes the item behind `handle`, making every outstanding handle to it stale.
+    #[inline]
     pub fn remove(&mut self, handle: Handle) -> Option<T> {
         let slot = self.slots.get_mut(handle.index as usize)?;
         if slot.generation != handle.generation {
