@@ -23,6 +23,7 @@ use crate::engine::{BinaryHeapQueue, CalendarQueue, PriorityQueueCrate, RadixQue
 use crate::scenario::{self, Scenario};
 use crate::sim::{self, Event, RunOutput};
 use crate::stats::summary;
+use crate::stats::timeseries::Keep;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
@@ -108,12 +109,18 @@ impl QueueChoice {
     #[inline(never)]
     pub fn run(self, sc: &Scenario) -> RunOutput {
         match self {
-            QueueChoice::BinaryHeap => sim::run_with_queue::<BinaryHeapQueue<Event>>(sc, 0, None),
-            QueueChoice::PriorityQueue => {
-                sim::run_with_queue::<PriorityQueueCrate<Event>>(sc, 0, None)
+            QueueChoice::BinaryHeap => {
+                sim::run_with_queue::<BinaryHeapQueue<Event>>(sc, 0, None, Keep::Spill)
             }
-            QueueChoice::Calendar => sim::run_with_queue::<CalendarQueue<Event>>(sc, 0, None),
-            QueueChoice::Radix => sim::run_with_queue::<RadixQueue<Event>>(sc, 0, None),
+            QueueChoice::PriorityQueue => {
+                sim::run_with_queue::<PriorityQueueCrate<Event>>(sc, 0, None, Keep::Spill)
+            }
+            QueueChoice::Calendar => {
+                sim::run_with_queue::<CalendarQueue<Event>>(sc, 0, None, Keep::Spill)
+            }
+            QueueChoice::Radix => {
+                sim::run_with_queue::<RadixQueue<Event>>(sc, 0, None, Keep::Spill)
+            }
             QueueChoice::All => panic!("`all` is not one queue"),
         }
     }
@@ -280,7 +287,8 @@ pub fn measure(queues: &[QueueChoice], duration_s: f64, repeat: u32) -> Vec<Queu
 pub fn peak_of_run(duration_s: f64, interval_s: Option<f64>) -> usize {
     let sc = scenario(duration_s, interval_s);
     reset_peak();
-    let out = sim::run(&sc, 0, None);
+    // Exactly as `simroute run` runs replication 0: rows spilled to disk as they close.
+    let out = sim::run_with_queue::<sim::DefaultQueue>(&sc, 0, None, Keep::Spill);
     let peak = peak_bytes();
     drop(out);
     peak

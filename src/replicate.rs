@@ -12,7 +12,7 @@ use crate::sim;
 use crate::stats::latency::LatencyStat;
 use crate::stats::recorder::EventRow;
 use crate::stats::summary;
-use crate::stats::timeseries::Row;
+use crate::stats::timeseries::{Keep, Row};
 
 /// A finished run: the merged figures and what the output files need.
 pub struct RunResults {
@@ -50,16 +50,17 @@ fn pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
 }
 
 fn replicate(sc: &Scenario, r: u32, progress: Option<&(dyn Fn(Nanos) + Sync)>) -> Replication {
-    let mut out = sim::run(sc, r, progress);
+    // Only replication 0's time series is written out: it spills to disk as it goes, so memory
+    // stays flat in simulated time; the others keep no rows.
+    let keep = if r == 0 { Keep::Spill } else { Keep::Nothing };
+    let mut out = sim::run_with_queue::<sim::DefaultQueue>(sc, r, progress, keep);
+    let figures = summary::figures(sc, &out.recorder);
+    let events = std::mem::take(&mut out.recorder.events);
+    let latency = out.recorder.latency();
     Replication {
-        figures: summary::figures(sc, &out.recorder),
-        first: (r == 0).then(|| {
-            (
-                out.recorder.timeseries.rows().to_vec(),
-                std::mem::take(&mut out.recorder.events),
-            )
-        }),
-        latency: out.recorder.latency,
+        figures,
+        first: (r == 0).then(|| (out.recorder.timeseries.into_rows(), events)),
+        latency,
         events: out.events,
     }
 }

@@ -13,4 +13,4 @@ mod event;
 mod world;
 
 pub use event::Event;
-pub use world::{RunOutput, run, run_with_queue};
+pub use world::{DefaultQueue, RunOutput, run, run_with_queue};

@@ -782,9 +782,9 @@ app = { workers = 64, service = { dist = "mixture", components = [ { weight = 0.
     assert!(ok > 100 && timeouts > 100, "ok {ok}, 504 {timeouts}");
     assert_eq!(int(&fig, "requests.failed"), timeouts);
     // Successes at 2 + 100 ms, failures at 2 + 250 ms, to the nanosecond.
-    assert_eq!(rec.latency.mean_ms(), Some(102.0));
-    assert_eq!(rec.latency.max_ms(), Some(102.0));
-    assert_eq!(rec.response.max_ms(), Some(252.0));
+    assert_eq!(rec.latency().mean_ms(), Some(102.0));
+    assert_eq!(rec.latency().max_ms(), Some(102.0));
+    assert_eq!(rec.response_max_ms(), Some(252.0));
     let expected_mean = (ok as f64 * 102.0 + timeouts as f64 * 252.0) / (ok + timeouts) as f64;
     let mean = num(&fig, "little.response_mean_ms");
     assert!(
@@ -975,7 +975,7 @@ fn integration_timeout_is_503_on_http_and_504_on_rest_at_exactly_the_timeout() {
             (mean - expected).abs() < 1e-9 * expected,
             "{kind}: answered after {mean} ms on average, the timeout says {expected}"
         );
-        let max = out.recorder.response.max_ms().expect("answers");
+        let max = out.recorder.response_max_ms().expect("answers");
         assert!(
             max <= 150.0,
             "{kind}: an answer came {max} ms after arrival"
@@ -1296,6 +1296,6 @@ fn littles_law_holds_on_the_full_path() {
             (l - lambda_w).abs() <= 1e-9 * l,
             "replication {r}: L = {l}, λW = {lambda_w}"
         );
-        assert!(out.recorder.response.count() > 0);
+        assert!(out.recorder.response_count > 0);
     }
 }

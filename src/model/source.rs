@@ -119,6 +119,13 @@ impl RateProfile {
     /// rate stays at zero from some point on. `hint` caches the current segment (time only
     /// moves forward).
     pub fn advance(&self, hint: &mut usize, mut t_s: f64, mut mass: f64) -> Option<f64> {
+        if let [only] = self.segments.as_slice()
+            && only.slope == 0.0
+            && only.rate > 0.0
+        {
+            // A constant rate: the general formula below reduces to exactly this.
+            return Some(t_s + 2.0 * mass / (only.rate + only.rate));
+        }
         let mut i = self.segment_at(t_s, *hint);
         loop {
             let s = self.segments[i];

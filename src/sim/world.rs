@@ -26,6 +26,7 @@ use crate::model::stage::{Admission, Stage};
 use crate::model::token_bucket::{BucketId, ChainId, Throttle, ThrottleOutcome, TokenBucket};
 use crate::scenario::{Credentials, Scenario, SourcePath};
 use crate::stats::recorder::Recorder;
+use crate::stats::timeseries::Keep;
 use crate::stats::{Failure, StageKind};
 
 /// Where an attempt is on its path.
@@ -322,25 +323,29 @@ struct World<'a, Q> {
     arrivals: u64,
 }
 
-/// Runs replication `replication` of `sc` with the default event queue.
+/// The event queue the simulator uses: the calendar queue, the fastest in `simroute bench`
+/// (fewest instructions per event and best wall time); it pops exactly the BinaryHeap's order.
+pub type DefaultQueue = CalendarQueue<Event>;
+
+/// Runs replication `replication` of `sc`, keeping its time-series rows in memory.
 pub fn run(
     sc: &Scenario,
     replication: u32,
     progress: Option<&(dyn Fn(Nanos) + Sync)>,
 ) -> RunOutput {
-    // The calendar queue: the fastest in `simroute bench` (fewest instructions per event and best
-    // wall time); it pops exactly the BinaryHeap's order, so results are unchanged.
-    run_with_queue::<CalendarQueue<Event>>(sc, replication, progress)
+    run_with_queue::<DefaultQueue>(sc, replication, progress, Keep::Memory)
 }
 
-/// Runs one replication over event queue `Q` (the benchmark compares queues this way).
-/// `progress` is called with the simulated time at each time-series tick.
+/// Runs one replication over event queue `Q` (the benchmark compares queues this way), its
+/// time-series rows going where `keep` says. `progress` is called with the simulated time at
+/// each time-series tick.
 pub fn run_with_queue<Q: EventQueue<Event> + Default>(
     sc: &Scenario,
     replication: u32,
     progress: Option<&(dyn Fn(Nanos) + Sync)>,
+    keep: Keep,
 ) -> RunOutput {
-    let mut w = World::<Q>::new(sc, Streams::new(sc.seed, replication));
+    let mut w = World::<Q>::new(sc, Streams::new(sc.seed, replication), keep);
     for s in 0..sc.sources.len() {
         w.schedule_next_arrival(s as u32);
     }
@@ -402,7 +407,7 @@ mod hop_stream {
 }
 
 impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
-    fn new(sc: &'a Scenario, streams: Streams) -> Self {
+    fn new(sc: &'a Scenario, streams: Streams, keep: Keep) -> Self {
         let group_shape: Vec<(u32, u32)> = sc
             .groups
             .iter()
@@ -414,6 +419,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             sc.interval,
             sc.route_names.len(),
             &group_shape,
+            keep,
         );
         let present = |rec: &mut Recorder, s: StageKind| rec.stages_present[s as usize] = true;
         if let Some(gw) = &sc.gateway {
@@ -598,7 +604,8 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             SourcePath::Direct { group } => {
                 a.group = group;
                 a.phase = Phase::ToTarget;
-                self.on_hop(req);
+                let a = *a;
+                self.reach_target(req, a);
             }
             SourcePath::Gateway { route } => self.through_gateway(req, route),
         }
@@ -970,6 +977,9 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
     /// the autoscaling CPU metric.
     fn set_busy(&mut self, group: u32, target: u32, busy: u32) {
         self.rec.target_busy(self.now, group, target, busy);
+        if self.sc.groups[group as usize].autoscaling.is_none() {
+            return; // the CPU metric is only needed by autoscaling
+        }
         let g = &mut self.groups[group as usize];
         let t = &mut g.targets[target as usize];
         let old = t.busy;
@@ -1050,7 +1060,9 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 self.rec.fault_failure(fault);
             }
         }
-        self.release_sidecar(req);
+        if a.holds_sidecar {
+            self.release_sidecar(req);
+        }
         if a.phase != Phase::SidecarBacklog && !matches!(a.phase, Phase::ToTarget | Phase::ToApp) {
             self.attempts.get_mut(req).expect("live attempt").phase = Phase::Done;
         }

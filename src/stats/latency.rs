@@ -3,11 +3,11 @@
 //! so means are exact.
 //!
 //! The counts are kept in `hdrhistogram`'s own bucket layout (lowest discernible value 1 µs,
-//! 3 significant digits, range set for 60 s), but recorded by this module:
+//! 3 significant digits, range set for one hour), but recorded by this module:
 //! `Histogram::saturating_record` is a non-inlined call with range checks and min/max tracking,
 //! about 55 instructions, and the simulator records five latencies per request; the index
 //! computation here is about a dozen, inlined. As `saturating_record` does, a value beyond the
-//! range (above 67.1 s, the top of the last bucket) is counted as 60 s: percentiles saturate
+//! range (above about 73 minutes, the top of the last bucket) is counted as one hour: percentiles saturate
 //! there, while the mean and maximum stay exact. Percentiles and the CDF use
 //! `hdrhistogram`'s definitions (`value_at_quantile`, `iter_recorded`, `median_equivalent`),
 //! and the tests check every figure against a real `hdrhistogram::Histogram` fed the same values.
@@ -25,8 +25,9 @@ const HALF_MAGNITUDE: u32 = 10;
 const SUB_BUCKET_MASK: u64 = (2 << HALF_MAGNITUDE) - 1;
 /// 64 − log2(sub-bucket count) (the unit magnitude is 0: the lowest discernible value is 1).
 const LEADING_ZERO_BASE: u32 = 64 - (HALF_MAGNITUDE + 1);
-/// The highest trackable value, µs (as `Histogram::new_with_bounds(1, 60_000_000, 3)`).
-const HIGHEST_US: u64 = 60_000_000;
+/// The highest trackable value, µs (as `Histogram::new_with_bounds(1, 3_600_000_000, 3)`): an hour,
+/// so an overloaded run's tail (a p99 of minutes) is measured, not clamped.
+const HIGHEST_US: u64 = 3_600_000_000;
 /// Significant digits.
 const SIGFIG: u8 = 3;
 
@@ -49,7 +50,7 @@ const fn len_for(value: u64) -> usize {
     ((LEADING_ZERO_BASE - (value | SUB_BUCKET_MASK).leading_zeros() + 2) as usize) << HALF_MAGNITUDE
 }
 
-/// Number of counts (17 408: values up to 67 108 863 µs).
+/// Number of counts (values up to the top of the bucket holding an hour).
 const LEN: usize = len_for(HIGHEST_US);
 
 /// The lowest value counted at `index`: as `hdrhistogram`'s `value_for`.
@@ -144,6 +145,14 @@ impl LatencyStat {
             index_for(HIGHEST_US)
         };
         self.counts[index] += 1;
+    }
+
+    /// Empties the statistics, keeping the allocation (the time series reuses one per bucket).
+    pub fn reset(&mut self) {
+        self.counts.fill(0);
+        self.sum_ns = 0;
+        self.count = 0;
+        self.max_ns = 0;
     }
 
     /// Number of values recorded.
@@ -279,14 +288,23 @@ mod tests {
     fn exact_max_past_the_range_and_merges() {
         let mut a = LatencyStat::new();
         a.record(3_600 * 1_000_000_000);
+        a.record(300 * 1_000_000_000);
         let mut b = LatencyStat::new();
         b.record(1_000_000);
         b.merge(&a);
-        assert_eq!(b.count(), 2);
+        assert_eq!(b.count(), 3);
         assert_eq!(b.max_ms(), Some(3_600_000.0));
-        // Percentiles saturate at the histogram's range (60 s, reported as its bucket's middle).
+        // Five minutes is measured to 3 significant digits, not clamped.
+        let p66 = b.quantile_ms(0.66).unwrap();
+        assert!(
+            (300_000.0 * 0.999..300_000.0 * 1.001).contains(&p66),
+            "{p66}"
+        );
         let p100 = b.quantile_ms(1.0).unwrap();
-        assert!((60_000.0..60_020.0).contains(&p100), "{p100}");
+        assert!(
+            (3_600_000.0 * 0.999..3_600_000.0 * 1.001).contains(&p100),
+            "{p100}"
+        );
     }
 
     /// The previous implementation's figures, computed by `hdrhistogram` itself.
@@ -296,7 +314,7 @@ mod tests {
 
     impl Oracle {
         fn new() -> Self {
-            let mut hist = Histogram::new_with_bounds(1, 60_000_000, 3).unwrap();
+            let mut hist = Histogram::new_with_bounds(1, HIGHEST_US, 3).unwrap();
             hist.auto(true);
             Oracle { hist }
         }

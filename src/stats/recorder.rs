@@ -7,7 +7,7 @@
 
 use super::latency::LatencyStat;
 use super::time_weighted::TimeWeighted;
-use super::timeseries::TimeSeries;
+use super::timeseries::{Keep, TimeSeries};
 use super::{Failure, StageKind};
 use crate::engine::time::Nanos;
 
@@ -122,10 +122,13 @@ pub struct Recorder {
     pub end: Nanos,
     /// Requests of the measured window.
     pub counts: Counts,
-    /// End-to-end latency of successful requests.
-    pub latency: LatencyStat,
-    /// Response time of every answered request (ok or failed), for Little's law.
-    pub response: LatencyStat,
+    /// Sum of the response times of every answered request (ok or failed), ns, for Little's
+    /// law's W (a mean needs no histogram).
+    pub response_sum_ns: u128,
+    /// Answered requests counted in `response_sum_ns`.
+    pub response_count: u64,
+    /// Longest response time of an answered request, ns.
+    pub response_max_ns: Nanos,
     /// Per-stage latency, indexed by [`StageKind`].
     pub stages: [LatencyStat; StageKind::COUNT],
     /// Authorizer calls (cache misses) for measured requests.
@@ -156,13 +159,15 @@ impl Recorder {
         interval: Nanos,
         routes: usize,
         groups: &[(u32, u32)],
+        keep: Keep,
     ) -> Self {
         Recorder {
             warmup,
             end,
             counts: Counts::default(),
-            latency: LatencyStat::new(),
-            response: LatencyStat::new(),
+            response_sum_ns: 0,
+            response_count: 0,
+            response_max_ns: 0,
             stages: std::array::from_fn(|_| LatencyStat::new()),
             waited: 0,
             authorizer_calls: 0,
@@ -188,7 +193,7 @@ impl Recorder {
                 })
                 .collect(),
             in_system: TimeWeighted::default(),
-            timeseries: TimeSeries::new(interval),
+            timeseries: TimeSeries::with_keep(interval, keep),
             events: Vec::new(),
             faults: Vec::new(),
         }
@@ -317,7 +322,9 @@ impl Recorder {
         if !self.measured(arrived) {
             return;
         }
-        self.response.record(latency);
+        self.response_sum_ns += u128::from(latency);
+        self.response_count += 1;
+        self.response_max_ns = self.response_max_ns.max(latency);
         let route = &mut self.routes[route as usize];
         for counts in [&mut self.counts, &mut route.counts] {
             counts.completed += 1;
@@ -327,9 +334,30 @@ impl Recorder {
             }
         }
         if result.is_ok() {
-            self.latency.record(latency);
+            // Only per route: the end-to-end distribution is their exact merge
+            // (`Recorder::latency`), made once at the end rather than per request.
             route.latency.record(latency);
         }
+    }
+
+    /// End-to-end latency of successful requests: every route's distribution merged.
+    pub fn latency(&self) -> LatencyStat {
+        let mut all = LatencyStat::new();
+        for r in &self.routes {
+            all.merge(&r.latency);
+        }
+        all
+    }
+
+    /// Longest response time of an answered request (ok or failed), ms.
+    pub fn response_max_ms(&self) -> Option<f64> {
+        (self.response_count > 0).then(|| self.response_max_ns as f64 / 1e6)
+    }
+
+    /// Mean response time of answered requests (ok or failed), ms.
+    pub fn response_mean_ms(&self) -> Option<f64> {
+        (self.response_count > 0)
+            .then(|| self.response_sum_ns as f64 / self.response_count as f64 / 1e6)
     }
 
     /// A measured request spent `ns` in `stage`.

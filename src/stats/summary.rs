@@ -16,7 +16,7 @@ use crate::scenario::Scenario;
 pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
     let measured_s = to_secs(rec.end - rec.warmup);
     let mut top = Map::new();
-    add_traffic_figures(&mut top, &rec.counts, &rec.latency, measured_s);
+    add_traffic_figures(&mut top, &rec.counts, &rec.latency(), measured_s);
     // Requests still waiting when the run ends: normally a handful in transit, but a task
     // that black-holes traffic with no timeout to end the wait shows up only here.
     top["requests"]["in_flight_at_end"] = json!(rec.in_system.level());
@@ -113,7 +113,7 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
         json!({
             "in_system_mean": rec.in_system.mean(rec.warmup, rec.end),
             "arrival_rate_rps": rec.counts.offered as f64 / to_secs(window),
-            "response_mean_ms": num(rec.response.mean_ms()),
+            "response_mean_ms": num(rec.response_mean_ms()),
         }),
     );
     Value::Object(top)

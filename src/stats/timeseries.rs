@@ -1,10 +1,19 @@
-//! Fixed-width time buckets for `timeseries.csv`. One small row per interval (1 s by default),
-//! so memory grows with simulated time only by a few dozen bytes per interval, never per request.
-//! Per-bucket percentiles come from one histogram that is reset at each bucket's end.
+//! Fixed-width time buckets for `timeseries.csv`: one row per interval (1 s by default).
+//! Per-bucket percentiles come from one histogram (3 significant digits) reset at each bucket's
+//! end.
+//!
+//! Rows are the one record whose count grows with simulated time, so where they go is a choice
+//! ([`Keep`]): the replication whose rows are written out spills them, as fixed-size binary
+//! records, to a temporary file as they close, so memory during the run stays flat however long
+//! the run; the other replications keep none; tests keep them in memory.
 
-use hdrhistogram::Histogram;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Failure;
+use super::latency::LatencyStat;
 use crate::engine::time::Nanos;
 
 /// One interval's figures.
@@ -28,28 +37,65 @@ pub struct Row {
     pub healthy: Vec<[u32; 3]>,
 }
 
+/// Where closed rows go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Dropped (replications whose time series is not written out).
+    Nothing,
+    /// In memory, for [`TimeSeries::rows`].
+    Memory,
+    /// To a temporary file, read back by [`TimeSeries::into_rows`] (falls back to memory when
+    /// no temporary file can be created).
+    Spill,
+}
+
+/// A temporary file of encoded rows.
+struct SpillFile {
+    path: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl Drop for SpillFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// The bucket being filled and the rows already closed.
 pub struct TimeSeries {
     interval: Nanos,
     offered: u32,
     ok: u32,
     failures: [u32; Failure::COUNT],
-    hist: Histogram<u32>,
+    hist: LatencyStat,
+    keep: Keep,
     rows: Vec<Row>,
+    spill: Option<SpillFile>,
 }
 
 impl TimeSeries {
-    /// An empty series with buckets `interval` wide.
+    /// An empty series with buckets `interval` wide, keeping its rows in memory.
     pub fn new(interval: Nanos) -> Self {
-        let mut hist = Histogram::new_with_bounds(1, 60_000_000, 2).expect("valid bounds");
-        hist.auto(true);
+        Self::with_keep(interval, Keep::Memory)
+    }
+
+    /// An empty series with buckets `interval` wide, its rows going where `keep` says.
+    pub fn with_keep(interval: Nanos, keep: Keep) -> Self {
+        let hist = LatencyStat::new();
+        let spill = (keep == Keep::Spill).then(spill_file).flatten();
+        let keep = match (keep, &spill) {
+            (Keep::Spill, None) => Keep::Memory,
+            (k, _) => k,
+        };
         TimeSeries {
             interval,
             offered: 0,
             ok: 0,
             failures: [0; Failure::COUNT],
             hist,
+            keep,
             rows: Vec::new(),
+            spill,
         }
     }
 
@@ -65,7 +111,7 @@ impl TimeSeries {
         match result {
             Ok(latency) => {
                 self.ok += 1;
-                self.hist.saturating_record((latency + 500) / 1000);
+                self.hist.record(latency);
             }
             Err(f) => self.failures[f.index()] += 1,
         }
@@ -73,15 +119,9 @@ impl TimeSeries {
 
     /// Closes the bucket ending at `now`.
     pub fn close(&mut self, now: Nanos, in_flight: u32, healthy: Vec<[u32; 3]>) {
-        let q = |q: f64| {
-            if self.hist.is_empty() {
-                f64::NAN
-            } else {
-                self.hist.median_equivalent(self.hist.value_at_quantile(q)) as f64 / 1000.0
-            }
-        };
+        let q = |q: f64| self.hist.quantile_ms(q).unwrap_or(f64::NAN);
         let start = now.saturating_sub(self.interval);
-        self.rows.push(Row {
+        let row = Row {
             t_s: start as f64 / 1e9,
             offered: self.offered,
             ok: self.ok,
@@ -90,20 +130,174 @@ impl TimeSeries {
             p99_ms: q(0.99),
             in_flight,
             healthy,
-        });
+        };
+        match self.keep {
+            Keep::Nothing => {}
+            Keep::Memory => self.rows.push(row),
+            Keep::Spill => {
+                let spill = self.spill.as_mut().expect("spill mode has a file");
+                if encode(&row, &mut spill.writer).is_err() {
+                    // The disk refused: keep this and later rows in memory instead.
+                    self.keep = Keep::Memory;
+                    self.rows.push(row);
+                }
+            }
+        }
         self.offered = 0;
         self.ok = 0;
         self.failures = [0; Failure::COUNT];
         self.hist.reset();
     }
 
-    /// The closed rows.
+    /// The closed rows kept in memory (none when they were spilled or dropped).
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+
+    /// Every closed row, reading spilled ones back from their file (then removed).
+    pub fn into_rows(mut self) -> Vec<Row> {
+        let Some(mut spill) = self.spill.take() else {
+            return self.rows;
+        };
+        let mut rows = Vec::new();
+        let read = spill.writer.flush().and_then(|()| {
+            let mut reader = BufReader::new(File::open(&spill.path)?);
+            while let Some(row) = decode(&mut reader)? {
+                rows.push(row);
+            }
+            Ok(())
+        });
+        if let Err(e) = read {
+            panic!(
+                "cannot read back the time series from {}: {e}",
+                spill.path.display()
+            );
+        }
+        rows.extend(self.rows);
+        rows
     }
 
     /// Bucket width.
     pub fn interval(&self) -> Nanos {
         self.interval
+    }
+}
+
+fn spill_file() -> Option<SpillFile> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "simroute-{}-{}.timeseries",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let file = File::create(&path).ok()?;
+    Some(SpillFile {
+        path,
+        writer: BufWriter::new(file),
+    })
+}
+
+/// A row as little-endian fixed-size fields, then its group count and groups.
+fn encode(row: &Row, w: &mut impl Write) -> std::io::Result<()> {
+    w.write_all(&row.t_s.to_le_bytes())?;
+    w.write_all(&row.offered.to_le_bytes())?;
+    w.write_all(&row.ok.to_le_bytes())?;
+    for f in row.failures {
+        w.write_all(&f.to_le_bytes())?;
+    }
+    w.write_all(&row.p50_ms.to_le_bytes())?;
+    w.write_all(&row.p99_ms.to_le_bytes())?;
+    w.write_all(&row.in_flight.to_le_bytes())?;
+    w.write_all(&(row.healthy.len() as u32).to_le_bytes())?;
+    for g in &row.healthy {
+        for v in g {
+            w.write_all(&v.to_le_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+fn decode(r: &mut impl Read) -> std::io::Result<Option<Row>> {
+    let mut b8 = [0u8; 8];
+    match r.read_exact(&mut b8) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let mut u32_ = || -> std::io::Result<u32> {
+        let mut b = [0u8; 4];
+        r.read_exact(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    };
+    let offered = u32_()?;
+    let ok = u32_()?;
+    let mut failures = [0u32; Failure::COUNT];
+    for f in &mut failures {
+        *f = u32_()?;
+    }
+    let mut f64_ = || -> std::io::Result<f64> {
+        let mut b = [0u8; 8];
+        r.read_exact(&mut b)?;
+        Ok(f64::from_le_bytes(b))
+    };
+    let p50_ms = f64_()?;
+    let p99_ms = f64_()?;
+    let mut u32_ = || -> std::io::Result<u32> {
+        let mut b = [0u8; 4];
+        r.read_exact(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    };
+    let in_flight = u32_()?;
+    let groups = u32_()? as usize;
+    let mut healthy = Vec::with_capacity(groups);
+    for _ in 0..groups {
+        healthy.push([u32_()?, u32_()?, u32_()?]);
+    }
+    Ok(Some(Row {
+        t_s: f64::from_le_bytes(b8),
+        offered,
+        ok,
+        failures,
+        p50_ms,
+        p99_ms,
+        in_flight,
+        healthy,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fill(ts: &mut TimeSeries) {
+        for s in 1..=50u64 {
+            ts.offered();
+            ts.response(Ok(s * 1_000_000));
+            ts.response(Err(Failure::Unavailable503));
+            ts.close(s * 1_000_000_000, s as u32, vec![[3, 4, 1], [2, 2, 0]]);
+        }
+    }
+
+    #[test]
+    fn spilled_rows_read_back_exactly() {
+        let mut memory = TimeSeries::new(1_000_000_000);
+        let mut spilled = TimeSeries::with_keep(1_000_000_000, Keep::Spill);
+        let mut dropped = TimeSeries::with_keep(1_000_000_000, Keep::Nothing);
+        fill(&mut memory);
+        fill(&mut spilled);
+        fill(&mut dropped);
+        assert!(
+            spilled.rows().is_empty(),
+            "spilled rows are not held in memory"
+        );
+        let expected = memory.into_rows();
+        assert_eq!(expected.len(), 50);
+        let back = spilled.into_rows();
+        assert_eq!(back.len(), expected.len());
+        for (a, b) in back.iter().zip(&expected) {
+            // NaN-free rows here, so plain equality holds field by field.
+            assert_eq!(a, b);
+        }
+        assert!(dropped.into_rows().is_empty());
     }
 }
