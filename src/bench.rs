@@ -283,6 +283,50 @@ pub fn measure(queues: &[QueueChoice], duration_s: f64, repeat: u32) -> Vec<Queu
         .collect()
 }
 
+/// The full request path of `scenarios/storage-service.toml` (gateway, Cognito authorizer with
+/// its cache, throttling, VPC link, NLB port listeners, nginx sidecar, app with its DynamoDB
+/// dependency, retries), both target groups at 10 targets and the traffic scaled to match
+/// (about 670 requests/s), `duration_s` simulated seconds, one replication.
+pub fn full_path_scenario(duration_s: f64) -> Scenario {
+    let text = include_str!("../scenarios/storage-service.toml");
+    let set = |k: &str, v: String| scenario::Override {
+        path: k.to_string(),
+        value: v,
+    };
+    let overrides = [
+        set("simulation.duration_s", duration_s.to_string()),
+        set("simulation.warmup_s", "0".into()),
+        set("simulation.replications", "1".into()),
+        set("target_groups.bags.targets", "10".into()),
+        set("target_groups.ingests.targets", "10".into()),
+        set("traffic.0.rate_rps", "500".into()),
+        set("traffic.1.rate_rps", "35".into()),
+        set("traffic.2.rate_rps", "135".into()),
+    ];
+    scenario::load_str(text, std::path::Path::new("scenarios"), &overrides)
+        .expect("the shipped storage-service scenario is valid")
+        .0
+}
+
+/// Best of `repeat` runs of the full path on the simulator's queue, and the peak heap of a run
+/// 10 times longer.
+pub fn measure_full_path(duration_s: f64, repeat: u32) -> (Measurement, usize) {
+    let sc = full_path_scenario(duration_s);
+    let best = (0..repeat.max(1))
+        .map(|_| measure_once(QueueChoice::Calendar, &sc, duration_s).0)
+        .min_by(|a, b| a.cpu_s.total_cmp(&b.cpu_s))
+        .expect("at least one run");
+    let long = full_path_scenario(duration_s * 10.0);
+    reset_peak();
+    drop(sim::run_with_queue::<sim::DefaultQueue>(
+        &long,
+        0,
+        None,
+        Keep::Spill,
+    ));
+    (best, peak_bytes())
+}
+
 /// Peak heap bytes of one run of the simulator's own queue (`sim::run`).
 pub fn peak_of_run(duration_s: f64, interval_s: Option<f64>) -> usize {
     let sc = scenario(duration_s, interval_s);
@@ -352,6 +396,21 @@ pub fn run(duration_s: f64, queue: QueueChoice, repeat: u32) -> anyhow::Result<(
     }
 
     println!();
+    let (full, long_peak) = measure_full_path(duration_s, repeat);
+    println!();
+    println!(
+        "full path of storage-service.toml at 10 targets per group ({duration_s} s simulated, best of {repeat}):"
+    );
+    println!(
+        "  {:.2} M requests/s  {:.2} M events/s  {:.2} events per request  peak heap {:.2} MiB (10x longer: {:.2} MiB = {:.1}%)",
+        full.requests_per_s() / 1e6,
+        full.events_per_s() / 1e6,
+        full.events as f64 / full.requests.max(1) as f64,
+        mib(full.peak_bytes),
+        mib(long_peak),
+        100.0 * long_peak as f64 / full.peak_bytes.max(1) as f64
+    );
+
     println!(
         "peak heap, simulator's queue, {duration_s} s vs {} s simulated:",
         duration_s * 10.0
