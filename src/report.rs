@@ -3,6 +3,7 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod load;
 pub mod table;
 
 use serde_json::Value;
