@@ -2,6 +2,7 @@
 //! bytes; [`atomic`] writes the whole set into a temporary folder and renames it into place.
 
 pub mod atomic;
+pub mod charts;
 pub mod csv;
 pub mod load;
 pub mod table;
@@ -37,4 +38,17 @@ pub fn summary_json(doc: &Value) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(doc).expect("JSON values always serialize");
     out.push(b'\n');
     out
+}
+
+/// A count with thousands separated: `107,915`.
+pub fn count(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
 }
