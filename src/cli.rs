@@ -1,5 +1,6 @@
-//! The command line. `main` reads as the pipeline: load → run replications → check SLO →
-//! render → write atomically → print.
+//! The command line. `run` reads as the pipeline: load → run replications → check SLO →
+//! render (data files, then charts and reports drawn from them) → write atomically → print.
+//! `report` redoes the last steps from a finished output folder.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -24,10 +25,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Simulate a scenario; write summary.json, CSVs and the scenario as run to the output folder.
+    /// Simulate a scenario; write summary.json, CSVs, charts, report.{md,html} and the scenario
+    /// as run to the output folder.
     Run(RunArgs),
     /// Check a scenario and print it resolved, with every default filled in, as TOML.
     Validate(ValidateArgs),
+    /// Rebuild the charts and report.{md,html} of a finished run's output folder, in place.
+    Report(ReportArgs),
     /// Measure the engine: simulated requests/s, events/s and peak memory on one thread.
     Bench(BenchArgs),
 }
@@ -70,6 +74,12 @@ struct ValidateArgs {
 }
 
 #[derive(Args, Debug)]
+struct ReportArgs {
+    /// Output folder of a finished `simroute run` (holds summary.json, timeseries.csv, ...).
+    output_dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
 struct BenchArgs {
     /// Simulated seconds of the benchmark scenario.
     #[arg(long, default_value_t = 600.0)]
@@ -97,6 +107,16 @@ pub fn main() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),
+        Command::Report(args) => {
+            let written = report::rebuild(&args.output_dir)?;
+            eprintln!(
+                "rebuilt {} files in {}: open {}",
+                written.len(),
+                args.output_dir.display(),
+                args.output_dir.join("report.html").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(args) => {
             crate::bench::run(args.duration_s, args.queue)?;
             Ok(ExitCode::SUCCESS)

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 /// Replaces folder `dest` with one holding exactly `files`.
-pub fn write_folder(dest: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<()> {
+pub fn write_folder(dest: &Path, files: &[super::File]) -> anyhow::Result<()> {
     let parent = dest
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -64,11 +64,14 @@ mod tests {
         let dest = dir.path().join("out").join("run");
         write_folder(
             &dest,
-            &[("a.txt", b"one".to_vec()), ("b.txt", b"two".to_vec())],
+            &[
+                ("a.txt".into(), b"one".to_vec()),
+                ("b.txt".into(), b"two".to_vec()),
+            ],
         )
         .unwrap();
         assert_eq!(fs::read(dest.join("a.txt")).unwrap(), b"one");
-        write_folder(&dest, &[("a.txt", b"three".to_vec())]).unwrap();
+        write_folder(&dest, &[("a.txt".into(), b"three".to_vec())]).unwrap();
         assert_eq!(fs::read(dest.join("a.txt")).unwrap(), b"three");
         assert!(!dest.join("b.txt").exists(), "old files do not linger");
         let leftovers: Vec<_> = fs::read_dir(dest.parent().unwrap()).unwrap().collect();
