@@ -306,7 +306,8 @@ pub fn ms(v: f64) -> String {
     } else if v >= 1.0 {
         format!("{v:.1} ms")
     } else {
-        format!("{v:.3} ms")
+        // Three significant digits: 0.745 ms, 0.028 ms, 0.6 ms.
+        format!("{} ms", crate::report::significant(v, 3))
     }
 }
 

@@ -2,7 +2,6 @@
 //! per-target load (`summary.json`).
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::Value;
@@ -204,64 +203,46 @@ pub fn stage_latency<DB: DrawingBackend>(
         .max(1e-3);
     // Room right of the longest bar for its value label.
     let x_top = peak * 1.18;
-    let names: Vec<String> = stages.iter().map(|(k, ..)| stage_label(k)).collect();
     let mut chart = ChartBuilder::on(&plot)
         .x_label_area_size(58)
         .y_label_area_size(150)
         .margin_right(20)
-        // Integer ranges are inclusive in plotters: `0..n - 1` is n bands.
-        .build_cartesian_2d(0.0..x_top, (0..n - 1).into_segmented())?;
-    let label = |v: &SegmentValue<usize>| match v {
-        // Top to bottom in path order: segment 0 is drawn at the top.
-        SegmentValue::CenterOf(i) if *i < n => names[n - 1 - i].clone(),
-        _ => String::new(),
-    };
+        // Row r is the band r..r+1; stages run top to bottom in path order.
+        .build_cartesian_2d(0.0..x_top, 0.0..n as f64)?;
     mesh(&mut chart)
         .disable_y_mesh()
         .x_desc("latency (ms)")
         .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&label)
-        .y_labels(n)
+        .y_label_formatter(&|_| String::new())
+        .set_tick_mark_size(LabelAreaPosition::Left, 0)
         .draw()?;
-    let band = chart.plotting_area().dim_in_pixel().1 / n as u32;
-    // Each stage's band holds two bars with a gap around them.
-    let pad = (band / 8).max(2);
-    let half = (band - 2 * pad) / 2;
     let values = text(15.0).pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, (_, mean, p99)) in stages.iter().enumerate() {
-        let row = n - 1 - i;
-        for (j, (v, color)) in [(*mean, TAB_BLUE), (*p99, TAB_ORANGE)]
-            .into_iter()
-            .enumerate()
-        {
+    let names = text(LABEL_SIZE).pos(Pos::new(HPos::Right, VPos::Center));
+    let base = plot.get_base_pixel();
+    for (i, (key, mean, p99)) in stages.iter().enumerate() {
+        let row = (n - 1 - i) as f64;
+        // Category labels are drawn by hand: plotters' segmented axes misplace a single band.
+        let (ax, ay) = chart.backend_coord(&(0.0, row + 0.5));
+        plot.draw(&Text::new(
+            stage_label(key),
+            (ax - base.0 - 10, ay - base.1),
+            names.clone(),
+        ))?;
+        // Mean in the upper half of the band, p99 in the lower, with a gap around each pair.
+        for (v, color, lo, hi) in [
+            (*mean, TAB_BLUE, row + 0.5, row + 0.88),
+            (*p99, TAB_ORANGE, row + 0.12, row + 0.5),
+        ] {
             if !v.is_finite() {
                 continue;
             }
-            let (top, bottom) = if j == 0 {
-                (pad, pad + half)
-            } else {
-                (pad + half, pad)
-            };
-            let mut bar = Rectangle::new(
-                [
-                    (0.0, SegmentValue::Exact(row)),
-                    (v, SegmentValue::Exact(row + 1)),
-                ],
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, lo), (v, hi)],
                 color.filled(),
-            );
-            // Segment `row + 1` is the band's top edge on screen: margins are pixels.
-            bar.set_margin(top, bottom, 0, 0);
-            chart.draw_series(std::iter::once(bar))?;
+            )))?;
             // Centred on the bar by its digits (cap height), not its x-height: 2 px higher.
-            let y = chart.backend_coord(&(v, SegmentValue::Exact(row + 1))).1
-                + (top + (band - top - bottom) / 2) as i32
-                - 2;
-            let x = chart.backend_coord(&(v, SegmentValue::Exact(row))).0 + 6;
-            let base = chart.plotting_area().get_base_pixel();
-            chart.plotting_area().strip_coord_spec().draw(&Text::new(
-                ms(v),
-                (x - base.0, y - base.1),
-                values.clone(),
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((v, (lo + hi) / 2.0)) + Text::new(ms(v), (6, -2), values.clone()),
             ))?;
         }
     }
@@ -358,53 +339,53 @@ pub fn target_load<DB: DrawingBackend>(
     let y_top = peak * 1.15;
     // With many targets, label every k-th bar so the labels stay apart.
     let every = n.div_ceil(24);
-    let names: Vec<String> = bars
-        .iter()
-        .map(|b| format!("{} {}", groups[b.group], b.index))
-        .collect();
-    let label = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) if *i < n && *i % every == 0 => names[*i].clone(),
-        _ => String::new(),
-    };
     let mut chart = ChartBuilder::on(&plot)
         .x_label_area_size(58)
         .y_label_area_size(88)
-        // Integer ranges are inclusive in plotters: `0..n - 1` is n bands.
-        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..y_top)?;
+        // Bar i fills the band i..i+1.
+        .build_cartesian_2d(0.0..n as f64, 0.0..y_top)?;
     mesh(&mut chart)
         .disable_x_mesh()
         .x_desc("target (group and index)")
         .y_desc("requests ÷ even share (×)")
-        .x_labels(n + 1)
-        .x_label_formatter(&label)
+        .x_label_formatter(&|_| String::new())
+        .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
         .y_label_formatter(&|v| format!("{}×", tick(*v)))
         .draw()?;
-    let band = chart.plotting_area().dim_in_pixel().0 / n as u32;
-    let pad = (band / 6).max(1);
+    // Bars two thirds of their band, but never slabs: at most 140 px wide.
+    let band_px = f64::from(chart.plotting_area().dim_in_pixel().0) / n as f64;
+    let half = (band_px * 0.66).min(140.0) / band_px / 2.0;
     let above = text(15.0).pos(Pos::new(HPos::Center, VPos::Bottom));
     let inside = text_in(15.0, &WHITE).pos(Pos::new(HPos::Center, VPos::Top));
+    let names = text(LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+    let base = plot.get_base_pixel();
     for (i, b) in bars.iter().enumerate() {
         let color = PALETTE[b.group % PALETTE.len()];
         let y = relative(b);
-        let mut bar = Rectangle::new(
-            [
-                (SegmentValue::Exact(i), 0.0),
-                (SegmentValue::Exact(i + 1), y),
-            ],
+        let x = i as f64;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x + 0.5 - half, 0.0), (x + 0.5 + half, y)],
             color.filled(),
-        );
-        bar.set_margin(0, 0, pad, pad);
-        chart.draw_series(std::iter::once(bar))?;
+        )))?;
+        // Category labels are drawn by hand: plotters' segmented axes misplace a single band.
+        if i % every == 0 {
+            let (lx, ly) = chart.backend_coord(&(x + 0.5, 0.0));
+            plot.draw(&Text::new(
+                format!("{} {}", groups[b.group], b.index),
+                (lx - base.0, ly - base.1 + 10),
+                names.clone(),
+            ))?;
+        }
         if n > 24 {
             continue;
         }
-        let at = (SegmentValue::CenterOf(i), y);
+        let at = (x + 0.5, y);
         chart.draw_series(std::iter::once(
-            EmptyElement::at(at.clone())
+            EmptyElement::at(at)
                 + Text::new(crate::report::count(b.requests), (0, -6), above.clone()),
         ))?;
         // Inside the bar only when it is tall enough to hold the label.
-        let bottom = chart.backend_coord(&(SegmentValue::CenterOf(i), 0.0)).1;
+        let bottom = chart.backend_coord(&(x, 0.0)).1;
         let top = chart.backend_coord(&at).1;
         if b.utilization.is_finite() && bottom - top > 36 {
             let text = format!("{:.0}%", b.utilization * 100.0);
@@ -414,7 +395,7 @@ pub fn target_load<DB: DrawingBackend>(
         }
     }
     chart.draw_series(DashedLineSeries::new(
-        [(SegmentValue::Exact(0), 1.0), (SegmentValue::Exact(n), 1.0)],
+        [(0.0, 1.0), (n as f64, 1.0)],
         8,
         5,
         INK.stroke_width(2),

@@ -184,7 +184,7 @@ pub fn throughput<DB: DrawingBackend>(
         .iter()
         .map(|(n, _, c)| Entry::new(n.replace('_', " "), *c, Swatch::Block))
         .collect();
-    entries.push(Entry::new("offered", INK, Swatch::Dashed));
+    entries.push(Entry::new("offered", INK, Swatch::Line));
     entries.extend(marker_entries(&events));
     let plot = legend_row(&top_area, "All responses", &entries)?;
     let stacked = stack(&layers);
@@ -209,10 +209,13 @@ pub fn throughput<DB: DrawingBackend>(
     // Markers over the areas (which would hide them) but under the offered line.
     draw_stack(&mut chart, &ts.t_s, w, &layers, &stacked)?;
     draw_markers(&mut chart, &events, (0.0, y_top))?;
-    chart.draw_series(DashedLineSeries::new(
-        steps(&ts.t_s, w, &offered),
-        8,
-        5,
+    // A plain line through interval midpoints: dashes on a line that turns every pixel read as
+    // noise, and a staircase would retrace the stack's own top edge.
+    chart.draw_series(LineSeries::new(
+        ts.t_s
+            .iter()
+            .map(|t| t + w / 2.0)
+            .zip(offered.iter().copied()),
         INK.stroke_width(1),
     ))?;
     label_markers(&mut chart, &events, y_top)?;
