@@ -75,6 +75,24 @@ pub fn text_in(size: f64, color: &RGBColor) -> TextStyle<'static> {
     (FONT, size).into_font().color(color)
 }
 
+/// White or ink, whichever contrasts more with `fill` (WCAG relative luminance): white on
+/// blue, ink on orange.
+pub fn text_on(fill: &RGBColor) -> RGBColor {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let lum = |c: &RGBColor| 0.2126 * channel(c.0) + 0.7152 * channel(c.1) + 0.0722 * channel(c.2);
+    let fill = lum(fill);
+    let on_white = 1.05 / (fill + 0.05);
+    let on_ink = (fill + 0.05) / (lum(&INK) + 0.05);
+    if on_white >= on_ink { WHITE } else { INK }
+}
+
 /// A fixed colour per failure cause, so a cause looks the same in every run's charts.
 pub fn failure_color(cause: &str, fallback_index: usize) -> RGBColor {
     match cause {

@@ -263,8 +263,8 @@ pub fn target_load<DB: DrawingBackend>(
         &subtitle(
             d,
             &format!(
-                "{} · requests per target against an even split; above: requests, inside: \
-                 worker utilization",
+                "{} · requests per target against an even split, with the count and worker \
+                 utilization of each",
                 replications_note(d)
             ),
         ),
@@ -355,12 +355,20 @@ pub fn target_load<DB: DrawingBackend>(
     // Bars two thirds of their band, but never slabs: at most 140 px wide.
     let band_px = f64::from(chart.plotting_area().dim_in_pixel().0) / n as f64;
     let half = (band_px * 0.66).min(140.0) / band_px / 2.0;
+    // The reference goes behind the bars: it shows between them, and labels inside the bars
+    // never sit on it.
+    chart.draw_series(DashedLineSeries::new(
+        [(0.0, 1.0), (n as f64, 1.0)],
+        8,
+        5,
+        INK.stroke_width(2),
+    ))?;
     let above = text(15.0).pos(Pos::new(HPos::Center, VPos::Bottom));
-    let inside = text_in(15.0, &WHITE).pos(Pos::new(HPos::Center, VPos::Top));
     let names = text(LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
     let base = plot.get_base_pixel();
     for (i, b) in bars.iter().enumerate() {
         let color = PALETTE[b.group % PALETTE.len()];
+        let inside = text_in(15.0, &text_on(&color)).pos(Pos::new(HPos::Center, VPos::Top));
         let y = relative(b);
         let x = i as f64;
         chart.draw_series(std::iter::once(Rectangle::new(
@@ -379,26 +387,30 @@ pub fn target_load<DB: DrawingBackend>(
         if n > 24 {
             continue;
         }
+        let requests = crate::report::count(b.requests);
+        let busy = b
+            .utilization
+            .is_finite()
+            .then(|| format!("{:.0}% busy", b.utilization * 100.0));
         let at = (x + 0.5, y);
-        chart.draw_series(std::iter::once(
-            EmptyElement::at(at)
-                + Text::new(crate::report::count(b.requests), (0, -6), above.clone()),
-        ))?;
-        // Inside the bar only when it is tall enough to hold the label.
         let bottom = chart.backend_coord(&(x, 0.0)).1;
         let top = chart.backend_coord(&at).1;
-        if b.utilization.is_finite() && bottom - top > 36 {
-            let text = format!("{:.0}%", b.utilization * 100.0);
+        // Inside the bar's top when it is tall enough for two lines; above it otherwise.
+        if bottom - top > 64 {
             chart.draw_series(std::iter::once(
-                EmptyElement::at(at) + Text::new(text, (0, 8), inside.clone()),
+                EmptyElement::at(at) + Text::new(requests, (0, 8), inside.clone()),
+            ))?;
+            if let Some(busy) = busy {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at(at) + Text::new(busy, (0, 30), inside.clone()),
+                ))?;
+            }
+        } else {
+            let label = busy.map_or(requests.clone(), |b| format!("{requests} · {b}"));
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(at) + Text::new(label, (0, -6), above.clone()),
             ))?;
         }
     }
-    chart.draw_series(DashedLineSeries::new(
-        [(0.0, 1.0), (n as f64, 1.0)],
-        8,
-        5,
-        INK.stroke_width(2),
-    ))?;
     Ok(())
 }

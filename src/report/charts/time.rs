@@ -209,13 +209,10 @@ pub fn throughput<DB: DrawingBackend>(
     // Markers over the areas (which would hide them) but under the offered line.
     draw_stack(&mut chart, &ts.t_s, w, &layers, &stacked)?;
     draw_markers(&mut chart, &events, (0.0, y_top))?;
-    // A plain line through interval midpoints: dashes on a line that turns every pixel read as
-    // noise, and a staircase would retrace the stack's own top edge.
+    // Solid, not dashed (dashes on a line that turns every pixel read as noise), and stepped
+    // like the areas, so it parts from their top edge only where offered and completed differ.
     chart.draw_series(LineSeries::new(
-        ts.t_s
-            .iter()
-            .map(|t| t + w / 2.0)
-            .zip(offered.iter().copied()),
+        steps(&ts.t_s, w, &offered),
         INK.stroke_width(1),
     ))?;
     label_markers(&mut chart, &events, y_top)?;
