@@ -83,12 +83,54 @@ impl<'a> DrawingBackend for Raster<'a> {
         self.inner.draw_rect(upper_left, bottom_right, style, fill)
     }
 
+    /// Thick lines segment by segment with round joins. plotters widens a whole path into one
+    /// polygon with mitred joins, and where a dense series doubles back within a pixel or two
+    /// the inner mitre runs off far past the data: spikes that are not in the numbers.
     fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
         &mut self,
         path: I,
         style: &S,
     ) -> Result<(), Error<'a>> {
-        self.inner.draw_path(path, style)
+        let width = style.stroke_width();
+        let color = style.color();
+        if width <= 1 || color.alpha == 0.0 {
+            return self.inner.draw_path(path, style);
+        }
+        let mut points: Vec<BackendCoord> = path.into_iter().collect();
+        points.dedup();
+        let half = f64::from(width) / 2.0;
+        for pair in points.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let (dx, dy) = (f64::from(b.0 - a.0), f64::from(b.1 - a.1));
+            let len = dx.hypot(dy);
+            let (nx, ny) = (-dy / len * half, dx / len * half);
+            let corner = |p: BackendCoord, s: f64| {
+                (
+                    (f64::from(p.0) + s * nx).round() as i32,
+                    (f64::from(p.1) + s * ny).round() as i32,
+                )
+            };
+            self.inner.fill_polygon(
+                [
+                    corner(a, 1.0),
+                    corner(b, 1.0),
+                    corner(b, -1.0),
+                    corner(a, -1.0),
+                ],
+                &color,
+            )?;
+        }
+        if points.len() > 2 {
+            let radius = (half.round() as u32).max(1);
+            for &p in &points[1..points.len() - 1] {
+                self.inner.draw_circle(p, radius, &color, true)?;
+            }
+        }
+        if points.len() == 1 {
+            self.inner
+                .draw_circle(points[0], (half.round() as u32).max(1), &color, true)?;
+        }
+        Ok(())
     }
 
     fn draw_circle<S: BackendStyle>(

@@ -1,11 +1,13 @@
 //! Charts over simulated time, from `timeseries.csv` (replication 0) and `events.csv`.
 
+use std::borrow::Cow;
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::DrawResult;
 use super::common::*;
-use crate::report::load::RunData;
+use crate::report::load::{RunData, TimeSeries};
 
 /// X axis description shared by the time charts.
 const TIME_AXIS: &str = "simulated time (s)";
@@ -16,16 +18,16 @@ pub fn latency_over_time<DB: DrawingBackend>(
     d: &RunData,
     title: &str,
 ) -> DrawResult<DB> {
-    let ts = &d.timeseries;
+    let ts = &*for_drawing(&d.timeseries);
     let body = frame(
         root,
         title,
         &subtitle(
             d,
             &format!(
-                "{} · percentiles of successful requests per {} s interval",
+                "{} · percentiles of successful requests per {}",
                 replication_note(d),
-                tick(ts.interval_s())
+                interval_note(d, ts, "the worst p99")
             ),
         ),
     )?;
@@ -63,7 +65,9 @@ pub fn latency_over_time<DB: DrawingBackend>(
         .copied()
         .chain(slo)
         .fold(f64::NEG_INFINITY, f64::max);
-    let x = 0.0..ts.end_s();
+    // The run's own end, not the merged series' (its last bucket may be short).
+    let end = d.timeseries.end_s();
+    let x = 0.0..end;
     let p50 = segments(&mid, &ts.p50_ms);
     let p99 = segments(&mid, &ts.p99_ms);
     let warmup = warmup_s(d);
@@ -139,7 +143,7 @@ pub fn throughput<DB: DrawingBackend>(
     d: &RunData,
     title: &str,
 ) -> DrawResult<DB> {
-    let ts = &d.timeseries;
+    let ts = &*for_drawing(&d.timeseries);
     let w = ts.interval_s();
     let body = frame(
         root,
@@ -147,9 +151,9 @@ pub fn throughput<DB: DrawingBackend>(
         &subtitle(
             d,
             &format!(
-                "{} · completed requests per second, by {} s interval",
+                "{} · completed requests per second, by {}",
                 replication_note(d),
-                tick(w)
+                interval_note(d, ts, "mean rates")
             ),
         ),
     )?;
@@ -171,7 +175,9 @@ pub fn throughput<DB: DrawingBackend>(
         .collect();
     let events = markers(d, None);
     let warmup = warmup_s(d);
-    let x = 0.0..ts.end_s();
+    // The run's own end, not the merged series' (its last bucket may be short).
+    let end = d.timeseries.end_s();
+    let x = 0.0..end;
 
     let (top_area, bottom_area) = body.split_vertically(body.dim_in_pixel().1 * 58 / 100);
 
@@ -207,12 +213,12 @@ pub fn throughput<DB: DrawingBackend>(
         .draw()?;
     shade_warmup(&mut chart, warmup, (0.0, y_top))?;
     // Markers over the areas (which would hide them) but under the offered line.
-    draw_stack(&mut chart, &ts.t_s, w, &layers, &stacked)?;
+    draw_stack(&mut chart, &ts.t_s, (w, end), &layers, &stacked)?;
     draw_markers(&mut chart, &events, (0.0, y_top))?;
     // Solid, not dashed (dashes on a line that turns every pixel read as noise), and stepped
     // like the areas, so it parts from their top edge only where offered and completed differ.
     chart.draw_series(LineSeries::new(
-        steps(&ts.t_s, w, &offered),
+        steps(&ts.t_s, (w, end), &offered),
         INK.stroke_width(1),
     ))?;
     label_markers(&mut chart, &events, y_top)?;
@@ -247,7 +253,7 @@ pub fn throughput<DB: DrawingBackend>(
         .y_label_formatter(&|v| count_tick(*v))
         .draw()?;
     shade_warmup(&mut chart, warmup, (0.0, y_top))?;
-    draw_stack(&mut chart, &ts.t_s, w, &causes, &stacked)?;
+    draw_stack(&mut chart, &ts.t_s, (w, end), &causes, &stacked)?;
     draw_markers(&mut chart, &events, (0.0, y_top))?;
     label_markers(&mut chart, &events, y_top)
 }
@@ -271,7 +277,7 @@ fn stack(layers: &[(String, Vec<f64>, RGBColor)]) -> Vec<Vec<f64>> {
 fn draw_stack<DB: DrawingBackend>(
     chart: &mut TimeChart<'_, DB, plotters::coord::types::RangedCoordf64>,
     starts: &[f64],
-    width: f64,
+    width: (f64, f64),
     layers: &[(String, Vec<f64>, RGBColor)],
     stacked: &[Vec<f64>],
 ) -> DrawResult<DB> {
@@ -288,13 +294,14 @@ fn draw_stack<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A per-interval value as a staircase: flat over each interval `[start, start + width)`. Counts
-/// belong to the whole interval, and steps reach both ends of the time axis.
-fn steps(starts: &[f64], width: f64, values: &[f64]) -> Vec<(f64, f64)> {
+/// A per-interval value as a staircase: flat over each interval `[start, start + width)`, the
+/// last one cut at the run's `end`. Counts belong to the whole interval, and steps reach both
+/// ends of the time axis.
+fn steps(starts: &[f64], (width, end): (f64, f64), values: &[f64]) -> Vec<(f64, f64)> {
     starts
         .iter()
         .zip(values)
-        .flat_map(|(&t, &v)| [(t, v), (t + width, v)])
+        .flat_map(|(&t, &v)| [(t, v), ((t + width).min(end), v)])
         .collect()
 }
 
@@ -305,15 +312,16 @@ pub fn healthy_targets<DB: DrawingBackend>(
     d: &RunData,
     title: &str,
 ) -> DrawResult<DB> {
-    let ts = &d.timeseries;
+    let ts = &*for_drawing(&d.timeseries);
     let body = frame(
         root,
         title,
         &subtitle(
             d,
             &format!(
-                "{} · targets passing health checks at the end of each interval",
-                replication_note(d)
+                "{} · targets passing health checks, per {}",
+                replication_note(d),
+                interval_note(d, ts, "the fewest healthy")
             ),
         ),
     )?;
@@ -321,6 +329,7 @@ pub fn healthy_targets<DB: DrawingBackend>(
         return no_data(&body, "No target groups in this scenario");
     }
     let w = ts.interval_s();
+    let end = d.timeseries.end_s();
     let warmup = warmup_s(d);
     let n = ts.healthy.len();
     let panels = body.split_evenly((n, 1));
@@ -350,7 +359,7 @@ pub fn healthy_targets<DB: DrawingBackend>(
             .x_label_area_size(if last { 58 } else { 34 })
             .y_label_area_size(88)
             .margin_bottom(if last { 0 } else { 10 })
-            .build_cartesian_2d(0.0..ts.end_s(), 0.0..y_top)?;
+            .build_cartesian_2d(0.0..end, 0.0..y_top)?;
         let integer = |v: &f64| {
             if (v - v.round()).abs() < 1e-9 {
                 tick(*v)
@@ -376,10 +385,19 @@ pub fn healthy_targets<DB: DrawingBackend>(
             .iter()
             .zip(counts)
             .filter(|(_, c)| c.is_finite())
-            .flat_map(|(&t, &c)| [(t, c), (t + w, c)])
+            .flat_map(|(&t, &c)| [(t, c), ((t + w).min(end), c)])
+            .collect();
+        // Counts hold for long stretches: only the corners matter, and the SVG stays small.
+        let stairs: Vec<(f64, f64)> = stairs
+            .iter()
+            .enumerate()
+            .filter(|&(i, p)| {
+                i == 0 || i + 1 == stairs.len() || stairs[i - 1].1 != p.1 || stairs[i + 1].1 != p.1
+            })
+            .map(|(_, p)| *p)
             .collect();
         let mut area = stairs.clone();
-        area.push((ts.end_s(), 0.0));
+        area.push((end, 0.0));
         area.push((0.0, 0.0));
         chart.draw_series(std::iter::once(Polygon::new(
             area,
@@ -389,7 +407,7 @@ pub fn healthy_targets<DB: DrawingBackend>(
         // reference, and the dashes show through exactly where targets are missing.
         if let Some(r) = registered {
             chart.draw_series(DashedLineSeries::new(
-                [(0.0, r), (ts.end_s(), r)],
+                [(0.0, r), (end, r)],
                 10,
                 6,
                 MUTED.stroke_width(2),
@@ -399,4 +417,123 @@ pub fn healthy_targets<DB: DrawingBackend>(
         label_markers(&mut chart, &events, y_top)?;
     }
     Ok(())
+}
+
+/// "1 s interval", or for a merged long run "1 s interval, drawn 3 s at a time (the worst
+/// p99)", so the reader knows what a point stands for.
+fn interval_note(d: &RunData, drawn: &TimeSeries, keeps: &str) -> String {
+    let w = d.timeseries.interval_s();
+    if drawn.len() == d.timeseries.len() {
+        format!("{} s interval", tick(w))
+    } else {
+        format!(
+            "{} s interval, drawn {} s at a time ({keeps})",
+            tick(w),
+            tick(drawn.interval_s())
+        )
+    }
+}
+
+/// Most intervals drawn: about one per pixel of plot width, and more than any run of under
+/// 25 minutes at 1 s has.
+const MAX_INTERVALS: usize = 1500;
+
+/// The series as drawn: a long run's intervals merged k at a time so there are at most
+/// [`MAX_INTERVALS`]; a day at 1 s would otherwise put 86,400 points in every line and make
+/// `report.html` tens of megabytes for no visible gain. Merging keeps what a reader looks
+/// for: counts add up (so rates stay right), p99 and in-flight take the worst interval, so
+/// spikes survive, healthy counts take the lowest, so dips survive; p50 is the mean.
+fn for_drawing(ts: &TimeSeries) -> Cow<'_, TimeSeries> {
+    if ts.len() <= MAX_INTERVALS {
+        return Cow::Borrowed(ts);
+    }
+    let k = ts.len().div_ceil(MAX_INTERVALS);
+    let buckets = ts.len().div_ceil(k);
+    let range = |b: usize| b * k..((b + 1) * k).min(ts.len());
+    // A short last bucket is scaled up to a full one, so its rate is not understated.
+    let sum = |v: &[f64], b: usize| {
+        let r = range(b);
+        let n = r.len() as f64;
+        v[r].iter().filter(|x| x.is_finite()).sum::<f64>() * k as f64 / n
+    };
+    let finite = |v: &[f64], b: usize| -> Vec<f64> {
+        v[range(b)]
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect()
+    };
+    let fold = |v: &[f64], b: usize, f: fn(f64, f64) -> f64| {
+        finite(v, b).into_iter().reduce(f).unwrap_or(f64::NAN)
+    };
+    let mean = |v: &[f64], b: usize| {
+        let xs = finite(v, b);
+        if xs.is_empty() {
+            f64::NAN
+        } else {
+            xs.iter().sum::<f64>() / xs.len() as f64
+        }
+    };
+    let per = |f: &dyn Fn(usize) -> f64| (0..buckets).map(f).collect::<Vec<f64>>();
+    Cow::Owned(TimeSeries {
+        t_s: per(&|b| ts.t_s[b * k]),
+        offered: per(&|b| sum(&ts.offered, b)),
+        ok: per(&|b| sum(&ts.ok, b)),
+        failures: ts
+            .failures
+            .iter()
+            .map(|(name, v)| (name.clone(), per(&|b| sum(v, b))))
+            .collect(),
+        p50_ms: per(&|b| mean(&ts.p50_ms, b)),
+        p99_ms: per(&|b| fold(&ts.p99_ms, b, f64::max)),
+        in_flight: per(&|b| fold(&ts.in_flight, b, f64::max)),
+        healthy: ts
+            .healthy
+            .iter()
+            .map(|(name, v)| (name.clone(), per(&|b| fold(v, b, f64::min))))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_series_are_merged_keeping_rates_spikes_and_dips() {
+        let n = 4000;
+        let mut ts = TimeSeries {
+            t_s: (0..n).map(|i| i as f64).collect(),
+            offered: vec![10.0; n],
+            ok: vec![9.0; n],
+            failures: vec![("client_timeout".into(), vec![1.0; n])],
+            p50_ms: vec![20.0; n],
+            p99_ms: vec![50.0; n],
+            in_flight: vec![3.0; n],
+            healthy: vec![("web".into(), vec![3.0; n])],
+        };
+        ts.p99_ms[1234] = 900.0;
+        ts.healthy[0].1[2000] = 1.0;
+        ts.p50_ms[7] = f64::NAN;
+        let short = for_drawing(&ts);
+        assert!(short.len() <= MAX_INTERVALS);
+        let w = short.interval_s();
+        assert_eq!(w, 3.0);
+        // Rates per second are unchanged, the last (short) bucket included.
+        assert!(short.ok.iter().all(|c| (c / w - 9.0).abs() < 1e-9));
+        assert!(
+            short.failures[0]
+                .1
+                .iter()
+                .all(|c| (c / w - 1.0).abs() < 1e-9)
+        );
+        assert!(short.p99_ms.contains(&900.0), "the spike survives");
+        assert!(short.healthy[0].1.contains(&1.0), "the dip survives");
+        assert!(
+            short.p50_ms.iter().all(|v| *v == 20.0),
+            "gaps are skipped, not zeroed"
+        );
+        let small = TimeSeries::default();
+        assert!(matches!(for_drawing(&small), Cow::Borrowed(_)));
+    }
 }
