@@ -273,6 +273,16 @@ pub fn key_figures(d: &RunData) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// What `±` means, when the run has confidence intervals (two or more replications).
+pub fn ci_note(d: &RunData) -> Option<String> {
+    lookup(&d.summary, "ci95")?;
+    let reps = lookup(&d.summary, "replications").and_then(Value::as_f64)?;
+    Some(format!(
+        "± is the half-width of the 95% confidence interval over {} replications.",
+        number(reps)
+    ))
+}
+
 /// One line on what was run: seed, replications, measured window and warm-up.
 pub fn run_line(d: &RunData) -> String {
     let f = |p: &str| lookup(&d.summary, p).and_then(Value::as_f64);

@@ -48,12 +48,15 @@ th, td { padding: 5px 12px; border-bottom: 1px solid var(--line); text-align: ri
 th { background: var(--soft); font-weight: 600; }
 th:first-child, td:first-child { text-align: left; }
 td.sub { padding-left: 28px; color: var(--muted); }
+table.events th, table.events td { text-align: left; }
+table.events th:first-child, table.events td:first-child { text-align: right; }
 td.pass { color: var(--pass); font-weight: bold; }
 td.fail { color: var(--fail); font-weight: bold; }
 .tables { overflow-x: auto; }
 .verdict-line { display: none; }
 pre { background: var(--soft); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px;
       overflow-x: auto; font: 14px/1.45 "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; }
+details summary { cursor: pointer; color: var(--muted); margin: 0 0 8px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 14px; }
 "#;
 
@@ -105,6 +108,9 @@ pub fn render(d: &RunData, charts: &[Rendered]) -> String {
         );
     }
     out.push_str("</div>\n");
+    if let Some(note) = super::ci_note(d) {
+        let _ = writeln!(out, "<p class=\"meta\">{}</p>", esc(&note));
+    }
 
     out.push_str(
         "<nav><a href=\"#charts\">Charts</a><a href=\"#figures\">Figures</a>\
@@ -153,7 +159,7 @@ pub fn render(d: &RunData, charts: &[Rendered]) -> String {
             );
         }
         out.push_str(
-            "<div class=\"tables\"><table>\n<thead><tr><th>t (s)</th><th>kind</th>\
+            "<div class=\"tables\"><table class=\"events\">\n<thead><tr><th>t (s)</th><th>kind</th>\
              <th>target group</th><th>target</th><th>from</th><th>to</th><th>detail</th>\
              </tr></thead>\n<tbody>\n",
         );
@@ -174,11 +180,15 @@ pub fn render(d: &RunData, charts: &[Rendered]) -> String {
         out.push_str("</tbody>\n</table></div>\n");
     }
 
+    // Folded: the resolved scenario runs to a hundred lines or more, and would otherwise be
+    // most of the page. <details> needs no script.
     let _ = writeln!(
         out,
-        "<h2 id=\"scenario\">Scenario as run</h2>\n<p class=\"meta\">With every <code>--set</code> \
-         override applied; <code>scenario.toml</code> in this folder reruns it.</p>\n\
-         <pre><code>{}</code></pre>",
+        "<h2 id=\"scenario\">Scenario as run</h2>\n<p class=\"meta\">Every default filled in and \
+         every <code>--set</code> override applied; <code>scenario.toml</code> in this folder \
+         reruns it.</p>\n<details><summary>scenario.toml ({} lines)</summary>\n\
+         <pre><code>{}</code></pre>\n</details>",
+        d.scenario_toml.lines().count(),
         esc(d.scenario_toml.trim_end())
     );
     let _ = writeln!(
@@ -201,7 +211,7 @@ pub(super) fn with_ci(d: &RunData, path: &str, fmt: impl Fn(f64) -> String) -> (
         // Two significant digits are all an interval's width carries.
         ci.map_or(String::new(), |c| {
             let rounded: f64 = super::significant(c, 2).parse().unwrap_or(c);
-            format!("± {} (95% CI)", fmt(rounded))
+            format!("± {}", fmt(rounded))
         }),
     )
 }

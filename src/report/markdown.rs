@@ -57,6 +57,9 @@ pub fn render(d: &RunData, charts: &[Rendered]) -> String {
             .collect::<Vec<_>>()
             .join(" | ")
     );
+    if let Some(note) = super::ci_note(d) {
+        let _ = writeln!(out, "{note}\n");
+    }
 
     out.push_str("## Charts\n\n");
     for r in charts {
