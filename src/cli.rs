@@ -1,5 +1,6 @@
-//! The command line. `main` reads as the pipeline: load → run replications → check SLO →
-//! render → write atomically → print.
+//! The command line. `run` reads as the pipeline: load → run replications → check SLO →
+//! render (data files, then charts and reports drawn from them) → write atomically → print.
+//! `report` redoes the last steps from a finished output folder.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -24,7 +25,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Simulate a scenario; write summary.json, CSVs and the scenario as run to the output folder.
+    /// Simulate a scenario; write summary.json, CSVs, charts, report.{md,html} and the scenario
+    /// as run to the output folder.
     Run(RunArgs),
     /// Check a scenario and print it resolved, with every default filled in, as TOML.
     Validate(ValidateArgs),
@@ -34,6 +36,8 @@ enum Command {
     Compare(CompareArgs),
     /// Find the smallest task count that meets the scenario's [slo], with tasks lost.
     Plan(PlanArgs),
+    /// Rebuild the charts and report.{md,html} of a finished run's output folder, in place.
+    Report(ReportArgs),
     /// Measure the engine: simulated requests/s, events/s and peak memory on one thread.
     Bench(BenchArgs),
 }
@@ -129,6 +133,12 @@ struct ValidateArgs {
 }
 
 #[derive(Args, Debug)]
+struct ReportArgs {
+    /// Output folder of a finished `simroute run` (holds summary.json, timeseries.csv, ...).
+    output_dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
 struct BenchArgs {
     /// Simulated seconds of the benchmark scenario.
     #[arg(long, default_value_t = 600.0)]
@@ -162,6 +172,16 @@ pub fn main() -> anyhow::Result<ExitCode> {
         Command::Sweep(args) => sweep(&args),
         Command::Compare(args) => compare(&args),
         Command::Plan(args) => plan(&args),
+        Command::Report(args) => {
+            let written = report::rebuild(&args.output_dir)?;
+            eprintln!(
+                "rebuilt {} files in {}: open {}",
+                written.len(),
+                args.output_dir.display(),
+                args.output_dir.join("report.html").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(args) => {
             crate::bench::run(args.duration_s, args.queue, args.repeat)?;
             Ok(ExitCode::SUCCESS)

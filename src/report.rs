@@ -1,14 +1,36 @@
 //! Output files and stdout renderings. Each renderer is a pure function from the run's data to
 //! bytes; [`atomic`] writes the whole set into a temporary folder and renames it into place.
+//!
+//! ```text
+//!  RunResults ──csv/json──▶ data files ──load──▶ RunData ──charts──▶ chart-*.png / chart-*.svg
+//!                           (summary.json,        ▲        └─html/markdown──▶ report.html / .md
+//!                            timeseries.csv, …)   │
+//!  simroute report DIR ── files on disk ──────────┘
+//! ```
+//! Charts and reports are drawn only from the data files' contents, so `simroute run` and
+//! `simroute report DIR` produce the same bytes from the same folder.
 
 pub mod atomic;
+pub mod charts;
 pub mod csv;
+pub mod html;
+pub mod load;
+pub mod markdown;
 pub mod table;
 
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, bail};
 use serde_json::Value;
 
 use crate::replicate::RunResults;
 use crate::scenario::Scenario;
+use crate::stats::summary::lookup;
+use load::RunData;
+
+/// An output file: its name in the folder and its bytes.
+pub type File = (String, Vec<u8>);
 
 /// Every file of a run's output folder, rendered in memory.
 pub fn render_all(
@@ -16,9 +38,9 @@ pub fn render_all(
     scenario_toml: &str,
     results: &RunResults,
     doc: &Value,
-) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
+) -> anyhow::Result<Vec<File>> {
     let group_names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
-    Ok(vec![
+    let data = vec![
         ("summary.json", summary_json(doc)),
         ("summary.csv", csv::summary_csv(doc)?),
         (
@@ -31,7 +53,85 @@ pub fn render_all(
             csv::events_csv(&results.events, &group_names)?,
         ),
         ("scenario.toml", scenario_toml.as_bytes().to_vec()),
-    ])
+    ];
+    // Read back what is about to be written, exactly as `simroute report` reads it from disk.
+    let run = RunData::from_files(&data).context("reading back the run's data files")?;
+    let mut files: Vec<File> = data
+        .into_iter()
+        .map(|(name, bytes)| (name.to_string(), bytes))
+        .collect();
+    files.extend(presentation(&run)?);
+    Ok(files)
+}
+
+/// The files drawn from a run's data: each chart as PNG and SVG, `report.md`, `report.html`.
+pub fn presentation(run: &RunData) -> anyhow::Result<Vec<File>> {
+    let charts = charts::render_all(run)?;
+    let mut files = Vec::with_capacity(charts.len() * 2 + 2);
+    for r in &charts {
+        files.push((format!("{}.png", r.chart.stem()), r.png.clone()));
+        files.push((
+            format!("{}.svg", r.chart.stem()),
+            r.svg.clone().into_bytes(),
+        ));
+    }
+    files.push((
+        "report.md".into(),
+        markdown::render(run, &charts).into_bytes(),
+    ));
+    files.push((
+        "report.html".into(),
+        html::render(run, &charts).into_bytes(),
+    ));
+    Ok(files)
+}
+
+/// True for the files [`presentation`] writes (and `simroute report` replaces).
+pub fn is_presentation_file(name: &str) -> bool {
+    (name.starts_with("chart-") && (name.ends_with(".png") || name.ends_with(".svg")))
+        || name == "report.md"
+        || name == "report.html"
+}
+
+/// Rebuilds the charts and reports of finished output folder `dir` from its data files,
+/// atomically: the folder is replaced whole, keeping every other file byte for byte, or left
+/// untouched on any error. Returns the names of the files written.
+pub fn rebuild(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let run = RunData::from_dir(dir)?;
+    // A relative "." or ".." has no folder name to rename; work on the absolute path.
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let mut files: Vec<File> = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().into_string().map_err(|n| {
+            anyhow::anyhow!(
+                "{} holds a file whose name is not UTF-8 ({n:?}); left untouched",
+                dir.display()
+            )
+        })?;
+        if entry.file_type()?.is_dir() {
+            // The folder is replaced whole; a sub-folder would be lost with it.
+            bail!(
+                "{} holds a sub-folder ({name}), which a simroute output never does; left untouched",
+                dir.display()
+            );
+        }
+        if is_presentation_file(&name) {
+            continue;
+        }
+        let bytes = fs::read(entry.path())
+            .with_context(|| format!("cannot read {}", entry.path().display()))?;
+        files.push((name, bytes));
+    }
+    files.sort();
+    let presentation = presentation(&run)?;
+    let written = presentation.iter().map(|(n, _)| n.clone()).collect();
+    files.extend(presentation);
+    atomic::write_folder(&dir, &files)
+        .with_context(|| format!("writing the report into {}", dir.display()))?;
+    Ok(written)
 }
 
 /// `summary.json`: pretty-printed, keys in a fixed order, a trailing newline.
@@ -39,4 +139,170 @@ pub fn summary_json(doc: &Value) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(doc).expect("JSON values always serialize");
     out.push(b'\n');
     out
+}
+
+/// The SLO verdict of a run, as the reports state it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// The scenario has no `[slo]`.
+    None,
+    /// Checked: overall result and one sentence per check.
+    Checked {
+        /// Every check passed.
+        passed: bool,
+        /// `p99_ms: 163.6 ≤ 250: pass`, one per check.
+        checks: Vec<String>,
+    },
+}
+
+/// Reads the verdict from `summary.json`'s `slo` object.
+pub fn verdict(d: &RunData) -> Verdict {
+    let Some(slo) = lookup(&d.summary, "slo") else {
+        return Verdict::None;
+    };
+    let checks = slo["checks"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    check_sentence(
+                        c["metric"].as_str().unwrap_or("?"),
+                        c["actual"].as_f64(),
+                        c["threshold"].as_f64(),
+                        c["passed"] == Value::Bool(true),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Verdict::Checked {
+        passed: slo["passed"] == Value::Bool(true),
+        checks,
+    }
+}
+
+/// One SLO check as a sentence: `p99 latency 163.6 ms (limit ≤ 250 ms): pass`.
+pub fn check_sentence(
+    metric: &str,
+    actual: Option<f64>,
+    threshold: Option<f64>,
+    passed: bool,
+) -> String {
+    let (label, unit, scale) = match metric {
+        "mean_ms" => ("mean latency", " ms", 1.0),
+        "p50_ms" => ("p50 latency", " ms", 1.0),
+        "p99_ms" => ("p99 latency", " ms", 1.0),
+        "p999_ms" => ("p99.9 latency", " ms", 1.0),
+        "error_rate" => ("error rate", "%", 100.0),
+        "min_throughput_rps" => ("throughput", " ok/s", 1.0),
+        other => (other, "", 1.0),
+    };
+    // Throughput floors pass from above; every other check from below.
+    let op = if metric.starts_with("min_") {
+        "≥"
+    } else {
+        "≤"
+    };
+    let show = |v: Option<f64>| {
+        v.map_or("undefined".into(), |v| {
+            format!("{}{unit}", number(v * scale))
+        })
+    };
+    format!(
+        "{label} {} (limit {op} {}): {}",
+        show(actual),
+        show(threshold),
+        if passed { "pass" } else { "FAIL" }
+    )
+}
+
+/// A figure with four significant digits and no float noise: `163.6`, `0.0001234`, `250`.
+pub fn number(v: f64) -> String {
+    significant(v, 4)
+}
+
+/// `v` to `digits` significant digits, trailing zeros dropped: `0.152`, `1.8`, `107915`.
+pub fn significant(v: f64, digits: i32) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{v:.0}");
+    }
+    let decimals = (digits - 1 - v.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A count with thousands separated: `107,915`.
+pub fn count(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
+}
+
+/// The headline figures for the top of the reports: `(label, value, ± 95% half-width or "")`.
+pub fn key_figures(d: &RunData) -> Vec<(String, String, String)> {
+    type Format<'a> = &'a dyn Fn(f64) -> String;
+    let ms = |v: f64| format!("{} ms", number(v));
+    let items: [(&str, &str, Format); 6] = [
+        ("throughput", "throughput_rps", &|v| {
+            format!("{} ok/s", number(v))
+        }),
+        ("error rate", "error_rate", &|v| {
+            format!("{}%", number(v * 100.0))
+        }),
+        ("p50 latency", "latency_ms.p50", &ms),
+        ("p99 latency", "latency_ms.p99", &ms),
+        ("p99.9 latency", "latency_ms.p999", &ms),
+        ("requests offered", "requests.offered", &count),
+    ];
+    items
+        .iter()
+        .map(|(label, path, fmt)| {
+            let (value, ci) = html::with_ci(d, path, fmt);
+            (label.to_string(), value, ci)
+        })
+        .collect()
+}
+
+/// What `±` means, when the run has confidence intervals (two or more replications).
+pub fn ci_note(d: &RunData) -> Option<String> {
+    lookup(&d.summary, "ci95")?;
+    let reps = lookup(&d.summary, "replications").and_then(Value::as_f64)?;
+    Some(format!(
+        "± is the half-width of the 95% confidence interval over {} replications.",
+        number(reps)
+    ))
+}
+
+/// One line on what was run: seed, replications, measured window and warm-up.
+pub fn run_line(d: &RunData) -> String {
+    let f = |p: &str| lookup(&d.summary, p).and_then(Value::as_f64);
+    let seed = lookup(&d.summary, "seed").map_or("?".into(), |v| v.to_string());
+    let reps = f("replications").unwrap_or(1.0);
+    let mut line = format!(
+        "seed {seed} · {} replication{}",
+        number(reps),
+        if reps == 1.0 { "" } else { "s" }
+    );
+    if let (Some(sim), Some(measured)) = (f("simulated_s"), f("measured_s")) {
+        line += &format!(
+            " · {} s measured after a {} s warm-up ({} s simulated)",
+            number(measured),
+            number(sim - measured),
+            number(sim)
+        );
+    }
+    line
 }

@@ -47,9 +47,24 @@ app = { workers = 1, queue_limit = "unbounded", service = { dist = "exponential"
 "#;
 
 /// Every file a run writes; a comparison over an empty or partial folder would prove nothing.
-const OUTPUT_FILES: [&str; 6] = [
+/// Every file a run writes, charts and reports included: all must be byte-identical.
+const OUTPUT_FILES: [&str; 20] = [
+    "chart-healthy-targets.png",
+    "chart-healthy-targets.svg",
+    "chart-latency-cdf.png",
+    "chart-latency-cdf.svg",
+    "chart-latency-over-time.png",
+    "chart-latency-over-time.svg",
+    "chart-stage-latency.png",
+    "chart-stage-latency.svg",
+    "chart-target-load.png",
+    "chart-target-load.svg",
+    "chart-throughput.png",
+    "chart-throughput.svg",
     "events.csv",
     "latency.csv",
+    "report.html",
+    "report.md",
     "scenario.toml",
     "summary.csv",
     "summary.json",

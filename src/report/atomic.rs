@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 /// Replaces folder `dest` with one holding exactly `files`.
-pub fn write_folder<S: AsRef<str>>(dest: &Path, files: &[(S, Vec<u8>)]) -> anyhow::Result<()> {
+pub fn write_folder(dest: &Path, files: &[super::File]) -> anyhow::Result<()> {
     let parent = dest
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -24,7 +24,7 @@ pub fn write_folder<S: AsRef<str>>(dest: &Path, files: &[(S, Vec<u8>)]) -> anyho
         fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         for (file, bytes) in files {
             // Names may hold folders (`points/<label>/summary.json`).
-            let path = tmp.join(file.as_ref());
+            let path = tmp.join(file);
             if let Some(dir) = path.parent() {
                 fs::create_dir_all(dir)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -69,11 +69,14 @@ mod tests {
         let dest = dir.path().join("out").join("run");
         write_folder(
             &dest,
-            &[("a.txt", b"one".to_vec()), ("b.txt", b"two".to_vec())],
+            &[
+                ("a.txt".into(), b"one".to_vec()),
+                ("b.txt".into(), b"two".to_vec()),
+            ],
         )
         .unwrap();
         assert_eq!(fs::read(dest.join("a.txt")).unwrap(), b"one");
-        write_folder(&dest, &[("a.txt", b"three".to_vec())]).unwrap();
+        write_folder(&dest, &[("a.txt".into(), b"three".to_vec())]).unwrap();
         assert_eq!(fs::read(dest.join("a.txt")).unwrap(), b"three");
         assert!(!dest.join("b.txt").exists(), "old files do not linger");
         let leftovers: Vec<_> = fs::read_dir(dest.parent().unwrap()).unwrap().collect();

@@ -1,4 +1,5 @@
-//! The summary for people: a plain-text table on stdout, or the same as Markdown.
+//! The summary for people: a plain-text table on stdout, or the same as Markdown or HTML (for
+//! `report.md` and `report.html`).
 
 use std::fmt::Write;
 
@@ -13,6 +14,24 @@ pub enum Style {
     Plain,
     /// GitHub-flavoured Markdown tables.
     Markdown,
+    /// HTML tables (cells escaped), for `report.html`.
+    Html,
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 struct Table {
@@ -43,6 +62,30 @@ impl Table {
                     let _ = writeln!(out, "| {} |", r.join(" | "));
                 }
                 out.push('\n');
+            }
+            Style::Html => {
+                let _ = writeln!(out, "<h3>{}</h3>", escape_html(&self.title));
+                let _ = writeln!(out, "<table>\n<thead><tr>");
+                for h in &self.header {
+                    let _ = write!(out, "<th>{}</th>", escape_html(h));
+                }
+                let _ = writeln!(out, "</tr></thead>\n<tbody>");
+                for r in &self.rows {
+                    out.push_str("<tr>");
+                    for c in r {
+                        // Verdict cells get a class so the stylesheet can colour them;
+                        // indented sub-rows (failure causes, routes) keep their indent as one.
+                        let class = match c.as_str() {
+                            "pass" => " class=\"pass\"",
+                            "FAIL" => " class=\"fail\"",
+                            _ if c.starts_with("  ") => " class=\"sub\"",
+                            _ => "",
+                        };
+                        let _ = write!(out, "<td{class}>{}</td>", escape_html(c.trim_start()));
+                    }
+                    out.push_str("</tr>\n");
+                }
+                let _ = writeln!(out, "</tbody>\n</table>");
             }
             Style::Plain => {
                 let widths: Vec<usize> = (0..self.header.len())
@@ -96,28 +139,35 @@ fn count(doc: &Value, path: &str) -> String {
     }
 }
 
-/// Renders `summary.json`'s document for people.
-pub fn render(doc: &Value, style: Style) -> String {
-    let mut out = String::new();
+/// The one-line heading of a summary: scenario, measured window, seed, replications.
+pub fn heading(doc: &Value) -> String {
     let name = lookup(doc, "scenario")
         .and_then(Value::as_str)
         .unwrap_or("?");
     let reps = count(doc, "replications");
-    let head = format!(
+    format!(
         "simroute: {name}  ({} s measured of {} s, seed {}, {reps} replication{})",
         count(doc, "measured_s"),
         count(doc, "simulated_s"),
         count(doc, "seed"),
         if reps == "1" { "" } else { "s" }
-    );
-    match style {
-        Style::Markdown => {
-            let _ = writeln!(out, "## {head}\n");
-        }
-        Style::Plain => {
-            let _ = writeln!(out, "{head}\n");
-        }
-    }
+    )
+}
+
+/// Renders `summary.json`'s document for people: the heading, then the tables.
+pub fn render(doc: &Value, style: Style) -> String {
+    let head = heading(doc);
+    let head = match style {
+        Style::Markdown => format!("## {head}\n\n"),
+        Style::Plain => format!("{head}\n\n"),
+        Style::Html => format!("<h2>{}</h2>\n", escape_html(&head)),
+    };
+    head + &tables(doc, style)
+}
+
+/// The summary's tables without the heading: requests, latency, stages, target groups, SLO.
+pub fn tables(doc: &Value, style: Style) -> String {
+    let mut out = String::new();
 
     let mut t = Table::new("Requests", &["figure", "value"]);
     for (label, path, dec) in [
@@ -226,7 +276,14 @@ pub fn render(doc: &Value, style: Style) -> String {
         } else {
             "SLO NOT met"
         };
-        let _ = writeln!(out, "{verdict}");
+        match style {
+            Style::Html => {
+                let _ = writeln!(out, "<p class=\"verdict-line\">{verdict}</p>");
+            }
+            _ => {
+                let _ = writeln!(out, "{verdict}");
+            }
+        }
     }
     out
 }

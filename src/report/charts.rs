@@ -1,0 +1,411 @@
+//! The run's charts, drawn with plotters from [`RunData`] (what the output folder holds) into
+//! PNG bytes and SVG text. Pure: the same data gives the same bytes, with no system font or
+//! file involved, because the font (DejaVu Sans, `assets/fonts`) is compiled in.
+//!
+//! | chart | from |
+//! |---|---|
+//! | latency percentiles over time, fault and scaling markers | `timeseries.csv`, `events.csv`, `[slo]` |
+//! | responses and failures by cause over time (stacked) | `timeseries.csv` |
+//! | healthy targets per group over time | `timeseries.csv` `healthy_<group>` |
+//! | end-to-end latency CDF, log axis | `latency.csv`, `summary.json` percentiles |
+//! | latency per stage | `summary.json` `stages` |
+//! | requests per target (skew) | `summary.json` `target_groups.*.per_target` |
+//!
+//! Every chart is one function generic over the plotters backend, so the PNG and the SVG are
+//! the same drawing.
+
+mod common;
+mod distribution;
+mod raster;
+mod time;
+
+use std::sync::Once;
+
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::load::RunData;
+
+/// Width of every chart, pixels.
+pub const WIDTH: u32 = 1200;
+/// Height of every chart, pixels.
+pub const HEIGHT: u32 = 660;
+
+/// The charts of a run, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    /// p50 and p99 per interval, with warm-up, SLO and event markers.
+    LatencyOverTime,
+    /// Responses per second stacked by outcome, and failures by cause.
+    Throughput,
+    /// Healthy targets of each target group over time.
+    HealthyTargets,
+    /// End-to-end latency CDF of successful requests on a log latency axis.
+    LatencyCdf,
+    /// Mean and p99 latency of each stage of the path.
+    StageLatency,
+    /// Requests and utilization per target: how evenly balancing spreads load.
+    TargetLoad,
+}
+
+impl Chart {
+    /// Every chart, in report order.
+    pub const ALL: [Chart; 6] = [
+        Chart::LatencyOverTime,
+        Chart::Throughput,
+        Chart::HealthyTargets,
+        Chart::LatencyCdf,
+        Chart::StageLatency,
+        Chart::TargetLoad,
+    ];
+
+    /// File name without extension (`chart-latency-over-time`); also the HTML element id.
+    pub fn stem(self) -> &'static str {
+        match self {
+            Chart::LatencyOverTime => "chart-latency-over-time",
+            Chart::Throughput => "chart-throughput",
+            Chart::HealthyTargets => "chart-healthy-targets",
+            Chart::LatencyCdf => "chart-latency-cdf",
+            Chart::StageLatency => "chart-stage-latency",
+            Chart::TargetLoad => "chart-target-load",
+        }
+    }
+
+    /// The chart's title, as drawn on it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Chart::LatencyOverTime => "End-to-end latency over time",
+            Chart::Throughput => "Responses per second by outcome",
+            Chart::HealthyTargets => "Healthy targets per target group",
+            Chart::LatencyCdf => "End-to-end latency distribution (CDF)",
+            Chart::StageLatency => "Latency per stage of the request path",
+            Chart::TargetLoad => "Load per target",
+        }
+    }
+
+    /// One sentence for the report: what the chart answers.
+    pub fn question(self) -> &'static str {
+        match self {
+            Chart::LatencyOverTime => {
+                "Does latency hold steady, and what happens to it at faults and scaling actions?"
+            }
+            Chart::Throughput => "How much traffic succeeds, and when requests fail, why?",
+            Chart::HealthyTargets => {
+                "How many targets each group had in service, and when that changed."
+            }
+            Chart::LatencyCdf => {
+                "What share of successful requests finish within a given time, tail included?"
+            }
+            Chart::StageLatency => "Which hop of the path the time goes to.",
+            Chart::TargetLoad => {
+                "Does the balancing algorithm spread requests evenly over targets?"
+            }
+        }
+    }
+
+    /// Draws the chart on any plotters backend.
+    fn draw<DB: DrawingBackend>(
+        self,
+        root: &DrawingArea<DB, Shift>,
+        d: &RunData,
+    ) -> DrawResult<DB> {
+        fonts();
+        match self {
+            Chart::LatencyOverTime => time::latency_over_time(root, d, self.title()),
+            Chart::Throughput => time::throughput(root, d, self.title()),
+            Chart::HealthyTargets => time::healthy_targets(root, d, self.title()),
+            Chart::LatencyCdf => distribution::latency_cdf(root, d, self.title()),
+            Chart::StageLatency => distribution::stage_latency(root, d, self.title()),
+            Chart::TargetLoad => distribution::target_load(root, d, self.title()),
+        }
+    }
+}
+
+/// What every drawing function returns.
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// A chart rendered both ways.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Which chart.
+    pub chart: Chart,
+    /// PNG file bytes.
+    pub png: Vec<u8>,
+    /// SVG document text.
+    pub svg: String,
+}
+
+/// Renders every chart of `d`, in [`Chart::ALL`] order.
+pub fn render_all(d: &RunData) -> anyhow::Result<Vec<Rendered>> {
+    Chart::ALL
+        .iter()
+        .map(|&chart| {
+            Ok(Rendered {
+                chart,
+                png: png(chart, d)?,
+                svg: svg(chart, d)?,
+            })
+        })
+        .collect()
+}
+
+/// Renders `chart` as a PNG (8-bit RGB, [`WIDTH`] × [`HEIGHT`]).
+pub fn png(chart: Chart, d: &RunData) -> anyhow::Result<Vec<u8>> {
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = raster::Raster::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        chart
+            .draw(&root, d)
+            .map_err(|e| anyhow!("drawing {}: {e}", chart.stem()))?;
+        root.present()
+            .map_err(|e| anyhow!("drawing {}: {e}", chart.stem()))?;
+    }
+    // Encoded with the `png` crate directly: plotters' own encoder writes only to files.
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, WIDTH, HEIGHT);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Best);
+    let mut writer = enc.write_header()?;
+    writer.write_image_data(&rgb)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// Renders `chart` as an SVG document.
+pub fn svg(chart: Chart, d: &RunData) -> anyhow::Result<String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+        chart
+            .draw(&root, d)
+            .map_err(|e| anyhow!("drawing {}: {e}", chart.stem()))?;
+        root.present()
+            .map_err(|e| anyhow!("drawing {}: {e}", chart.stem()))?;
+    }
+    out.push('\n');
+    Ok(out)
+}
+
+/// The family every chart text uses. The PNG draws it with the embedded DejaVu Sans; in SVG it
+/// is a CSS font list, so a browser without DejaVu falls back to its own sans-serif.
+const FONT: &str = "DejaVu Sans, sans-serif";
+
+static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// Registers the embedded fonts with plotters once per process: with the `ab_glyph` feature
+/// plotters has no font until one is registered, and text would fail to draw.
+fn fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        for (style, bytes) in [(FontStyle::Normal, REGULAR), (FontStyle::Bold, BOLD)] {
+            if plotters::style::register_font(FONT, style, bytes).is_err() {
+                panic!("the embedded DejaVu Sans font does not parse");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::load::{Event, TimeSeries};
+    use serde_json::json;
+
+    /// A small run with every feature a chart can show: warm-up, failures of two causes, a gap
+    /// without successful responses, a lost target, a fault and a scaling event, an SLO.
+    pub(crate) fn sample() -> RunData {
+        let n = 120;
+        let t_s: Vec<f64> = (0..n).map(f64::from).collect();
+        let wave = |i: usize, base: f64, amp: f64| base + amp * ((i as f64) / 7.0).sin();
+        let mut p50: Vec<f64> = (0..n as usize).map(|i| wave(i, 40.0, 5.0)).collect();
+        let mut p99: Vec<f64> = (0..n as usize).map(|i| wave(i, 150.0, 30.0)).collect();
+        p50[70] = f64::NAN;
+        p99[70] = f64::NAN;
+        let failures = |from: usize, to: usize, v: f64| -> Vec<f64> {
+            (0..n as usize)
+                .map(|i| if (from..to).contains(&i) { v } else { 0.0 })
+                .collect()
+        };
+        RunData {
+            summary: json!({
+                "scenario": "sample", "seed": 3, "replications": 2,
+                "simulated_s": 120.0, "measured_s": 100.0,
+                "requests": {"offered": 24000, "ok": 23800},
+                "throughput_rps": 198.0, "error_rate": 0.008,
+                "latency_ms": {"mean": 50.0, "p50": 40.0, "p90": 90.0, "p99": 160.0, "p999": 230.0, "max": 400.0},
+                "stages": {
+                    "gateway": {"mean": 4.0, "p50": 3.9, "p99": 8.0},
+                    "load_balancer": {"mean": 0.1, "p50": 0.1, "p99": 0.1},
+                    "app_service": {"mean": 45.0, "p50": 38.0, "p99": 150.0}
+                },
+                "target_groups": {
+                    "web": {"targets": 3, "per_target": [
+                        {"requests": 8000, "utilization": 0.4},
+                        {"requests": 9000, "utilization": 0.45},
+                        {"requests": 6800, "utilization": 0.35}]},
+                    "api": {"targets": 2, "per_target": [
+                        {"requests": 100, "utilization": 0.02},
+                        {"requests": 100, "utilization": 0.02}]}
+                },
+                "ci95": {"latency_ms": {"p99": 2.5}},
+                "slo": {"passed": false, "checks": [
+                    {"metric": "p99_ms", "threshold": 250.0, "actual": 160.0, "passed": true},
+                    {"metric": "error_rate", "threshold": 0.001, "actual": 0.008, "passed": false}]}
+            }),
+            timeseries: TimeSeries {
+                offered: vec![200.0; n as usize],
+                ok: (0..n as usize).map(|i| wave(i, 190.0, 8.0)).collect(),
+                failures: vec![
+                    ("unavailable_503".into(), failures(60, 75, 12.0)),
+                    ("client_timeout".into(), failures(65, 80, 4.0)),
+                    ("throttled_429".into(), vec![0.0; n as usize]),
+                ],
+                p50_ms: p50,
+                p99_ms: p99,
+                in_flight: vec![10.0; n as usize],
+                healthy: vec![
+                    (
+                        "web".into(),
+                        (0..n as usize)
+                            .map(|i| if (60..90).contains(&i) { 2.0 } else { 3.0 })
+                            .collect(),
+                    ),
+                    ("api".into(), vec![2.0; n as usize]),
+                ],
+                t_s,
+            },
+            latency_cdf: (1..=400)
+                .map(|i| (f64::from(i), f64::from(i) / 400.0))
+                .collect(),
+            events: vec![
+                Event {
+                    t_s: 60.0,
+                    kind: "fault".into(),
+                    target_group: "web".into(),
+                    target: "1".into(),
+                    to: "crashed".into(),
+                    ..Event::default()
+                },
+                Event {
+                    t_s: 62.0,
+                    kind: "health_transition".into(),
+                    target_group: "web".into(),
+                    target: "1".into(),
+                    ..Event::default()
+                },
+                Event {
+                    t_s: 90.0,
+                    kind: "scaling".into(),
+                    target_group: "web".into(),
+                    ..Event::default()
+                },
+            ],
+            scenario_toml: "[simulation]\nname = \"sample\"\n".into(),
+        }
+    }
+
+    /// A run with nothing to draw: no intervals, no latency, no stages, no targets.
+    fn empty() -> RunData {
+        RunData {
+            summary: json!({"scenario": "empty", "seed": 1}),
+            timeseries: TimeSeries::default(),
+            latency_cdf: Vec::new(),
+            events: Vec::new(),
+            scenario_toml: String::new(),
+        }
+    }
+
+    /// Decodes a PNG into (width, height, RGB bytes).
+    fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let mut reader = png::Decoder::new(png_bytes)
+            .read_info()
+            .expect("PNG header");
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).expect("PNG data");
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    /// Saturated pixels below the title block: data (text and grid are grey).
+    fn colourful_pixels(rgb: &[u8], width: u32) -> usize {
+        rgb.chunks(3)
+            .enumerate()
+            .filter(|(i, _)| (*i as u32 / width) > 130)
+            .filter(|(_, p)| {
+                let (max, min) = (p.iter().max().unwrap(), p.iter().min().unwrap());
+                max - min > 60
+            })
+            .count()
+    }
+
+    #[test]
+    fn every_chart_draws_its_data() {
+        let d = sample();
+        for chart in Chart::ALL {
+            let (w, h, rgb) = decode(&png(chart, &d).unwrap());
+            assert_eq!((w, h), (WIDTH, HEIGHT));
+            let coloured = colourful_pixels(&rgb, w);
+            assert!(coloured > 2_000, "{}: {coloured} data pixels", chart.stem());
+            let svg = svg(chart, &d).unwrap();
+            assert!(svg.starts_with("<svg"), "{}", chart.stem());
+            let shapes = ["<polyline", "<polygon", "<rect"]
+                .iter()
+                .map(|t| svg.matches(t).count())
+                .sum::<usize>();
+            assert!(shapes > 5, "{}: {shapes} shapes", chart.stem());
+            assert!(
+                svg.contains(chart.title()),
+                "{} has its title",
+                chart.stem()
+            );
+        }
+    }
+
+    #[test]
+    fn markers_and_slo_are_drawn_and_labelled() {
+        let d = sample();
+        let doc = svg(Chart::LatencyOverTime, &d).unwrap();
+        assert!(doc.contains("fault web/1") && doc.contains("scaling web"));
+        assert!(
+            !doc.contains("health transition"),
+            "health steps are not markers"
+        );
+        assert!(doc.contains("SLO p99 ≤ 250 ms"));
+        let doc = svg(Chart::Throughput, &d).unwrap();
+        assert!(doc.contains("unavailable 503") && doc.contains("client timeout"));
+        assert!(
+            !doc.contains("throttled 429"),
+            "causes that never happened stay out"
+        );
+        let doc = svg(Chart::LatencyCdf, &d).unwrap();
+        assert!(doc.contains("log scale") && doc.contains("p99.9"));
+    }
+
+    #[test]
+    fn a_run_with_nothing_to_draw_says_so() {
+        let d = empty();
+        for chart in Chart::ALL {
+            let (w, h, _) = decode(&png(chart, &d).unwrap());
+            assert_eq!((w, h), (WIDTH, HEIGHT));
+            let svg = svg(chart, &d).unwrap();
+            assert!(
+                svg.contains("No "),
+                "{} explains why it is empty",
+                chart.stem()
+            );
+        }
+    }
+
+    #[test]
+    fn rendering_is_deterministic() {
+        let d = sample();
+        for chart in [Chart::LatencyCdf, Chart::TargetLoad] {
+            assert_eq!(png(chart, &d).unwrap(), png(chart, &d).unwrap());
+            assert_eq!(svg(chart, &d).unwrap(), svg(chart, &d).unwrap());
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! Charts of whole-run distributions: the latency CDF (`latency.csv`), per-stage latency and
+//! per-target load (`summary.json`).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde_json::Value;
+
+use super::DrawResult;
+use super::common::*;
+use crate::report::load::RunData;
+use crate::stats::summary::lookup;
+
+/// Percentiles marked on the CDF: label, `summary.json` key, colour.
+const PERCENTILES: [(&str, &str, RGBColor); 4] = [
+    ("p50", "p50", TAB_BLUE),
+    ("p90", "p90", TAB_TEAL),
+    ("p99", "p99", TAB_ORANGE),
+    ("p99.9", "p999", TAB_PURPLE),
+];
+
+/// Note for charts whose figures are means over replications.
+fn replications_note(d: &RunData) -> String {
+    match figure(d, "replications") {
+        Some(n) if n > 1.0 => format!("mean of {n:.0} replications"),
+        _ => "single replication".into(),
+    }
+}
+
+/// The CDF of end-to-end latency on a log latency axis, with the summary's percentiles as
+/// vertical guides and the SLO p99 threshold.
+pub fn latency_cdf<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    title: &str,
+) -> DrawResult<DB> {
+    let measured = figure(d, "measured_s").map_or(String::new(), |s| format!("{} s", tick(s)));
+    let body = frame(
+        root,
+        title,
+        &subtitle(
+            d,
+            &format!("successful requests of all replications, measured window {measured}",),
+        ),
+    )?;
+    let marks: Vec<(&str, f64, RGBColor)> = PERCENTILES
+        .iter()
+        .filter_map(|(label, key, c)| {
+            figure(d, &format!("latency_ms.{key}")).map(|v| (*label, v, *c))
+        })
+        .collect();
+    let slo = slo_threshold(d, "p99_ms");
+    let mut entries = vec![Entry::new("CDF", INK, Swatch::Line)];
+    entries.extend(
+        marks
+            .iter()
+            .map(|(l, v, c)| Entry::new(format!("{l} {}", ms(*v)), *c, Swatch::Dashed)),
+    );
+    if let Some(t) = slo {
+        entries.push(Entry::new(
+            format!("SLO p99 ≤ {}", ms(t)),
+            SLO,
+            Swatch::Dashed,
+        ));
+    }
+    let plot = legend_row(&body, "", &entries)?;
+    let cdf: Vec<(f64, f64)> = d
+        .latency_cdf
+        .iter()
+        .filter(|(ms, f)| ms.is_finite() && *ms > 0.0 && f.is_finite())
+        .map(|&(ms, f)| (ms, f * 100.0))
+        .collect();
+    let (Some(first), Some(last)) = (cdf.first(), cdf.last()) else {
+        return no_data(&plot, "No successful requests: no latency distribution");
+    };
+    let (lo, hi) = decades(first.0, last.0.max(slo.unwrap_or(0.0)) * 1.01);
+    let mut chart = ChartBuilder::on(&plot)
+        .x_label_area_size(58)
+        .y_label_area_size(88)
+        .build_cartesian_2d((lo..hi).log_scale(), 0.0..100.0)?;
+    let x_label = log_labeller();
+    mesh(&mut chart)
+        .x_desc("end-to-end latency (ms, log scale)")
+        .y_desc("requests at or below (%)")
+        // Asking for many labels makes plotters propose every integer multiple of each decade;
+        // `log_tick` then names only 1, 2 and 5, the rest stay as unlabelled ticks.
+        .x_labels(LOG_LABELS)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&|v| format!("{v:.0}%"))
+        .draw()?;
+    for &(_, v, color) in &marks {
+        chart.draw_series(DashedLineSeries::new(
+            [(v, 0.0), (v, 100.0)],
+            8,
+            5,
+            color.stroke_width(2),
+        ))?;
+    }
+    if let Some(t) = slo {
+        chart.draw_series(DashedLineSeries::new(
+            [(t, 0.0), (t, 100.0)],
+            10,
+            6,
+            SLO.stroke_width(2),
+        ))?;
+    }
+    // The CDF is a step function over histogram buckets; a line through the points reads as
+    // the same curve at this resolution. Points closer than a fraction of a pixel to the last
+    // one kept add nothing but bytes to the SVG, so they are dropped.
+    let span = (hi / lo).log10();
+    let mut thinned: Vec<(f64, f64)> = Vec::with_capacity(cdf.len().min(4000));
+    for (i, &(x, y)) in cdf.iter().enumerate() {
+        let keep = match thinned.last() {
+            None => true,
+            Some(&(px, py)) => {
+                i + 1 == cdf.len() || (x / px).log10() / span > 1e-3 || (y - py).abs() > 0.1
+            }
+        };
+        if keep {
+            thinned.push((x, y));
+        }
+    }
+    chart.draw_series(LineSeries::new(thinned, INK.stroke_width(2)))?;
+
+    // Each guide is named at its foot, where the curve (which rises at low latencies) leaves
+    // room; a label that would touch its left neighbour moves up a row.
+    let area = chart.plotting_area();
+    let base = area.get_base_pixel();
+    let plain = area.strip_coord_spec();
+    let style = text(15.0).pos(Pos::new(HPos::Center, VPos::Bottom));
+    let mut right_edge = (i32::MIN, i32::MIN);
+    for &(label, v, color) in &marks {
+        let (px, py) = chart.backend_coord(&(v, 0.0));
+        let w = plain.estimate_text_size(label, &style)?.0 as i32 + 8;
+        let x = px - base.0;
+        let row = if x - w / 2 <= right_edge.0 { 1 } else { 0 };
+        let y = py - base.1 - 6 - row * 24;
+        plain.draw(&Rectangle::new(
+            [(x - w / 2, y - 19), (x + w / 2, y + 3)],
+            WHITE.filled(),
+        ))?;
+        plain.draw(&Rectangle::new(
+            [(x - w / 2, y - 19), (x + w / 2, y + 3)],
+            color.stroke_width(1),
+        ))?;
+        plain.draw(&Text::new(label, (x, y), style.clone()))?;
+        right_edge = if row == 0 {
+            (x + w / 2 + 4, right_edge.1)
+        } else {
+            (right_edge.0, x + w / 2 + 4)
+        };
+    }
+    Ok(())
+}
+
+/// Human name of a stage key: `app_queue` → `app queue`.
+fn stage_label(key: &str) -> String {
+    key.replace('_', " ")
+}
+
+/// Horizontal bars per stage in path order: mean and p99, values written at the bar ends.
+pub fn stage_latency<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    title: &str,
+) -> DrawResult<DB> {
+    let body = frame(
+        root,
+        title,
+        &subtitle(
+            d,
+            &format!(
+                "{} · time per visit; the authorizer runs only on cache misses",
+                replications_note(d)
+            ),
+        ),
+    )?;
+    let entries = [
+        Entry::new("mean", TAB_BLUE, Swatch::Block),
+        Entry::new("p99", TAB_ORANGE, Swatch::Block),
+    ];
+    let plot = legend_row(&body, "", &entries)?;
+    let stages: Vec<(String, f64, f64)> = match lookup(&d.summary, "stages") {
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                let f = |q: &str| v.get(q).and_then(Value::as_f64).unwrap_or(f64::NAN);
+                (k.clone(), f("mean"), f("p99"))
+            })
+            .filter(|(_, mean, p99)| mean.is_finite() || p99.is_finite())
+            .collect(),
+        _ => Vec::new(),
+    };
+    if stages.is_empty() {
+        return no_data(&plot, "No stage timings in summary.json");
+    }
+    let n = stages.len();
+    let peak = stages
+        .iter()
+        .flat_map(|(_, a, b)| [*a, *b])
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-3);
+    // Room right of the longest bar for its value label.
+    let x_top = peak * 1.18;
+    let mut chart = ChartBuilder::on(&plot)
+        .x_label_area_size(58)
+        .y_label_area_size(150)
+        .margin_right(20)
+        // Row r is the band r..r+1; stages run top to bottom in path order.
+        .build_cartesian_2d(0.0..x_top, 0.0..n as f64)?;
+    mesh(&mut chart)
+        .disable_y_mesh()
+        .x_desc("latency (ms)")
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|_| String::new())
+        .set_tick_mark_size(LabelAreaPosition::Left, 0)
+        .draw()?;
+    let values = text(15.0).pos(Pos::new(HPos::Left, VPos::Center));
+    let names = text(LABEL_SIZE).pos(Pos::new(HPos::Right, VPos::Center));
+    let base = plot.get_base_pixel();
+    for (i, (key, mean, p99)) in stages.iter().enumerate() {
+        let row = (n - 1 - i) as f64;
+        // Category labels are drawn by hand: plotters' segmented axes misplace a single band.
+        let (ax, ay) = chart.backend_coord(&(0.0, row + 0.5));
+        plot.draw(&Text::new(
+            stage_label(key),
+            (ax - base.0 - 10, ay - base.1),
+            names.clone(),
+        ))?;
+        // Mean in the upper half of the band, p99 in the lower, with a gap around each pair.
+        for (v, color, lo, hi) in [
+            (*mean, TAB_BLUE, row + 0.5, row + 0.88),
+            (*p99, TAB_ORANGE, row + 0.12, row + 0.5),
+        ] {
+            if !v.is_finite() {
+                continue;
+            }
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, lo), (v, hi)],
+                color.filled(),
+            )))?;
+            // Centred on the bar by its digits (cap height), not its x-height: 2 px higher.
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((v, (lo + hi) / 2.0)) + Text::new(ms(v), (6, -2), values.clone()),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// One bar per target: requests sent to it relative to its group's even share (1× = perfectly
+/// even), so skew reads the same in a busy group and a quiet one. Bars are coloured by group and
+/// carry their request count above and worker utilization inside.
+pub fn target_load<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    title: &str,
+) -> DrawResult<DB> {
+    let body = frame(
+        root,
+        title,
+        &subtitle(
+            d,
+            &format!(
+                "{} · requests per target against an even split, with the count and worker \
+                 utilization of each",
+                replications_note(d)
+            ),
+        ),
+    )?;
+    struct Bar {
+        group: usize,
+        index: usize,
+        requests: f64,
+        utilization: f64,
+    }
+    let mut groups: Vec<String> = Vec::new();
+    let mut bars: Vec<Bar> = Vec::new();
+    if let Some(Value::Object(m)) = lookup(&d.summary, "target_groups") {
+        for (name, g) in m {
+            let Some(targets) = g.get("per_target").and_then(Value::as_array) else {
+                continue;
+            };
+            for (index, t) in targets.iter().enumerate() {
+                bars.push(Bar {
+                    group: groups.len(),
+                    index,
+                    requests: t["requests"].as_f64().unwrap_or(0.0),
+                    utilization: t["utilization"].as_f64().unwrap_or(f64::NAN),
+                });
+            }
+            groups.push(name.clone());
+        }
+    }
+    // Each group's even share: its mean requests per target.
+    let share: Vec<f64> = (0..groups.len())
+        .map(|g| {
+            let r: Vec<f64> = bars
+                .iter()
+                .filter(|b| b.group == g)
+                .map(|b| b.requests)
+                .collect();
+            r.iter().sum::<f64>() / r.len().max(1) as f64
+        })
+        .collect();
+    let relative = |b: &Bar| {
+        if share[b.group] > 0.0 {
+            b.requests / share[b.group]
+        } else {
+            0.0
+        }
+    };
+    let mut entries: Vec<Entry> = groups
+        .iter()
+        .enumerate()
+        .map(|(g, name)| {
+            let busiest = bars
+                .iter()
+                .filter(|b| b.group == g)
+                .map(&relative)
+                .fold(0.0, f64::max);
+            let label = if share[g] > 0.0 {
+                format!("{name} (busiest {busiest:.2}×)")
+            } else {
+                format!("{name} (no requests)")
+            };
+            Entry::new(label, PALETTE[g % PALETTE.len()], Swatch::Block)
+        })
+        .collect();
+    entries.push(Entry::new("even share (1×)", INK, Swatch::Dashed));
+    let plot = legend_row(&body, "", &entries)?;
+    if bars.is_empty() {
+        return no_data(&plot, "No per-target figures in summary.json");
+    }
+    let n = bars.len();
+    let peak = bars.iter().map(&relative).fold(1.0, f64::max);
+    // Headroom for the request counts above the bars.
+    let y_top = peak * 1.15;
+    // With many targets, label every k-th bar so the labels stay apart.
+    let every = n.div_ceil(24);
+    let mut chart = ChartBuilder::on(&plot)
+        .x_label_area_size(58)
+        .y_label_area_size(88)
+        // Bar i fills the band i..i+1.
+        .build_cartesian_2d(0.0..n as f64, 0.0..y_top)?;
+    mesh(&mut chart)
+        .disable_x_mesh()
+        .x_desc("target (group and index)")
+        .y_desc("requests ÷ even share (×)")
+        .x_label_formatter(&|_| String::new())
+        .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
+        .y_label_formatter(&|v| format!("{}×", tick(*v)))
+        .draw()?;
+    // Bars two thirds of their band, but never slabs: at most 140 px wide.
+    let band_px = f64::from(chart.plotting_area().dim_in_pixel().0) / n as f64;
+    let half = (band_px * 0.66).min(140.0) / band_px / 2.0;
+    // The reference goes behind the bars: it shows between them, and labels inside the bars
+    // never sit on it.
+    chart.draw_series(DashedLineSeries::new(
+        [(0.0, 1.0), (n as f64, 1.0)],
+        8,
+        5,
+        INK.stroke_width(2),
+    ))?;
+    let above = text(15.0).pos(Pos::new(HPos::Center, VPos::Bottom));
+    let names = text(LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+    let base = plot.get_base_pixel();
+    for (i, b) in bars.iter().enumerate() {
+        let color = PALETTE[b.group % PALETTE.len()];
+        let inside = text_in(15.0, &text_on(&color)).pos(Pos::new(HPos::Center, VPos::Top));
+        let y = relative(b);
+        let x = i as f64;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x + 0.5 - half, 0.0), (x + 0.5 + half, y)],
+            color.filled(),
+        )))?;
+        // Category labels are drawn by hand: plotters' segmented axes misplace a single band.
+        if i % every == 0 {
+            let (lx, ly) = chart.backend_coord(&(x + 0.5, 0.0));
+            plot.draw(&Text::new(
+                format!("{} {}", groups[b.group], b.index),
+                (lx - base.0, ly - base.1 + 10),
+                names.clone(),
+            ))?;
+        }
+        if n > 24 {
+            continue;
+        }
+        let requests = crate::report::count(b.requests);
+        let busy = b
+            .utilization
+            .is_finite()
+            .then(|| format!("{:.0}% busy", b.utilization * 100.0));
+        let at = (x + 0.5, y);
+        let bottom = chart.backend_coord(&(x, 0.0)).1;
+        let top = chart.backend_coord(&at).1;
+        // Inside the bar's top when it is tall enough for two lines; above it otherwise.
+        if bottom - top > 64 {
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(at) + Text::new(requests, (0, 8), inside.clone()),
+            ))?;
+            if let Some(busy) = busy {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at(at) + Text::new(busy, (0, 30), inside.clone()),
+                ))?;
+            }
+        } else {
+            let label = busy.map_or(requests.clone(), |b| format!("{requests} · {b}"));
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(at) + Text::new(label, (0, -6), above.clone()),
+            ))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,539 @@
+//! Charts over simulated time, from `timeseries.csv` (replication 0) and `events.csv`.
+
+use std::borrow::Cow;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::DrawResult;
+use super::common::*;
+use crate::report::load::{RunData, TimeSeries};
+
+/// X axis description shared by the time charts.
+const TIME_AXIS: &str = "simulated time (s)";
+
+/// p50 and p99 latency per interval, warm-up shaded, SLO p99 threshold and event markers.
+pub fn latency_over_time<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    title: &str,
+) -> DrawResult<DB> {
+    let ts = &*for_drawing(&d.timeseries);
+    let body = frame(
+        root,
+        title,
+        &subtitle(
+            d,
+            &format!(
+                "{} · percentiles of successful requests per {}",
+                replication_note(d),
+                interval_note(d, ts, "the worst p99")
+            ),
+        ),
+    )?;
+    let events = markers(d, None);
+    let slo = slo_threshold(d, "p99_ms");
+    let mut entries = vec![
+        Entry::new("p50", TAB_BLUE, Swatch::Line),
+        Entry::new("p99", TAB_ORANGE, Swatch::Line),
+    ];
+    if let Some(t) = slo {
+        entries.push(Entry::new(
+            format!("SLO p99 ≤ {}", ms(t)),
+            SLO,
+            Swatch::Dashed,
+        ));
+    }
+    entries.extend(marker_entries(&events));
+    let plot = legend_row(&body, "", &entries)?;
+
+    let w = ts.interval_s();
+    let mid: Vec<f64> = ts.t_s.iter().map(|t| t + w / 2.0).collect();
+    let values: Vec<f64> = ts
+        .p50_ms
+        .iter()
+        .chain(&ts.p99_ms)
+        .copied()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .collect();
+    if values.is_empty() {
+        return no_data(&plot, "No successful requests: no latency to show");
+    }
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values
+        .iter()
+        .copied()
+        .chain(slo)
+        .fold(f64::NEG_INFINITY, f64::max);
+    // The run's own end, not the merged series' (its last bucket may be short).
+    let end = d.timeseries.end_s();
+    let x = 0.0..end;
+    let p50 = segments(&mid, &ts.p50_ms);
+    let p99 = segments(&mid, &ts.p99_ms);
+    let warmup = warmup_s(d);
+
+    let mut builder = ChartBuilder::on(&plot);
+    builder.x_label_area_size(58).y_label_area_size(88);
+    // A linear axis reads best; only when the tail spans more than ~1.5 decades (timeouts next
+    // to millisecond medians) does it switch to log, or everything but the spike is flat.
+    if hi / lo > 30.0 {
+        let (a, b) = decades(lo, hi * 1.05);
+        let mut chart = builder.build_cartesian_2d(x, (a..b).log_scale())?;
+        let y_label = log_labeller();
+        mesh(&mut chart)
+            .x_desc(TIME_AXIS)
+            .y_desc("latency (ms, log scale)")
+            .x_label_formatter(&|v| tick(*v))
+            .y_labels(LOG_LABELS)
+            .y_label_formatter(&y_label)
+            .draw()?;
+        latency_series(&mut chart, &p50, &p99, slo, warmup, &events, (a, b))
+    } else {
+        let top = with_label_lane(hi * 1.12, events.as_slice(), plot.dim_in_pixel().1);
+        let mut chart = builder.build_cartesian_2d(x, 0.0..top)?;
+        mesh(&mut chart)
+            .x_desc(TIME_AXIS)
+            .y_desc("latency (ms)")
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .draw()?;
+        latency_series(&mut chart, &p50, &p99, slo, warmup, &events, (0.0, top))
+    }
+}
+
+type Segments = [Vec<(f64, f64)>];
+
+fn latency_series<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    chart: &mut TimeChart<'_, DB, Y>,
+    p50: &Segments,
+    p99: &Segments,
+    slo: Option<f64>,
+    warmup: f64,
+    events: &[&crate::report::load::Event],
+    y: (f64, f64),
+) -> DrawResult<DB> {
+    shade_warmup(chart, warmup, y)?;
+    draw_markers(chart, events, y)?;
+    let x = chart.x_range();
+    if let Some(t) = slo {
+        chart.draw_series(DashedLineSeries::new(
+            [(x.start, t), (x.end, t)],
+            10,
+            6,
+            SLO.stroke_width(2),
+        ))?;
+    }
+    for s in p99 {
+        chart.draw_series(LineSeries::new(
+            s.iter().copied(),
+            TAB_ORANGE.stroke_width(2),
+        ))?;
+    }
+    for s in p50 {
+        chart.draw_series(LineSeries::new(s.iter().copied(), TAB_BLUE.stroke_width(2)))?;
+    }
+    label_markers(chart, events, y.1)
+}
+
+/// Top: responses per second stacked by outcome (ok, then each failure cause) with the offered
+/// rate dashed. Bottom: failures alone by cause, on their own scale, because at a 0.1% error
+/// rate they would be a hairline on the top panel.
+pub fn throughput<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    title: &str,
+) -> DrawResult<DB> {
+    let ts = &*for_drawing(&d.timeseries);
+    let w = ts.interval_s();
+    let body = frame(
+        root,
+        title,
+        &subtitle(
+            d,
+            &format!(
+                "{} · completed requests per second, by {}",
+                replication_note(d),
+                interval_note(d, ts, "mean rates")
+            ),
+        ),
+    )?;
+    if ts.is_empty() {
+        return no_data(&body, "No intervals recorded");
+    }
+    let rate = |v: &Vec<f64>| -> Vec<f64> {
+        v.iter()
+            .map(|c| if c.is_finite() { c / w } else { 0.0 })
+            .collect()
+    };
+    // Causes that never happened would only clutter the legend.
+    let causes: Vec<(String, Vec<f64>, RGBColor)> = ts
+        .failures
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, v))| v.iter().any(|c| *c > 0.0))
+        .map(|(i, (name, v))| (name.clone(), rate(v), failure_color(name, i)))
+        .collect();
+    let events = markers(d, None);
+    let warmup = warmup_s(d);
+    // The run's own end, not the merged series' (its last bucket may be short).
+    let end = d.timeseries.end_s();
+    let x = 0.0..end;
+
+    let (top_area, bottom_area) = body.split_vertically(body.dim_in_pixel().1 * 58 / 100);
+
+    // Top panel: everything stacked.
+    let ok = rate(&ts.ok);
+    let offered = rate(&ts.offered);
+    let mut layers: Vec<(String, Vec<f64>, RGBColor)> = vec![("ok".into(), ok, TAB_GREEN)];
+    layers.extend(causes.iter().cloned());
+    let mut entries: Vec<Entry> = layers
+        .iter()
+        .map(|(n, _, c)| Entry::new(n.replace('_', " "), *c, Swatch::Block))
+        .collect();
+    entries.push(Entry::new("offered", INK, Swatch::Line));
+    entries.extend(marker_entries(&events));
+    let plot = legend_row(&top_area, "All responses", &entries)?;
+    let stacked = stack(&layers);
+    let peak = stacked
+        .last()
+        .into_iter()
+        .flatten()
+        .chain(&offered)
+        .copied()
+        .fold(0.0, f64::max);
+    let y_top = with_label_lane((peak * 1.12).max(1.0), &events, plot.dim_in_pixel().1);
+    let mut chart = ChartBuilder::on(&plot)
+        .x_label_area_size(40)
+        .y_label_area_size(88)
+        .build_cartesian_2d(x.clone(), 0.0..y_top)?;
+    mesh(&mut chart)
+        .y_desc("responses/s")
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| count_tick(*v))
+        .draw()?;
+    shade_warmup(&mut chart, warmup, (0.0, y_top))?;
+    // Markers over the areas (which would hide them) but under the offered line.
+    draw_stack(&mut chart, &ts.t_s, (w, end), &layers, &stacked)?;
+    draw_markers(&mut chart, &events, (0.0, y_top))?;
+    // Solid, not dashed (dashes on a line that turns every pixel read as noise), and stepped
+    // like the areas, so it parts from their top edge only where offered and completed differ.
+    chart.draw_series(LineSeries::new(
+        steps(&ts.t_s, (w, end), &offered),
+        INK.stroke_width(1),
+    ))?;
+    label_markers(&mut chart, &events, y_top)?;
+
+    // Bottom panel: failures only.
+    let entries: Vec<Entry> = causes
+        .iter()
+        .map(|(n, _, c)| Entry::new(n.replace('_', " "), *c, Swatch::Block))
+        .collect();
+    let plot = legend_row(&bottom_area, "Failures by cause", &entries)?;
+    if causes.is_empty() {
+        return no_data(&plot, "No failed requests in this run");
+    }
+    let stacked = stack(&causes);
+    let peak = stacked
+        .last()
+        .into_iter()
+        .flatten()
+        .copied()
+        .fold(0.0, f64::max);
+    let y_top = with_label_lane((peak * 1.12).max(1.0), &events, plot.dim_in_pixel().1);
+    let mut chart = ChartBuilder::on(&plot)
+        .x_label_area_size(58)
+        .y_label_area_size(88)
+        .build_cartesian_2d(x, 0.0..y_top)?;
+    mesh(&mut chart)
+        .x_desc(TIME_AXIS)
+        .y_desc("failures/s")
+        // A short panel: fewer labels keep them apart.
+        .y_labels(5)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| count_tick(*v))
+        .draw()?;
+    shade_warmup(&mut chart, warmup, (0.0, y_top))?;
+    draw_stack(&mut chart, &ts.t_s, (w, end), &causes, &stacked)?;
+    draw_markers(&mut chart, &events, (0.0, y_top))?;
+    label_markers(&mut chart, &events, y_top)
+}
+
+/// Running sums of `layers`: `out[k][i]` is the top of layer `k` at point `i`.
+fn stack(layers: &[(String, Vec<f64>, RGBColor)]) -> Vec<Vec<f64>> {
+    let mut out: Vec<Vec<f64>> = Vec::with_capacity(layers.len());
+    for (_, v, _) in layers {
+        let below = out.last();
+        out.push(
+            v.iter()
+                .enumerate()
+                .map(|(i, y)| y + below.map_or(0.0, |b| b[i]))
+                .collect(),
+        );
+    }
+    out
+}
+
+/// Each layer as a polygon between its bottom and top, so layers never overdraw each other.
+fn draw_stack<DB: DrawingBackend>(
+    chart: &mut TimeChart<'_, DB, plotters::coord::types::RangedCoordf64>,
+    starts: &[f64],
+    width: (f64, f64),
+    layers: &[(String, Vec<f64>, RGBColor)],
+    stacked: &[Vec<f64>],
+) -> DrawResult<DB> {
+    for (k, (_, _, color)) in layers.iter().enumerate() {
+        let top = steps(starts, width, &stacked[k]);
+        let mut pts = top.clone();
+        match k {
+            0 => pts.extend([(top[top.len() - 1].0, 0.0), (top[0].0, 0.0)]),
+            _ => pts.extend(steps(starts, width, &stacked[k - 1]).into_iter().rev()),
+        }
+        chart.draw_series(std::iter::once(Polygon::new(pts, color.mix(0.85).filled())))?;
+        chart.draw_series(LineSeries::new(top, color.stroke_width(1)))?;
+    }
+    Ok(())
+}
+
+/// A per-interval value as a staircase: flat over each interval `[start, start + width)`, the
+/// last one cut at the run's `end`. Counts belong to the whole interval, and steps reach both
+/// ends of the time axis.
+fn steps(starts: &[f64], (width, end): (f64, f64), values: &[f64]) -> Vec<(f64, f64)> {
+    starts
+        .iter()
+        .zip(values)
+        .flat_map(|(&t, &v)| [(t, v), ((t + width).min(end), v)])
+        .collect()
+}
+
+/// One panel per target group (small multiples: groups with the same count would hide each
+/// other on shared axes), healthy count as a filled step, registered targets dashed.
+pub fn healthy_targets<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    d: &RunData,
+    title: &str,
+) -> DrawResult<DB> {
+    let ts = &*for_drawing(&d.timeseries);
+    let body = frame(
+        root,
+        title,
+        &subtitle(
+            d,
+            &format!(
+                "{} · targets passing health checks, per {}",
+                replication_note(d),
+                interval_note(d, ts, "the fewest healthy")
+            ),
+        ),
+    )?;
+    if ts.healthy.is_empty() || ts.is_empty() {
+        return no_data(&body, "No target groups in this scenario");
+    }
+    let w = ts.interval_s();
+    let end = d.timeseries.end_s();
+    let warmup = warmup_s(d);
+    let n = ts.healthy.len();
+    let panels = body.split_evenly((n, 1));
+    for (k, ((group, counts), panel)) in ts.healthy.iter().zip(&panels).enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let registered = figure(d, &format!("target_groups.{group}.targets"));
+        let events = markers(d, Some(group));
+        let mut entries = vec![Entry::new("healthy", color, Swatch::Block)];
+        if let Some(r) = registered {
+            entries.push(Entry::new(
+                format!("registered ({})", tick(r)),
+                MUTED,
+                Swatch::Dashed,
+            ));
+        }
+        entries.extend(marker_entries(&events));
+        let plot = legend_row(panel, group, &entries)?;
+        let most = counts
+            .iter()
+            .copied()
+            .filter(|c| c.is_finite())
+            .chain(registered)
+            .fold(1.0, f64::max);
+        let y_top = with_label_lane(most.ceil() + 0.5, &events, plot.dim_in_pixel().1);
+        let last = k + 1 == n;
+        let mut chart = ChartBuilder::on(&plot)
+            .x_label_area_size(if last { 58 } else { 34 })
+            .y_label_area_size(88)
+            .margin_bottom(if last { 0 } else { 10 })
+            .build_cartesian_2d(0.0..end, 0.0..y_top)?;
+        let integer = |v: &f64| {
+            if (v - v.round()).abs() < 1e-9 {
+                tick(*v)
+            } else {
+                String::new()
+            }
+        };
+        let mut m = mesh(&mut chart);
+        m.y_desc("targets")
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&integer)
+            // One label per whole target on small groups; plotters thins them out on big ones.
+            .y_labels((y_top.ceil() as usize + 1).clamp(2, 8));
+        if last {
+            m.x_desc(TIME_AXIS);
+        }
+        m.draw()?;
+        shade_warmup(&mut chart, warmup, (0.0, y_top))?;
+        draw_markers(&mut chart, &events, (0.0, y_top))?;
+        // The count at an interval's end holds over that interval: drawn as steps.
+        let stairs: Vec<(f64, f64)> = ts
+            .t_s
+            .iter()
+            .zip(counts)
+            .filter(|(_, c)| c.is_finite())
+            .flat_map(|(&t, &c)| [(t, c), ((t + w).min(end), c)])
+            .collect();
+        // Counts hold for long stretches: only the corners matter, and the SVG stays small.
+        let stairs: Vec<(f64, f64)> = stairs
+            .iter()
+            .enumerate()
+            .filter(|&(i, p)| {
+                i == 0 || i + 1 == stairs.len() || stairs[i - 1].1 != p.1 || stairs[i + 1].1 != p.1
+            })
+            .map(|(_, p)| *p)
+            .collect();
+        let mut area = stairs.clone();
+        area.push((end, 0.0));
+        area.push((0.0, 0.0));
+        chart.draw_series(std::iter::once(Polygon::new(
+            area,
+            color.mix(0.25).filled(),
+        )))?;
+        // Registered under healthy: while all targets are healthy the data line covers the
+        // reference, and the dashes show through exactly where targets are missing.
+        if let Some(r) = registered {
+            chart.draw_series(DashedLineSeries::new(
+                [(0.0, r), (end, r)],
+                10,
+                6,
+                MUTED.stroke_width(2),
+            ))?;
+        }
+        chart.draw_series(LineSeries::new(stairs, color.stroke_width(3)))?;
+        label_markers(&mut chart, &events, y_top)?;
+    }
+    Ok(())
+}
+
+/// "1 s interval", or for a merged long run "1 s interval, drawn 3 s at a time (the worst
+/// p99)", so the reader knows what a point stands for.
+fn interval_note(d: &RunData, drawn: &TimeSeries, keeps: &str) -> String {
+    let w = d.timeseries.interval_s();
+    if drawn.len() == d.timeseries.len() {
+        format!("{} s interval", tick(w))
+    } else {
+        format!(
+            "{} s interval, drawn {} s at a time ({keeps})",
+            tick(w),
+            tick(drawn.interval_s())
+        )
+    }
+}
+
+/// Most intervals drawn: about one per pixel of plot width, and more than any run of under
+/// 25 minutes at 1 s has.
+const MAX_INTERVALS: usize = 1500;
+
+/// The series as drawn: a long run's intervals merged k at a time so there are at most
+/// [`MAX_INTERVALS`]; a day at 1 s would otherwise put 86,400 points in every line and make
+/// `report.html` tens of megabytes for no visible gain. Merging keeps what a reader looks
+/// for: counts add up (so rates stay right), p99 and in-flight take the worst interval, so
+/// spikes survive, healthy counts take the lowest, so dips survive; p50 is the mean.
+fn for_drawing(ts: &TimeSeries) -> Cow<'_, TimeSeries> {
+    if ts.len() <= MAX_INTERVALS {
+        return Cow::Borrowed(ts);
+    }
+    let k = ts.len().div_ceil(MAX_INTERVALS);
+    let buckets = ts.len().div_ceil(k);
+    let range = |b: usize| b * k..((b + 1) * k).min(ts.len());
+    // A short last bucket is scaled up to a full one, so its rate is not understated.
+    let sum = |v: &[f64], b: usize| {
+        let r = range(b);
+        let n = r.len() as f64;
+        v[r].iter().filter(|x| x.is_finite()).sum::<f64>() * k as f64 / n
+    };
+    let finite = |v: &[f64], b: usize| -> Vec<f64> {
+        v[range(b)]
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect()
+    };
+    let fold = |v: &[f64], b: usize, f: fn(f64, f64) -> f64| {
+        finite(v, b).into_iter().reduce(f).unwrap_or(f64::NAN)
+    };
+    let mean = |v: &[f64], b: usize| {
+        let xs = finite(v, b);
+        if xs.is_empty() {
+            f64::NAN
+        } else {
+            xs.iter().sum::<f64>() / xs.len() as f64
+        }
+    };
+    let per = |f: &dyn Fn(usize) -> f64| (0..buckets).map(f).collect::<Vec<f64>>();
+    Cow::Owned(TimeSeries {
+        t_s: per(&|b| ts.t_s[b * k]),
+        offered: per(&|b| sum(&ts.offered, b)),
+        ok: per(&|b| sum(&ts.ok, b)),
+        failures: ts
+            .failures
+            .iter()
+            .map(|(name, v)| (name.clone(), per(&|b| sum(v, b))))
+            .collect(),
+        p50_ms: per(&|b| mean(&ts.p50_ms, b)),
+        p99_ms: per(&|b| fold(&ts.p99_ms, b, f64::max)),
+        in_flight: per(&|b| fold(&ts.in_flight, b, f64::max)),
+        healthy: ts
+            .healthy
+            .iter()
+            .map(|(name, v)| (name.clone(), per(&|b| fold(v, b, f64::min))))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_series_are_merged_keeping_rates_spikes_and_dips() {
+        let n = 4000;
+        let mut ts = TimeSeries {
+            t_s: (0..n).map(|i| i as f64).collect(),
+            offered: vec![10.0; n],
+            ok: vec![9.0; n],
+            failures: vec![("client_timeout".into(), vec![1.0; n])],
+            p50_ms: vec![20.0; n],
+            p99_ms: vec![50.0; n],
+            in_flight: vec![3.0; n],
+            healthy: vec![("web".into(), vec![3.0; n])],
+        };
+        ts.p99_ms[1234] = 900.0;
+        ts.healthy[0].1[2000] = 1.0;
+        ts.p50_ms[7] = f64::NAN;
+        let short = for_drawing(&ts);
+        assert!(short.len() <= MAX_INTERVALS);
+        let w = short.interval_s();
+        assert_eq!(w, 3.0);
+        // Rates per second are unchanged, the last (short) bucket included.
+        assert!(short.ok.iter().all(|c| (c / w - 9.0).abs() < 1e-9));
+        assert!(
+            short.failures[0]
+                .1
+                .iter()
+                .all(|c| (c / w - 1.0).abs() < 1e-9)
+        );
+        assert!(short.p99_ms.contains(&900.0), "the spike survives");
+        assert!(short.healthy[0].1.contains(&1.0), "the dip survives");
+        assert!(
+            short.p50_ms.iter().all(|v| *v == 20.0),
+            "gaps are skipped, not zeroed"
+        );
+        let small = TimeSeries::default();
+        assert!(matches!(for_drawing(&small), Cow::Borrowed(_)));
+    }
+}

@@ -1,0 +1,358 @@
+//! Reads a run's data files back into plain structs, so that charts and the report are drawn
+//! from exactly what a finished output folder holds. `simroute run` goes through this reader
+//! too (on the bytes it is about to write), so `run` and `simroute report DIR` cannot drift
+//! apart: both draw from the files' shape, never from in-memory simulator state.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+
+/// The data files a run writes and the report is drawn from.
+pub const DATA_FILES: [&str; 5] = [
+    "summary.json",
+    "timeseries.csv",
+    "latency.csv",
+    "events.csv",
+    "scenario.toml",
+];
+
+/// Everything the charts and the report need, read from a run's data files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunData {
+    /// `summary.json`, as parsed.
+    pub summary: Value,
+    /// `timeseries.csv`.
+    pub timeseries: TimeSeries,
+    /// `latency.csv`: `(latency_ms, cumulative_fraction)`, ascending.
+    pub latency_cdf: Vec<(f64, f64)>,
+    /// `events.csv`, in file (time) order.
+    pub events: Vec<Event>,
+    /// `scenario.toml`: the scenario as run, verbatim.
+    pub scenario_toml: String,
+}
+
+/// `timeseries.csv` by column. Every column has one value per interval; an empty cell
+/// (an interval with no successful response has no percentiles) is NaN.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TimeSeries {
+    /// Start of each interval, seconds.
+    pub t_s: Vec<f64>,
+    /// Requests that arrived per interval.
+    pub offered: Vec<f64>,
+    /// Successful responses per interval.
+    pub ok: Vec<f64>,
+    /// Failed responses per interval by cause (`throttled_429`, ...), in column order.
+    pub failures: Vec<(String, Vec<f64>)>,
+    /// Median latency of the interval's successful responses, ms.
+    pub p50_ms: Vec<f64>,
+    /// 99th percentile latency of the same, ms.
+    pub p99_ms: Vec<f64>,
+    /// Requests awaiting a response at each interval's end.
+    pub in_flight: Vec<f64>,
+    /// Healthy targets per target group at each interval's end: `(group, counts)`.
+    pub healthy: Vec<(String, Vec<f64>)>,
+}
+
+impl TimeSeries {
+    /// Width of one interval in seconds (1 when there are fewer than two rows).
+    pub fn interval_s(&self) -> f64 {
+        match self.t_s.as_slice() {
+            [a, b, ..] if b > a => b - a,
+            _ => 1.0,
+        }
+    }
+
+    /// Number of intervals.
+    pub fn len(&self) -> usize {
+        self.t_s.len()
+    }
+
+    /// True when the run closed no interval.
+    pub fn is_empty(&self) -> bool {
+        self.t_s.is_empty()
+    }
+
+    /// End of the last interval, seconds.
+    pub fn end_s(&self) -> f64 {
+        self.t_s.last().map_or(0.0, |t| t + self.interval_s())
+    }
+}
+
+/// One row of `events.csv`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Event {
+    /// Simulated time, seconds.
+    pub t_s: f64,
+    /// What happened: health transition, fault, registration, deregistration, scaling.
+    pub kind: String,
+    /// Target group concerned (may be empty).
+    pub target_group: String,
+    /// Target concerned (may be empty).
+    pub target: String,
+    /// State before.
+    pub from: String,
+    /// State after.
+    pub to: String,
+    /// Free text.
+    pub detail: String,
+}
+
+impl Event {
+    /// Health-check transitions are frequent and already visible as steps in the healthy-targets
+    /// series; charts mark only the other kinds (faults, scaling, registrations).
+    pub fn is_health_transition(&self) -> bool {
+        self.kind.starts_with("health")
+    }
+}
+
+impl RunData {
+    /// Reads the data files of output folder `dir`. A folder without them, or with files that do
+    /// not parse, is not a simroute output; the error says which file and why.
+    pub fn from_dir(dir: &Path) -> anyhow::Result<RunData> {
+        if !dir.is_dir() {
+            bail!("{} is not a folder", dir.display());
+        }
+        let mut files = BTreeMap::new();
+        for name in DATA_FILES {
+            let path = dir.join(name);
+            match fs::read(&path) {
+                Ok(bytes) => {
+                    files.insert(name, bytes);
+                }
+                Err(e) if e.kind() == ErrorKind::NotFound => bail!(
+                    "{} is not a simroute output folder: {name} is missing",
+                    dir.display()
+                ),
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot read {}", path.display()));
+                }
+            }
+        }
+        Self::parse(|name| files.get(name).map(Vec::as_slice))
+            .with_context(|| format!("{} is not a readable simroute output", dir.display()))
+    }
+
+    /// Parses the data files from memory; `file` returns a file's bytes by name.
+    pub fn from_files(files: &[(&str, Vec<u8>)]) -> anyhow::Result<RunData> {
+        Self::parse(|name| {
+            files
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, b)| b.as_slice())
+        })
+    }
+
+    fn parse<'a>(file: impl Fn(&str) -> Option<&'a [u8]>) -> anyhow::Result<RunData> {
+        let get = |name: &str| file(name).with_context(|| format!("{name} is missing"));
+        let summary: Value = serde_json::from_slice(get("summary.json")?)
+            .context("summary.json is not valid JSON")?;
+        if !summary.is_object() || summary.get("scenario").is_none() {
+            bail!("summary.json is not a simroute summary (no \"scenario\" key)");
+        }
+        let scenario_toml = String::from_utf8(get("scenario.toml")?.to_vec())
+            .context("scenario.toml is not UTF-8")?;
+        scenario_toml
+            .parse::<toml::Table>()
+            .context("scenario.toml is not valid TOML")?;
+        Ok(RunData {
+            summary,
+            timeseries: parse_timeseries(get("timeseries.csv")?).context("timeseries.csv")?,
+            latency_cdf: parse_latency(get("latency.csv")?).context("latency.csv")?,
+            events: parse_events(get("events.csv")?).context("events.csv")?,
+            scenario_toml,
+        })
+    }
+}
+
+/// A numeric cell; empty is NaN (undefined figure), anything else unparsable is an error.
+fn number(cell: &str, column: &str, line: u64) -> anyhow::Result<f64> {
+    if cell.is_empty() {
+        return Ok(f64::NAN);
+    }
+    cell.parse()
+        .with_context(|| format!("line {line}, column {column}: {cell:?} is not a number"))
+}
+
+fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes)
+}
+
+fn column(header: &csv::StringRecord, name: &str) -> anyhow::Result<usize> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .with_context(|| format!("no {name} column"))
+}
+
+fn parse_timeseries(bytes: &[u8]) -> anyhow::Result<TimeSeries> {
+    let mut rdr = reader(bytes);
+    let header = rdr.headers()?.clone();
+    let fixed = [
+        "t_s",
+        "offered",
+        "ok",
+        "failed",
+        "throughput_rps",
+        "p50_ms",
+        "p99_ms",
+        "in_flight",
+    ];
+    let idx: Vec<usize> = fixed
+        .iter()
+        .map(|c| column(&header, c))
+        .collect::<Result<_, _>>()?;
+    // Failure causes are the columns between `ok` and `failed` (the writer's layout), so a
+    // cause added later is picked up without a change here.
+    let causes: Vec<usize> = (idx[2] + 1..idx[3]).collect();
+    let groups: Vec<(usize, String)> = header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.strip_prefix("healthy_").map(|g| (i, g.to_string())))
+        .collect();
+    let mut ts = TimeSeries {
+        failures: causes
+            .iter()
+            .map(|&i| (header[i].to_string(), Vec::new()))
+            .collect(),
+        healthy: groups
+            .iter()
+            .map(|(_, g)| (g.clone(), Vec::new()))
+            .collect(),
+        ..TimeSeries::default()
+    };
+    for rec in rdr.records() {
+        let rec = rec?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let cell = |i: usize| number(rec.get(i).unwrap_or(""), &header[i], line);
+        ts.t_s.push(cell(idx[0])?);
+        ts.offered.push(cell(idx[1])?);
+        ts.ok.push(cell(idx[2])?);
+        ts.p50_ms.push(cell(idx[5])?);
+        ts.p99_ms.push(cell(idx[6])?);
+        ts.in_flight.push(cell(idx[7])?);
+        for (k, &i) in causes.iter().enumerate() {
+            ts.failures[k].1.push(cell(i)?);
+        }
+        for (k, (i, _)) in groups.iter().enumerate() {
+            ts.healthy[k].1.push(cell(*i)?);
+        }
+    }
+    Ok(ts)
+}
+
+fn parse_latency(bytes: &[u8]) -> anyhow::Result<Vec<(f64, f64)>> {
+    let mut rdr = reader(bytes);
+    let header = rdr.headers()?.clone();
+    let (ms, frac) = (
+        column(&header, "latency_ms")?,
+        column(&header, "cumulative_fraction")?,
+    );
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let cell = |i: usize| number(rec.get(i).unwrap_or(""), &header[i], line);
+        out.push((cell(ms)?, cell(frac)?));
+    }
+    Ok(out)
+}
+
+fn parse_events(bytes: &[u8]) -> anyhow::Result<Vec<Event>> {
+    let mut rdr = reader(bytes);
+    let header = rdr.headers()?.clone();
+    let cols: Vec<usize> = [
+        "t_s",
+        "kind",
+        "target_group",
+        "target",
+        "from",
+        "to",
+        "detail",
+    ]
+    .iter()
+    .map(|c| column(&header, c))
+    .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let text = |k: usize| rec.get(cols[k]).unwrap_or("").to_string();
+        out.push(Event {
+            t_s: number(rec.get(cols[0]).unwrap_or(""), "t_s", line)?,
+            kind: text(1),
+            target_group: text(2),
+            target: text(3),
+            from: text(4),
+            to: text(5),
+            detail: text(6),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(ts: &str, events: &str) -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            ("summary.json", br#"{"scenario": "x", "seed": 1}"#.to_vec()),
+            ("timeseries.csv", ts.as_bytes().to_vec()),
+            (
+                "latency.csv",
+                b"latency_ms,cumulative_fraction\n1.5,0.5\n3,1\n".to_vec(),
+            ),
+            ("events.csv", events.as_bytes().to_vec()),
+            ("scenario.toml", b"[simulation]\nname = \"x\"\n".to_vec()),
+        ]
+    }
+
+    const TS: &str = "t_s,offered,ok,throttled_429,client_timeout,failed,throughput_rps,p50_ms,p99_ms,in_flight,healthy_a,healthy_b\n\
+                      0,10,9,1,0,1,9,2.5,,3,2,1\n\
+                      2,10,10,0,0,0,10,,,0,1,1\n";
+
+    #[test]
+    fn reads_columns_by_name() {
+        let events = "t_s,kind,target_group,target,from,to,detail\n30,fault,a,0,healthy,crashed,\"crash, 1 target\"\n";
+        let d = RunData::from_files(&files(TS, events)).unwrap();
+        let ts = &d.timeseries;
+        assert_eq!(ts.t_s, vec![0.0, 2.0]);
+        assert_eq!(ts.interval_s(), 2.0);
+        assert_eq!(ts.end_s(), 4.0);
+        assert_eq!(
+            ts.failures,
+            vec![
+                ("throttled_429".to_string(), vec![1.0, 0.0]),
+                ("client_timeout".to_string(), vec![0.0, 0.0])
+            ]
+        );
+        assert_eq!(ts.healthy[1], ("b".to_string(), vec![1.0, 1.0]));
+        assert!(ts.p99_ms[0].is_nan() && ts.p50_ms[0] == 2.5);
+        assert_eq!(d.latency_cdf, vec![(1.5, 0.5), (3.0, 1.0)]);
+        assert_eq!(d.events[0].detail, "crash, 1 target");
+        assert!(!d.events[0].is_health_transition());
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_run() {
+        let mut f = files(TS, "t_s,kind,target_group,target,from,to,detail\n");
+        f[0].1 = b"[1, 2]".to_vec();
+        let e = RunData::from_files(&f).unwrap_err();
+        assert!(format!("{e:#}").contains("not a simroute summary"), "{e:#}");
+        let f = files("t_s,ok\n1,2\n", "");
+        let e = RunData::from_files(&f).unwrap_err();
+        assert!(format!("{e:#}").contains("timeseries.csv"), "{e:#}");
+        let dir = tempfile::tempdir().unwrap();
+        let e = RunData::from_dir(dir.path()).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("not a simroute output folder: summary.json is missing"),
+            "{e:#}"
+        );
+    }
+}

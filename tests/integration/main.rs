@@ -1,0 +1,5 @@
+//! Integration tests: one binary, modules named by behaviour.
+
+mod report_files;
+mod report_html;
+mod util;
