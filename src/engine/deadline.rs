@@ -47,7 +47,12 @@ impl DeadlineFifo {
         while at > 0 && self.entries[at - 1].0 > deadline {
             at -= 1;
         }
-        self.entries.insert(at, (deadline, req));
+        if at == self.entries.len() {
+            // The usual case: `insert` at the back would take its general shifting path.
+            self.entries.push_back((deadline, req));
+        } else {
+            self.entries.insert(at, (deadline, req));
+        }
         match self.armed {
             Some(due) if due <= deadline => None,
             _ => {

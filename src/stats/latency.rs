@@ -97,6 +97,9 @@ pub struct LatencyStat {
     sum_ns: u128,
     count: u64,
     max_ns: Nanos,
+    /// Smallest value recorded: with `max_ns`, bounds the counts a reset or a quantile has to
+    /// walk (the time series resets and reads one histogram every simulated second).
+    min_ns: Nanos,
 }
 
 impl Default for LatencyStat {
@@ -113,7 +116,22 @@ impl LatencyStat {
             sum_ns: 0,
             count: 0,
             max_ns: 0,
+            min_ns: Nanos::MAX,
         }
+    }
+
+    /// The range of count indices that can be non-zero (`None` when nothing is recorded).
+    fn recorded_range(&self) -> Option<std::ops::RangeInclusive<usize>> {
+        if self.count == 0 || self.counts.is_empty() {
+            return None;
+        }
+        // `record` puts a value at its own index while inside the counts, else at the highest
+        // trackable value's, which lies below the last counts: a saturated maximum means the
+        // walk must go to the end.
+        let index = |ns: Nanos| index_for((ns + 500) / 1000);
+        let lo = index(self.min_ns).min(index_for(HIGHEST_US));
+        let hi = index(self.max_ns).min(LEN - 1);
+        Some(lo..=hi)
     }
 
     /// Records one duration.
@@ -128,6 +146,7 @@ impl LatencyStat {
         self.sum_ns += u128::from(ns);
         self.count += 1;
         self.max_ns = self.max_ns.max(ns);
+        self.min_ns = self.min_ns.min(ns);
     }
 
     /// The first record, or one past the range (one compare on the hot path covers both).
@@ -149,10 +168,13 @@ impl LatencyStat {
 
     /// Empties the statistics, keeping the allocation (the time series reuses one per bucket).
     pub fn reset(&mut self) {
-        self.counts.fill(0);
+        if let Some(range) = self.recorded_range() {
+            self.counts[range].fill(0);
+        }
         self.sum_ns = 0;
         self.count = 0;
         self.max_ns = 0;
+        self.min_ns = Nanos::MAX;
     }
 
     /// Number of values recorded.
@@ -184,7 +206,12 @@ impl LatencyStat {
         let quantile = if quantile > 1.0 { 1.0 } else { quantile };
         let count_at_quantile = ((quantile * self.count as f64).ceil() as u64).max(1);
         let mut total = 0u64;
-        for (index, &c) in self.counts.iter().enumerate() {
+        let Some(range) = self.recorded_range() else {
+            return 0;
+        };
+        let start = *range.start();
+        for (index, &c) in self.counts[range].iter().enumerate() {
+            let index = start + index;
             total += c;
             if total >= count_at_quantile {
                 let value = value_for(index);
@@ -209,6 +236,7 @@ impl LatencyStat {
         self.sum_ns += other.sum_ns;
         self.count += other.count;
         self.max_ns = self.max_ns.max(other.max_ns);
+        self.min_ns = self.min_ns.min(other.min_ns);
     }
 
     /// The empirical CDF: `(latency_ms, cumulative_fraction)` for each distinct recorded value
