@@ -378,6 +378,23 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         "sweep.json".into(),
         report::summary_json(&sweep::sweep_json(&points, &docs)),
     ));
+    let keys: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
+    let values: Vec<Vec<String>> = points
+        .iter()
+        .map(|p| p.iter().map(|o| o.value.clone()).collect())
+        .collect();
+    let chart = report::charts::sweep::SweepData {
+        scenario: name,
+        keys: &keys,
+        values: &values,
+        summaries: &docs,
+    };
+    let stem = report::charts::sweep::STEM;
+    files.push((format!("{stem}.png"), report::charts::sweep::png(&chart)?));
+    files.push((
+        format!("{stem}.svg"),
+        report::charts::sweep::svg(&chart)?.into_bytes(),
+    ));
     report::atomic::write_folder(&out, &files)
         .with_context(|| format!("writing results to {}", out.display()))?;
     match args.options.format {

@@ -129,6 +129,29 @@ fn sweep_over_targets_gives_one_row_per_point_and_p99_falls() {
                 .exists()
         );
     }
+    // The sweep chart: a 1200×660 PNG with the p99 line drawn, and an SVG of both panels.
+    let png_bytes = fs::read(out1.join("chart-sweep.png")).unwrap();
+    let mut reader = png::Decoder::new(png_bytes.as_slice())
+        .read_info()
+        .expect("chart-sweep.png decodes");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("PNG data");
+    assert_eq!((info.width, info.height), (1200, 660));
+    let coloured = buf[..info.buffer_size()]
+        .chunks(3)
+        .filter(|p| p.iter().max().unwrap() - p.iter().min().unwrap() > 60)
+        .count();
+    assert!(coloured > 2_000, "{coloured} data pixels");
+    let svg = fs::read_to_string(out1.join("chart-sweep.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    for part in [
+        "Sweep: mm2-tasks",
+        "p99 latency (ms)",
+        "error rate (%)",
+        "target_groups.app.targets (count)",
+    ] {
+        assert!(svg.contains(part), "chart-sweep.svg lacks {part}");
+    }
     // Byte-identical outputs whatever the thread count.
     let out2 = dir.path().join("sweep2");
     let o = simroute(&[

@@ -11,12 +11,15 @@
 //! | latency per stage | `summary.json` `stages` |
 //! | requests per target (skew) | `summary.json` `target_groups.*.per_target` |
 //!
+//! A sweep has one chart of its own, [`sweep`]: p99 latency and error rate per point.
+//!
 //! Every chart is one function generic over the plotters backend, so the PNG and the SVG are
 //! the same drawing.
 
 mod common;
 mod distribution;
 mod raster;
+pub mod sweep;
 mod time;
 
 use std::sync::Once;
@@ -152,14 +155,31 @@ pub fn render_all(d: &RunData) -> anyhow::Result<Vec<Rendered>> {
 
 /// Renders `chart` as a PNG (8-bit RGB, [`WIDTH`] × [`HEIGHT`]).
 pub fn png(chart: Chart, d: &RunData) -> anyhow::Result<Vec<u8>> {
+    render_png(chart.stem(), |root| chart.draw(root, d))
+}
+
+/// Renders `chart` as an SVG document.
+pub fn svg(chart: Chart, d: &RunData) -> anyhow::Result<String> {
+    render_svg(chart.stem(), |root| chart.draw(root, d))
+}
+
+/// The PNG backend every chart draws on.
+type PngArea<'a> = DrawingArea<raster::Raster<'a>, Shift>;
+/// The SVG backend every chart draws on.
+type SvgArea<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Draws with `draw` on a white [`WIDTH`] × [`HEIGHT`] raster and encodes it as a PNG
+/// (8-bit RGB); `what` names the chart in errors.
+fn render_png(
+    what: &str,
+    draw: impl for<'b> FnOnce(&PngArea<'b>) -> DrawResult<raster::Raster<'b>>,
+) -> anyhow::Result<Vec<u8>> {
+    fonts();
     let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let root = raster::Raster::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
-        chart
-            .draw(&root, d)
-            .map_err(|e| anyhow!("drawing {}: {e}", chart.stem()))?;
-        root.present()
-            .map_err(|e| anyhow!("drawing {}: {e}", chart.stem()))?;
+        draw(&root).map_err(|e| anyhow!("drawing {what}: {e}"))?;
+        root.present().map_err(|e| anyhow!("drawing {what}: {e}"))?;
     }
     // Encoded with the `png` crate directly: plotters' own encoder writes only to files.
     let mut out = Vec::new();
@@ -173,16 +193,18 @@ pub fn png(chart: Chart, d: &RunData) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Renders `chart` as an SVG document.
-pub fn svg(chart: Chart, d: &RunData) -> anyhow::Result<String> {
+/// Draws with `draw` on a [`WIDTH`] × [`HEIGHT`] SVG document; `what` names the chart in
+/// errors.
+fn render_svg(
+    what: &str,
+    draw: impl for<'b> FnOnce(&SvgArea<'b>) -> DrawResult<SVGBackend<'b>>,
+) -> anyhow::Result<String> {
+    fonts();
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        chart
-            .draw(&root, d)
-            .map_err(|e| anyhow!("drawing {}: {e}", chart.stem()))?;
-        root.present()
-            .map_err(|e| anyhow!("drawing {}: {e}", chart.stem()))?;
+        draw(&root).map_err(|e| anyhow!("drawing {what}: {e}"))?;
+        root.present().map_err(|e| anyhow!("drawing {what}: {e}"))?;
     }
     out.push('\n');
     Ok(out)
@@ -319,7 +341,7 @@ mod tests {
     }
 
     /// Decodes a PNG into (width, height, RGB bytes).
-    fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    pub(crate) fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
         let mut reader = png::Decoder::new(png_bytes)
             .read_info()
             .expect("PNG header");
@@ -331,7 +353,7 @@ mod tests {
     }
 
     /// Saturated pixels below the title block: data (text and grid are grey).
-    fn colourful_pixels(rgb: &[u8], width: u32) -> usize {
+    pub(crate) fn colourful_pixels(rgb: &[u8], width: u32) -> usize {
         rgb.chunks(3)
             .enumerate()
             .filter(|(i, _)| (*i as u32 / width) > 130)

@@ -1,0 +1,542 @@
+//! The chart of a sweep (`chart-sweep.png` / `.svg`): p99 latency and error rate against the
+//! first varied key, side by side, each point a marker on the mean with its 95% confidence
+//! interval shaded and the scenario's SLO threshold dashed. With a second varied key, one line
+//! per value of it.
+
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde_json::Value;
+
+use super::common::*;
+use super::{DrawResult, render_png, render_svg};
+use crate::stats::summary::lookup;
+
+/// File name of the sweep chart without extension.
+pub const STEM: &str = "chart-sweep";
+
+/// What the sweep chart is drawn from: the varied keys, each point's values of them, and each
+/// point's `summary.json` document.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepData<'a> {
+    /// The scenario's name, for the title.
+    pub scenario: &'a str,
+    /// The varied keys in `--vary` order; the first is the x axis.
+    pub keys: &'a [String],
+    /// Per point, its value of each key (same order as `keys`).
+    pub values: &'a [Vec<String>],
+    /// Per point, its `summary.json` document.
+    pub summaries: &'a [Value],
+}
+
+/// Renders the sweep chart as a PNG (8-bit RGB, [`super::WIDTH`] × [`super::HEIGHT`]).
+pub fn png(d: &SweepData<'_>) -> anyhow::Result<Vec<u8>> {
+    render_png(STEM, |root| draw(root, d))
+}
+
+/// Renders the sweep chart as an SVG document.
+pub fn svg(d: &SweepData<'_>) -> anyhow::Result<String> {
+    render_svg(STEM, |root| draw(root, d))
+}
+
+/// One figure drawn against x: where it lives in `summary.json`, how it is shown.
+struct Metric {
+    /// Dotted path of the mean; its half-width is under `ci95.` + path.
+    path: &'static str,
+    /// The SLO check metric that bounds it.
+    slo: &'static str,
+    /// Multiplier from the document's unit to the axis unit.
+    scale: f64,
+    /// Axis description.
+    desc: &'static str,
+    /// Unit after a value in labels.
+    unit: &'static str,
+    /// Message when no point has the figure.
+    none: &'static str,
+}
+
+/// The left panel: p99 latency in ms.
+const P99: Metric = Metric {
+    path: "latency_ms.p99",
+    slo: "p99_ms",
+    scale: 1.0,
+    desc: "p99 latency (ms)",
+    unit: " ms",
+    none: "No latency: no point had successful requests",
+};
+
+/// The right panel: error rate, drawn in percent.
+const ERRORS: Metric = Metric {
+    path: "error_rate",
+    slo: "error_rate",
+    scale: 100.0,
+    desc: "error rate (%)",
+    unit: "%",
+    none: "No error rate in the points' summaries",
+};
+
+/// One line: its legend label and its points `(x, mean, ci95)` in x order.
+struct Series {
+    label: String,
+    points: Vec<(f64, f64, f64)>,
+}
+
+/// The x axis: the position of each point, and how positions are labelled.
+struct XAxis {
+    /// Per point, its x position (the value, or the category's index).
+    pos: Vec<f64>,
+    /// Categories in first-seen order, when the values are not all numbers.
+    categories: Option<Vec<String>>,
+}
+
+impl XAxis {
+    /// Positions from the first key's values: numbers when all parse, else categories.
+    fn new(d: &SweepData<'_>) -> XAxis {
+        let first: Vec<&str> = d
+            .values
+            .iter()
+            .map(|v| v.first().map_or("", String::as_str))
+            .collect();
+        let numbers: Option<Vec<f64>> = first
+            .iter()
+            .map(|v| v.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
+            .collect();
+        match numbers {
+            Some(pos) if !pos.is_empty() => XAxis {
+                pos,
+                categories: None,
+            },
+            _ => {
+                let mut cats: Vec<String> = Vec::new();
+                let pos = first
+                    .iter()
+                    .map(|v| {
+                        let v = v.trim_matches('"');
+                        let i = cats.iter().position(|c| c == v).unwrap_or_else(|| {
+                            cats.push(v.to_string());
+                            cats.len() - 1
+                        });
+                        i as f64
+                    })
+                    .collect();
+                XAxis {
+                    pos,
+                    categories: Some(cats),
+                }
+            }
+        }
+    }
+
+    /// The axis range, with room either side so end markers are not cut by the frame.
+    fn range(&self) -> (f64, f64) {
+        if let Some(c) = &self.categories {
+            return (-0.5, c.len() as f64 - 0.5);
+        }
+        let lo = self.pos.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = self.pos.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let pad = if hi > lo { (hi - lo) * 0.06 } else { 1.0 };
+        (lo - pad, hi + pad)
+    }
+
+    /// Where ticks go: at the sweep's own values (thinned to at most a dozen), so an axis of
+    /// target counts reads 2 3 4 5 rather than 2 2.5 3.
+    fn ticks(&self) -> Vec<f64> {
+        let mut v: Vec<f64> = match &self.categories {
+            Some(c) => (0..c.len()).map(|i| i as f64).collect(),
+            None => self.pos.clone(),
+        };
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        let step = v.len().div_ceil(12).max(1);
+        v.into_iter().step_by(step).collect()
+    }
+
+    /// The tick label at position `x`.
+    fn label(&self, x: f64) -> String {
+        match &self.categories {
+            Some(c) => c.get(x.round() as usize).cloned().unwrap_or_default(),
+            None => tick(x),
+        }
+    }
+}
+
+/// A linear f64 axis whose ticks are given points (the sweep's values) with no light lines
+/// between them.
+struct Ticked {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.inner.range()
+    }
+}
+
+impl ValueFormatter<f64> for Ticked {
+    fn format(value: &f64) -> String {
+        tick(*value)
+    }
+}
+
+/// Last segments of keys that count things (targets, workers, ...): their axis says "count".
+const COUNTS: [&str; 8] = [
+    "targets",
+    "min_targets",
+    "max_targets",
+    "workers",
+    "replications",
+    "connections",
+    "concurrency",
+    "capacity",
+];
+
+/// The x-axis description: the key, with a unit when its name carries one.
+fn key_desc(key: &str) -> String {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let unit = [
+        ("_ms", "ms"),
+        ("_s", "s"),
+        ("_rps", "requests/s"),
+        ("_bytes", "bytes"),
+    ]
+    .iter()
+    .find(|(suffix, _)| last.ends_with(suffix))
+    .map(|(_, u)| *u)
+    .or(COUNTS.contains(&last).then_some("count"));
+    match unit {
+        Some(u) => format!("{key} ({u})"),
+        None => key.to_string(),
+    }
+}
+
+/// The lines of `metric`: one per combination of the keys after the first, in first-seen order.
+fn series(d: &SweepData<'_>, x: &XAxis, metric: &Metric) -> Vec<Series> {
+    let mut out: Vec<Series> = Vec::new();
+    for ((values, doc), &px) in d.values.iter().zip(d.summaries).zip(&x.pos) {
+        let label = values.get(1..).unwrap_or(&[]).join(" · ");
+        let idx = out
+            .iter()
+            .position(|s| s.label == label)
+            .unwrap_or_else(|| {
+                out.push(Series {
+                    label: label.clone(),
+                    points: Vec::new(),
+                });
+                out.len() - 1
+            });
+        let mean = lookup(doc, metric.path).and_then(Value::as_f64);
+        let ci = lookup(doc, &format!("ci95.{}", metric.path))
+            .and_then(Value::as_f64)
+            .filter(|c| c.is_finite())
+            .unwrap_or(0.0);
+        if let Some(m) = mean.filter(|m| m.is_finite()) {
+            out[idx]
+                .points
+                .push((px, m * metric.scale, ci * metric.scale));
+        }
+    }
+    for s in &mut out {
+        s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    out
+}
+
+/// The threshold of SLO check `metric`, from the first point whose summary has one.
+fn slo(d: &SweepData<'_>, metric: &str) -> Option<f64> {
+    d.summaries.iter().find_map(|doc| {
+        lookup(doc, "slo.checks")?
+            .as_array()?
+            .iter()
+            .find(|c| c["metric"] == metric)?["threshold"]
+            .as_f64()
+    })
+}
+
+/// Colour of line `i`: a single line is blue, several take the palette in order.
+fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// The whole chart: title block, legend, and the two panels side by side.
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepData<'_>) -> DrawResult<DB> {
+    let reps = d
+        .summaries
+        .iter()
+        .find_map(|s| lookup(s, "replications").and_then(Value::as_f64));
+    let reps = match reps {
+        Some(n) if n > 1.0 => format!("mean of {n:.0} replications per point"),
+        _ => "single replication per point".into(),
+    };
+    let body = frame(
+        root,
+        &format!("Sweep: {}", d.scenario),
+        &format!(
+            "{} points · {reps} · shaded: 95% confidence interval",
+            d.summaries.len()
+        ),
+    )?;
+    if d.summaries.is_empty() || d.keys.is_empty() {
+        return no_data(&body, "No points in this sweep");
+    }
+    let x = XAxis::new(d);
+    let lines = series(d, &x, &P99);
+    let slos = [
+        slo(d, P99.slo),
+        slo(d, ERRORS.slo).map(|t| t * ERRORS.scale),
+    ];
+
+    let mut entries: Vec<Entry> = if lines.len() > 1 {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Entry::new(s.label.clone(), color(i), Swatch::Line))
+            .collect()
+    } else {
+        vec![Entry::new("mean", color(0), Swatch::Line)]
+    };
+    // With several lines each band takes its line's tint; the swatch stays neutral.
+    let band = if lines.len() > 1 { MUTED } else { color(0) };
+    entries.push(Entry::new("95% CI", tint(band), Swatch::Block));
+    if slos.iter().any(Option::is_some) {
+        entries.push(Entry::new("SLO", SLO, Swatch::Dashed));
+    }
+    let lead = if lines.len() > 1 {
+        d.keys[1..]
+            .iter()
+            .map(|k| key_desc(k))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    } else {
+        String::new()
+    };
+    let plot = legend_row(&body, &lead, &entries)?;
+    let (left, right) = plot.split_horizontally(plot.dim_in_pixel().0 / 2);
+    panel(&left.margin(0, 0, 0, 24), d, &x, &P99, slos[0])?;
+    panel(&right.margin(0, 0, 24, 0), d, &x, &ERRORS, slos[1])
+}
+
+/// `c` lightened towards white, for confidence bands (opaque, so PNG and SVG look alike).
+fn tint(c: RGBColor) -> RGBColor {
+    let mix = |v: u8| (f64::from(v) * 0.22 + 255.0 * 0.78).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// One panel: `metric` against the first key, bands, lines, markers and the SLO line.
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    d: &SweepData<'_>,
+    x: &XAxis,
+    metric: &Metric,
+    slo: Option<f64>,
+) -> DrawResult<DB> {
+    let lines = series(d, x, metric);
+    if lines.iter().all(|s| s.points.is_empty()) {
+        return no_data(area, metric.none);
+    }
+    let top = lines
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1 + p.2))
+        .chain(slo)
+        .fold(0.0, f64::max);
+    // An all-zero figure (no errors anywhere) still gets an axis that reads as zero.
+    let top = if top > 0.0 { top * 1.12 } else { 1.0 };
+    let all_zero = lines
+        .iter()
+        .flat_map(|s| &s.points)
+        .all(|p| p.1 == 0.0 && p.2 == 0.0);
+    let (x0, x1) = x.range();
+    let mut chart = ChartBuilder::on(area)
+        .x_label_area_size(58)
+        .y_label_area_size(78)
+        .build_cartesian_2d(
+            Ticked {
+                inner: (x0..x1).into(),
+                ticks: x.ticks(),
+            },
+            0.0..top,
+        )?;
+    let x_label = |v: &f64| x.label(*v);
+    mesh(&mut chart)
+        .x_desc(key_desc(&d.keys[0]))
+        .y_desc(metric.desc)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&|v| tick(*v))
+        .draw()?;
+    // Bands first, so every line and marker sits on top of every band.
+    for (i, s) in lines.iter().enumerate() {
+        if s.points.len() > 1 {
+            let band: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .map(|p| (p.0, p.1 + p.2))
+                .chain(s.points.iter().rev().map(|p| (p.0, (p.1 - p.2).max(0.0))))
+                .collect();
+            chart.draw_series(std::iter::once(Polygon::new(band, tint(color(i)).filled())))?;
+        } else if let Some(&(px, m, ci)) = s.points.first() {
+            // A lone point's interval is an error bar.
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(px, (m - ci).max(0.0)), (px, m + ci)],
+                tint(color(i)).stroke_width(8),
+            )))?;
+        }
+    }
+    if let Some(t) = slo {
+        chart.draw_series(DashedLineSeries::new(
+            [(x0, t), (x1, t)],
+            10,
+            6,
+            SLO.stroke_width(2),
+        ))?;
+    }
+    for (i, s) in lines.iter().enumerate() {
+        let c = color(i);
+        chart.draw_series(LineSeries::new(
+            s.points.iter().map(|p| (p.0, p.1)),
+            c.stroke_width(3),
+        ))?;
+        chart.draw_series(
+            s.points
+                .iter()
+                .map(|p| Circle::new((p.0, p.1), 6, c.filled())),
+        )?;
+        chart.draw_series(
+            s.points
+                .iter()
+                .map(|p| Circle::new((p.0, p.1), 6, WHITE.stroke_width(2))),
+        )?;
+    }
+    if all_zero {
+        // Every point at zero: say so, rather than leave the reader to squint at the axis.
+        let (w, h) = chart.plotting_area().dim_in_pixel();
+        chart.plotting_area().strip_coord_spec().draw(&Text::new(
+            "0 at every point",
+            (w as i32 / 2, h as i32 / 2),
+            text_in(17.0, &MUTED).pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+    }
+    if let Some(t) = slo {
+        // Named at the right end, just above the line, on white so a band does not show through.
+        let area = chart.plotting_area();
+        let base = area.get_base_pixel();
+        let (px, py) = chart.backend_coord(&(x1, t));
+        let plain = area.strip_coord_spec();
+        let style = text_in(15.0, &SLO).pos(Pos::new(HPos::Right, VPos::Bottom));
+        let label = format!("SLO ≤ {}{}", tick(t), metric.unit);
+        let w = plain.estimate_text_size(&label, &style)?.0 as i32;
+        let (lx, ly) = (px - base.0 - 6, (py - base.1 - 4).max(18));
+        plain.draw(&Rectangle::new(
+            [(lx - w - 3, ly - 18), (lx + 3, ly + 1)],
+            WHITE.filled(),
+        ))?;
+        plain.draw(&Text::new(label, (lx, ly), style))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{colourful_pixels, decode};
+    use super::*;
+    use serde_json::json;
+
+    fn doc(p99: f64, ci: f64, err: f64) -> Value {
+        json!({
+            "scenario": "s", "replications": 3,
+            "latency_ms": {"p99": p99}, "error_rate": err,
+            "ci95": {"latency_ms": {"p99": ci}, "error_rate": err / 4.0},
+            "slo": {"passed": true, "checks": [
+                {"metric": "p99_ms", "threshold": 120.0, "actual": p99, "passed": p99 <= 120.0},
+                {"metric": "error_rate", "threshold": 0.01, "actual": err, "passed": err <= 0.01}]}
+        })
+    }
+
+    #[test]
+    fn one_key_draws_bands_markers_and_slo() {
+        let keys = vec!["target_groups.app.targets".to_string()];
+        let values: Vec<Vec<String>> = (2..=5).map(|t| vec![t.to_string()]).collect();
+        let summaries: Vec<Value> = (2..=5)
+            .map(|t| doc(400.0 / f64::from(t), 8.0, 0.02 / f64::from(t)))
+            .collect();
+        let d = SweepData {
+            scenario: "storage",
+            keys: &keys,
+            values: &values,
+            summaries: &summaries,
+        };
+        let (w, h, rgb) = decode(&png(&d).unwrap());
+        assert_eq!((w, h), (super::super::WIDTH, super::super::HEIGHT));
+        let coloured = colourful_pixels(&rgb, w);
+        assert!(coloured > 3_000, "{coloured} data pixels");
+        let doc = svg(&d).unwrap();
+        assert!(doc.starts_with("<svg") && doc.trim_end().ends_with("</svg>"));
+        assert!(doc.contains("Sweep: storage"));
+        assert!(doc.contains("SLO ≤ 120 ms") && doc.contains("SLO ≤ 1%"));
+        assert!(
+            doc.matches("#B01E2A").count() >= 4,
+            "dashed SLO lines drawn"
+        );
+        assert!(doc.contains("p99 latency (ms)") && doc.contains("error rate (%)"));
+        assert!(doc.matches("<polygon").count() >= 2, "CI bands");
+        assert!(doc.matches("<circle").count() >= 16, "markers");
+        assert_eq!(png(&d).unwrap(), png(&d).unwrap(), "deterministic");
+    }
+
+    #[test]
+    fn a_second_key_gives_one_line_per_value_and_categories_work() {
+        let keys = vec!["algorithm".to_string(), "targets".to_string()];
+        let mut values = Vec::new();
+        let mut summaries = Vec::new();
+        for a in ["\"round_robin\"", "\"least_outstanding\""] {
+            for t in [2, 4] {
+                values.push(vec![a.to_string(), t.to_string()]);
+                summaries.push(doc(100.0 / f64::from(t), 3.0, 0.0));
+            }
+        }
+        let d = SweepData {
+            scenario: "s",
+            keys: &keys,
+            values: &values,
+            summaries: &summaries,
+        };
+        let doc = svg(&d).unwrap();
+        assert!(doc.contains("round_robin") && doc.contains("least_outstanding"));
+        assert!(
+            doc.contains("\ntargets (count)\n"),
+            "legend names the second key"
+        );
+        let (_, _, rgb) = decode(&png(&d).unwrap());
+        assert!(colourful_pixels(&rgb, super::super::WIDTH) > 2_000);
+    }
+
+    #[test]
+    fn no_points_says_so() {
+        let d = SweepData {
+            scenario: "s",
+            keys: &[],
+            values: &[],
+            summaries: &[],
+        };
+        assert!(svg(&d).unwrap().contains("No points"));
+        decode(&png(&d).unwrap());
+    }
+}
