@@ -297,6 +297,10 @@ mod tests {
                     ),
                     ("api".into(), vec![2.0; n as usize]),
                 ],
+                registered: vec![
+                    ("web".into(), vec![3.0; n as usize]),
+                    ("api".into(), vec![2.0; n as usize]),
+                ],
                 t_s,
             },
             latency_cdf: (1..=400)

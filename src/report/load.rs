@@ -55,6 +55,9 @@ pub struct TimeSeries {
     pub in_flight: Vec<f64>,
     /// Healthy targets per target group at each interval's end: `(group, counts)`.
     pub healthy: Vec<(String, Vec<f64>)>,
+    /// Registered targets per target group at each interval's end, in the order of `healthy`
+    /// (empty for files written before the column existed).
+    pub registered: Vec<(String, Vec<f64>)>,
 }
 
 impl TimeSeries {
@@ -215,7 +218,16 @@ fn parse_timeseries(bytes: &[u8]) -> anyhow::Result<TimeSeries> {
         .enumerate()
         .filter_map(|(i, h)| h.strip_prefix("healthy_").map(|g| (i, g.to_string())))
         .collect();
+    let registered: Vec<(usize, String)> = header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.strip_prefix("registered_").map(|g| (i, g.to_string())))
+        .collect();
     let mut ts = TimeSeries {
+        registered: registered
+            .iter()
+            .map(|(_, g)| (g.clone(), Vec::new()))
+            .collect(),
         failures: causes
             .iter()
             .map(|&i| (header[i].to_string(), Vec::new()))
@@ -241,6 +253,9 @@ fn parse_timeseries(bytes: &[u8]) -> anyhow::Result<TimeSeries> {
         }
         for (k, (i, _)) in groups.iter().enumerate() {
             ts.healthy[k].1.push(cell(*i)?);
+        }
+        for (k, (i, _)) in registered.iter().enumerate() {
+            ts.registered[k].1.push(cell(*i)?);
         }
     }
     Ok(ts)

@@ -117,8 +117,10 @@ pub fn event_color(kind: &str) -> RGBColor {
         TAB_PURPLE
     } else if kind.starts_with("dereg") {
         TAB_BROWN
-    } else if kind.starts_with("reg") {
+    } else if kind.starts_with("reg") || kind == "task_start" {
         TAB_TEAL
+    } else if kind == "task_stop" {
+        TAB_BROWN
     } else {
         MUTED
     }

@@ -335,23 +335,25 @@ pub fn healthy_targets<DB: DrawingBackend>(
     let panels = body.split_evenly((n, 1));
     for (k, ((group, counts), panel)) in ts.healthy.iter().zip(&panels).enumerate() {
         let color = PALETTE[k % PALETTE.len()];
-        let registered = figure(d, &format!("target_groups.{group}.targets"));
+        // Registered targets over time (they change with scaling, replacement and draining);
+        // output folders without the column fall back to the starting count.
+        let registered: Vec<f64> = match ts.registered.iter().find(|(g, _)| g == group) {
+            Some((_, r)) => r.clone(),
+            None => figure(d, &format!("target_groups.{group}.targets"))
+                .map_or_else(Vec::new, |r| vec![r; counts.len()]),
+        };
         let events = markers(d, Some(group));
         let mut entries = vec![Entry::new("healthy", color, Swatch::Block)];
-        if let Some(r) = registered {
-            entries.push(Entry::new(
-                format!("registered ({})", tick(r)),
-                MUTED,
-                Swatch::Dashed,
-            ));
+        if !registered.is_empty() {
+            entries.push(Entry::new("registered", MUTED, Swatch::Dashed));
         }
         entries.extend(marker_entries(&events));
         let plot = legend_row(panel, group, &entries)?;
         let most = counts
             .iter()
             .copied()
+            .chain(registered.iter().copied())
             .filter(|c| c.is_finite())
-            .chain(registered)
             .fold(1.0, f64::max);
         let y_top = with_label_lane(most.ceil() + 0.5, &events, plot.dim_in_pixel().1);
         let last = k + 1 == n;
@@ -405,13 +407,15 @@ pub fn healthy_targets<DB: DrawingBackend>(
         )))?;
         // Registered under healthy: while all targets are healthy the data line covers the
         // reference, and the dashes show through exactly where targets are missing.
-        if let Some(r) = registered {
-            chart.draw_series(DashedLineSeries::new(
-                [(0.0, r), (end, r)],
-                10,
-                6,
-                MUTED.stroke_width(2),
-            ))?;
+        if !registered.is_empty() {
+            let steps: Vec<(f64, f64)> = ts
+                .t_s
+                .iter()
+                .zip(&registered)
+                .filter(|(_, r)| r.is_finite())
+                .flat_map(|(&t, &r)| [(t, r), ((t + w).min(end), r)])
+                .collect();
+            chart.draw_series(DashedLineSeries::new(steps, 10, 6, MUTED.stroke_width(2)))?;
         }
         chart.draw_series(LineSeries::new(stairs, color.stroke_width(3)))?;
         label_markers(&mut chart, &events, y_top)?;
@@ -492,6 +496,11 @@ fn for_drawing(ts: &TimeSeries) -> Cow<'_, TimeSeries> {
             .iter()
             .map(|(name, v)| (name.clone(), per(&|b| fold(v, b, f64::min))))
             .collect(),
+        registered: ts
+            .registered
+            .iter()
+            .map(|(name, v)| (name.clone(), per(&|b| fold(v, b, f64::max))))
+            .collect(),
     })
 }
 
@@ -511,6 +520,7 @@ mod tests {
             p99_ms: vec![50.0; n],
             in_flight: vec![3.0; n],
             healthy: vec![("web".into(), vec![3.0; n])],
+            registered: vec![("web".into(), vec![3.0; n])],
         };
         ts.p99_ms[1234] = 900.0;
         ts.healthy[0].1[2000] = 1.0;
