@@ -136,19 +136,21 @@ pub fn latency_csv(latency: &LatencyStat) -> anyhow::Result<Vec<u8>> {
     )
 }
 
+/// The columns of `events.csv`, shared by the writer and `report::load`'s reader.
+pub const EVENTS_COLUMNS: [&str; 7] = [
+    "t_s",
+    "kind",
+    "target_group",
+    "target",
+    "from",
+    "to",
+    "detail",
+];
+
 /// `events.csv`: health transitions, faults, registrations and scaling actions, in time order.
 pub fn events_csv(events: &[EventRow], groups: &[&str]) -> anyhow::Result<Vec<u8>> {
     write(
-        &[
-            "t_s",
-            "kind",
-            "target_group",
-            "target",
-            "from",
-            "to",
-            "detail",
-        ]
-        .map(String::from),
+        &EVENTS_COLUMNS.map(String::from),
         events.iter().map(|e| {
             vec![
                 cell(to_secs(e.t)),

@@ -281,18 +281,10 @@ fn parse_latency(bytes: &[u8]) -> anyhow::Result<Vec<(f64, f64)>> {
 fn parse_events(bytes: &[u8]) -> anyhow::Result<Vec<Event>> {
     let mut rdr = reader(bytes);
     let header = rdr.headers()?.clone();
-    let cols: Vec<usize> = [
-        "t_s",
-        "kind",
-        "target_group",
-        "target",
-        "from",
-        "to",
-        "detail",
-    ]
-    .iter()
-    .map(|c| column(&header, c))
-    .collect::<Result<_, _>>()?;
+    let cols: Vec<usize> = super::csv::EVENTS_COLUMNS
+        .iter()
+        .map(|c| column(&header, c))
+        .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec?;
