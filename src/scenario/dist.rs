@@ -70,8 +70,22 @@ impl Dist {
     }
 
     /// Draws one duration.
+    ///
+    /// The kinds hops use most (constant, log-normal, exponential) are drawn inline; the rest go
+    /// through [`Dist::sample_other`]. One function over every kind cannot be inlined (a mixture
+    /// recurses), and its prologue then costs as much as a constant draw.
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> Nanos {
+        match &self.sampler {
+            Sampler::Constant(ns) => *ns,
+            Sampler::LogNormal(d) => from_ms(d.sample(rng)),
+            Sampler::Exponential(d) => from_ms(d.sample(rng)),
+            _ => self.sample_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other(&self, rng: &mut SimRng) -> Nanos {
         match &self.sampler {
             Sampler::Constant(ns) => *ns,
             Sampler::Uniform { min_ms, width_ms } => from_ms(min_ms + width_ms * unit_f64(rng)),

@@ -201,6 +201,35 @@ impl LatencyStat {
         })
     }
 
+    /// The quantiles `qs` (ascending, each in (0, 1]) in ms, in one walk over the counts: the
+    /// time series closes a bucket every interval, and two walks cost twice one.
+    pub fn quantiles_ms<const N: usize>(&self, qs: [f64; N]) -> [Option<f64>; N] {
+        debug_assert!(qs.windows(2).all(|w| w[0] <= w[1]) && qs.iter().all(|&q| q > 0.0));
+        let mut out = [None; N];
+        let Some(range) = self.recorded_range().filter(|_| self.count > 0) else {
+            return out;
+        };
+        let start = *range.start();
+        let counts_at = qs.map(|q| ((q.min(1.0) * self.count as f64).ceil() as u64).max(1));
+        let mut next = 0;
+        let mut total = 0u64;
+        for (index, &c) in self.counts[range].iter().enumerate() {
+            total += c;
+            if total < counts_at[next] {
+                continue;
+            }
+            while next < N && total >= counts_at[next] {
+                let value = highest_equivalent(value_for(start + index));
+                out[next] = Some(median_equivalent(value) as f64 / 1000.0);
+                next += 1;
+            }
+            if next == N {
+                break;
+            }
+        }
+        out
+    }
+
     /// `hdrhistogram`'s `value_at_quantile`, over these counts.
     fn value_at_quantile(&self, quantile: f64) -> u64 {
         let quantile = if quantile > 1.0 { 1.0 } else { quantile };
@@ -382,6 +411,15 @@ mod tests {
             );
         }
         assert_eq!(s.cdf(), o.cdf());
+        let qs = [1e-9, 0.001, 0.5, 0.5, 0.99, 0.999, 1.0, 2.0];
+        let one_walk = s.quantiles_ms(qs);
+        for (q, v) in qs.into_iter().zip(one_walk) {
+            assert_eq!(
+                v.map(f64::to_bits),
+                s.quantile_ms(q).map(f64::to_bits),
+                "quantile {q}"
+            );
+        }
     }
 
     #[test]

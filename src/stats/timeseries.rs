@@ -119,15 +119,15 @@ impl TimeSeries {
 
     /// Closes the bucket ending at `now`.
     pub fn close(&mut self, now: Nanos, in_flight: u32, healthy: Vec<[u32; 3]>) {
-        let q = |q: f64| self.hist.quantile_ms(q).unwrap_or(f64::NAN);
+        let [p50, p99] = self.hist.quantiles_ms([0.5, 0.99]);
         let start = now.saturating_sub(self.interval);
         let row = Row {
             t_s: start as f64 / 1e9,
             offered: self.offered,
             ok: self.ok,
             failures: self.failures,
-            p50_ms: q(0.5),
-            p99_ms: q(0.99),
+            p50_ms: p50.unwrap_or(f64::NAN),
+            p99_ms: p99.unwrap_or(f64::NAN),
             in_flight,
             healthy,
         };
