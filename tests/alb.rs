@@ -149,12 +149,7 @@ rules = [
     let toml = alb_scenario(
         100.0,
         traffic,
-        &[
-            "GET /pets/{id}",
-            "GET /food/{id}",
-            "GET /old",
-            "GET /other",
-        ],
+        &["GET /pets/{id}", "GET /food/{id}", "GET /old", "GET /other"],
         TLS,
         "tls_latency = { dist = \"constant\", ms = 2 }",
         listener,
@@ -187,7 +182,10 @@ rules = [
     // The redirect is an ok answer; the default fixed 404 a failure; nothing else fails.
     assert_eq!(failures(&rec, Failure::NotFound404), arrivals(2));
     assert_eq!(other_failures(&rec, &[Failure::NotFound404]), 0);
-    assert_eq!(rec.counts.ok, arrivals(20) + arrivals(10) + arrivals(5) + arrivals(4));
+    assert_eq!(
+        rec.counts.ok,
+        arrivals(20) + arrivals(10) + arrivals(5) + arrivals(4)
+    );
     // TLS termination on the HTTPS listener: 2 ms on every request's load-balancer hop.
     let lb = &rec.stages[StageKind::LoadBalancer as usize];
     assert_eq!(lb.mean_ms(), Some(2.0));
@@ -197,7 +195,8 @@ rules = [
 /// the rules, and a warning naming the route and the listener; with `tls_server_name`, none.
 #[test]
 fn plain_http_to_an_https_listener_is_answered_400_with_a_warning() {
-    let traffic = "[[traffic]]\nname = \"pets\"\npath = \"/pets/1\"\nrate_rps = 10\narrival = \"constant\"";
+    let traffic =
+        "[[traffic]]\nname = \"pets\"\npath = \"/pets/1\"\nrate_rps = 10\narrival = \"constant\"";
     let groups = group("pets", 1, "");
     let build = |tls: &str, protocol: &str| {
         alb_scenario(
@@ -226,7 +225,10 @@ fn plain_http_to_an_https_listener_is_answered_400_with_a_warning() {
     let rec = run(&plain);
     assert_eq!(failures(&rec, Failure::BadRequest400), 199);
     assert_eq!(rec.counts.ok, 0);
-    assert_eq!(rec.groups[0].targets[0].requests, 0, "nothing reaches a target");
+    assert_eq!(
+        rec.groups[0].targets[0].requests, 0,
+        "nothing reaches a target"
+    );
 
     let fixed = scenario(&build(TLS, ""));
     assert!(fixed.warnings.is_empty());
@@ -338,7 +340,10 @@ fn a_target_silent_past_the_idle_timeout_gets_504() {
     };
     let rec = run(&scenario(&build("idle_timeout_s = 5", "")));
     assert!(rec.counts.completed > 500);
-    assert_eq!(failures(&rec, Failure::GatewayTimeout504), rec.counts.completed);
+    assert_eq!(
+        failures(&rec, Failure::GatewayTimeout504),
+        rec.counts.completed
+    );
     assert_eq!(rec.response_max_ns, 5 * S);
     assert_eq!(
         rec.response_sum_ns,
@@ -350,13 +355,19 @@ fn a_target_silent_past_the_idle_timeout_gets_504() {
         "idle_timeout_s = 5",
         "sidecar = { proxy_read_timeout_s = 2 }",
     )));
-    assert_eq!(failures(&rec, Failure::GatewayTimeout504), rec.counts.completed);
+    assert_eq!(
+        failures(&rec, Failure::GatewayTimeout504),
+        rec.counts.completed
+    );
     assert_eq!(rec.response_max_ns, 2 * S);
 
     // The default idle timeout (60 s) is longer than the HTTP API's integration timeout (30 s):
     // the gateway's own 503 at 30 s.
     let rec = run(&scenario(&build("", "")));
-    assert_eq!(failures(&rec, Failure::Unavailable503), rec.counts.completed);
+    assert_eq!(
+        failures(&rec, Failure::Unavailable503),
+        rec.counts.completed
+    );
     assert_eq!(rec.response_max_ns, 30 * S);
 }
 
@@ -436,7 +447,11 @@ fn requests_in_flight_when_the_deregistration_delay_ends_get_502() {
     let rec = run(&scenario(&build(5.5)));
     let draining = event_time(&rec, "health", "draining", 0).expect("old task deregistered");
     let unused = event_time(&rec, "health", "unused", draining).expect("draining ends");
-    assert_eq!(draining, 51 * S, "deployed at 50 s, new task running 1 s later");
+    assert_eq!(
+        draining,
+        51 * S,
+        "deployed at 50 s, new task running 1 s later"
+    );
     assert_eq!(unused, draining + 5_500_000_000);
     // In flight at the old task when draining ends: sent in (unused − 20 s, draining), that is
     // arrivals at 2 s steps in (36.5, 51): 38, 40, …, 50.
@@ -575,9 +590,9 @@ app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
     assert_eq!(other_failures(&rec, &[Failure::BadGateway502]), 0);
 
     for (lb, keepalive) in [
-        ("alb", ""),                          // nginx's 75 s > 60 s
-        ("alb", "keepalive_timeout_s = 60"),  // equal: the ALB closes first
-        ("nlb", "keepalive_timeout_s = 5"),   // no ALB pool
+        ("alb", ""),                         // nginx's 75 s > 60 s
+        ("alb", "keepalive_timeout_s = 60"), // equal: the ALB closes first
+        ("nlb", "keepalive_timeout_s = 5"),  // no ALB pool
     ] {
         let rec = run(&scenario(&build(lb, keepalive)));
         assert_eq!(rec.counts.failed(), 0, "{lb} {keepalive:?}");

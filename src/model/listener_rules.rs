@@ -95,9 +95,9 @@ impl Conditions {
                     .any(|(_, v)| values.iter().any(|p| wildcard_match(p, v, true)))
             })
             && self.query.as_ref().is_none_or(|(key, value)| {
-                req.query.iter().any(|(k, v)| {
-                    wildcard_match(key, k, true) && wildcard_match(value, v, true)
-                })
+                req.query
+                    .iter()
+                    .any(|(k, v)| wildcard_match(key, k, true) && wildcard_match(value, v, true))
             })
     }
 }
@@ -243,13 +243,22 @@ mod tests {
             ),
         ];
         let h = |v: &[(&str, &str)]| -> Vec<(String, String)> {
-            v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
         };
         let none = h(&[]);
         let canary_headers = h(&[("x-canary", "TRUE")]);
         let v2 = h(&[("Version", "2.1")]);
         let v1 = h(&[("version", "1")]);
-        let cases: [(&str, &str, &str, &[(String, String)], &[(String, String)], &str); 14] = [
+        let cases: [(
+            &str,
+            &str,
+            &str,
+            &[(String, String)],
+            &[(String, String)],
+            &str,
+        ); 14] = [
             // Path pattern, lowest priority first: /pets/admin with POST hits 10, not 20.
             ("", "POST", "/pets/admin/x", &none, &none, "admin"),
             // Method is case-sensitive and needs one of its values (OR): GET falls to 20.
@@ -261,10 +270,24 @@ mod tests {
             ("", "GET", "/pets", &none, &none, "pets"),
             // Host is case-insensitive, any value (OR), wildcards.
             ("FOOD.example.com", "GET", "/x", &none, &none, "food-host"),
-            ("eu.food.example.com", "GET", "/x", &none, &none, "food-host"),
+            (
+                "eu.food.example.com",
+                "GET",
+                "/x",
+                &none,
+                &none,
+                "food-host",
+            ),
             ("example.com", "GET", "/x", &none, &none, "default"),
             // A lower priority value wins even when a later rule also matches: host 30 < 50.
-            ("food.example.com", "GET", "/food", &none, &none, "food-host"),
+            (
+                "food.example.com",
+                "GET",
+                "/food",
+                &none,
+                &none,
+                "food-host",
+            ),
             ("", "GET", "/food/1", &none, &none, "food"),
             // Header AND query: both needed; header name and value case-insensitive.
             ("", "GET", "/x", &canary_headers, &v2, "canary"),

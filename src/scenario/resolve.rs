@@ -8,9 +8,9 @@ use std::path::Path;
 use super::dist::{self, Dist};
 use super::error::{ScenarioError, join_path};
 use super::schema::{
-    ApiKindRaw, AuthorizerKind, FaultKind, HealthProtocol, JitterKind, LoadBalancerKind, ProfileShape, QueueLimit,
-    RawAutoscaling, RawDist, RawFault, RawGateway, RawHealthCheck, RawRetries, RawScenario,
-    RawService, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
+    ApiKindRaw, AuthorizerKind, FaultKind, HealthProtocol, JitterKind, LoadBalancerKind,
+    ProfileShape, QueueLimit, RawAutoscaling, RawDist, RawFault, RawGateway, RawHealthCheck,
+    RawRetries, RawScenario, RawService, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
 };
 use super::{
     AlbGroup, AlgorithmKind, App, Authorizer, Autoscaling, Dependency, Deployment, Fault, Gateway,
@@ -188,7 +188,9 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                         ),
                     ));
                 }
-                let keepalive = sc.keepalive_timeout_s.unwrap_or(DEFAULT_KEEPALIVE_TIMEOUT_S);
+                let keepalive = sc
+                    .keepalive_timeout_s
+                    .unwrap_or(DEFAULT_KEEPALIVE_TIMEOUT_S);
                 Some(Sidecar {
                     keepalive_timeout: from_secs(positive(
                         &join_path(&spath, "keepalive_timeout_s"),

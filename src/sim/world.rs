@@ -904,7 +904,13 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
     /// (crashed: nothing answers the SYN), else its idle timeout; and the keep-alive race, when
     /// the targets' keep-alive timeout is shorter than the idle timeout. Returns true when the
     /// request was answered here (502: the reused pooled connection had just been closed).
-    fn alb_send(&mut self, req: Handle, group: u32, target: u32, alb: crate::scenario::AlbGroup) -> bool {
+    fn alb_send(
+        &mut self,
+        req: Handle,
+        group: u32,
+        target: u32,
+        alb: crate::scenario::AlbGroup,
+    ) -> bool {
         if self.groups[group as usize].targets[target as usize]
             .faults
             .crashed

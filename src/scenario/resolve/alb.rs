@@ -4,7 +4,7 @@
 
 use super::super::error::{ScenarioError, join_path};
 use super::super::schema::{
-    LoadBalancerKind, ListenerProtocol, RawAction, RawLoadBalancer, RawRule, RawScenario,
+    ListenerProtocol, LoadBalancerKind, RawAction, RawLoadBalancer, RawRule, RawScenario,
     RawTraffic,
 };
 use super::super::{AlbAction, AlbPath};
@@ -76,7 +76,9 @@ pub(super) fn listeners(
                 format!(
                     "target group {:?} is already behind load balancer {:?}: a target group \
                      serves one load balancer (ELB quota \"load balancers per target group: 1\")",
-                    raw.target_groups.get_index(g as usize).map_or("", |(n, _)| n),
+                    raw.target_groups
+                        .get_index(g as usize)
+                        .map_or("", |(n, _)| n),
                     raw.load_balancers
                         .get_index(other as usize)
                         .map_or("", |(n, _)| n)
@@ -219,7 +221,10 @@ fn checked_rule(
         host: c.host.clone(),
         path: c.path.clone(),
         method: c.method.clone(),
-        header: c.header.as_ref().map(|h| (h.name.clone(), h.values.clone())),
+        header: c
+            .header
+            .as_ref()
+            .map(|h| (h.name.clone(), h.values.clone())),
         query: c.query.as_ref().map(|q| (q.key.clone(), q.value.clone())),
     };
     if conditions.is_empty() {
