@@ -350,6 +350,16 @@ fn a_target_silent_past_the_idle_timeout_gets_504() {
         u128::from(5 * S) * u128::from(rec.counts.completed)
     );
 
+    // A REST API (VPC link V2) passes the ALB's 504 through the same way, at 5 s, before its
+    // own 29 s integration timeout.
+    let rest = build("idle_timeout_s = 5", "").replace("kind = \"http\"", "kind = \"rest\"");
+    let rec = run(&scenario(&rest));
+    assert_eq!(
+        failures(&rec, Failure::GatewayTimeout504),
+        rec.counts.completed
+    );
+    assert_eq!(rec.response_max_ns, 5 * S);
+
     // nginx's proxy_read_timeout (2 s) is shorter: its 504 at 2 s, not the ALB's.
     let rec = run(&scenario(&build(
         "idle_timeout_s = 5",

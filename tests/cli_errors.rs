@@ -571,12 +571,15 @@ fn alb_rule_mistakes_name_the_rule() {
             "method = [\"get\"]",
             "A-Z",
         ),
-        // A REST API cannot reach an ALB.
+        // An ALB listener speaks HTTP or HTTPS, not TCP.
         (
-            alb_edit("kind = \"http\"", "kind = \"rest\""),
-            "gateway.routes.0.integration.load_balancer",
-            "integration = { load_balancer",
-            "reach only NLBs",
+            alb_edit(
+                "port = 443\ndefault_action",
+                "port = 443\nprotocol = \"tcp\"\ndefault_action",
+            ),
+            "load_balancers.internal.listeners.0.protocol",
+            "protocol = \"tcp\"",
+            "TCP listeners are NLB's",
         ),
         // An ALB has no TCP health checks.
         (

@@ -158,6 +158,16 @@ pub fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool
 mod tests {
     use super::*;
 
+    /// Host, method, path, headers, query, and the action expected.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a [(String, String)],
+        &'a [(String, String)],
+        &'a str,
+    );
+
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
     }
@@ -251,14 +261,7 @@ mod tests {
         let canary_headers = h(&[("x-canary", "TRUE")]);
         let v2 = h(&[("Version", "2.1")]);
         let v1 = h(&[("version", "1")]);
-        let cases: [(
-            &str,
-            &str,
-            &str,
-            &[(String, String)],
-            &[(String, String)],
-            &str,
-        ); 14] = [
+        let cases: [Case; 14] = [
             // Path pattern, lowest priority first: /pets/admin with POST hits 10, not 20.
             ("", "POST", "/pets/admin/x", &none, &none, "admin"),
             // Method is case-sensitive and needs one of its values (OR): GET falls to 20.

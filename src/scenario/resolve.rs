@@ -305,9 +305,11 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             base_dir,
             &group_index,
             &mut route_names,
-            &listeners,
-            &mut route_albs,
-            &mut warnings,
+            AlbContext {
+                listeners: &listeners,
+                route_albs: &mut route_albs,
+                warnings: &mut warnings,
+            },
         )?),
         None => None,
     };
@@ -489,6 +491,16 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         slo,
         warnings,
     })
+}
+
+/// What the gateway's routes need to know of ALB listeners, and what they tell the sources.
+struct AlbContext<'a> {
+    /// The checked listeners of each load balancer.
+    listeners: &'a [Vec<alb::Listener>],
+    /// Per route: the ALB listener its integration reaches, if any.
+    route_albs: &'a mut Vec<Option<RouteAlb>>,
+    /// Where configuration warnings go.
+    warnings: &'a mut Vec<String>,
 }
 
 /// A gateway route whose integration is an ALB listener.
@@ -942,10 +954,13 @@ fn gateway(
     base_dir: &Path,
     group_index: &dyn Fn(&str, &str) -> Result<u32, ScenarioError>,
     route_names: &mut Vec<String>,
-    listeners: &[Vec<alb::Listener>],
-    route_albs: &mut Vec<Option<RouteAlb>>,
-    warnings: &mut Vec<String>,
+    alb_context: AlbContext,
 ) -> Result<Gateway, ScenarioError> {
+    let AlbContext {
+        listeners,
+        route_albs,
+        warnings,
+    } = alb_context;
     let kind = match gw.kind {
         ApiKindRaw::Rest => ApiKind::Rest,
         ApiKindRaw::Http => ApiKind::Http,
@@ -1059,24 +1074,18 @@ fn gateway(
                     })?;
                 let l = &listeners[li][listener];
                 if raw.load_balancers[li].kind == LoadBalancerKind::Alb {
-                    if kind == ApiKind::Rest {
-                        return Err(ScenarioError::at(
-                            join_path(&ipath, "load_balancer"),
-                            format!(
-                                "{lb:?} is an ALB, and REST API VPC links (v1) reach only NLBs \
-                                 (API Gateway developer guide, private integrations); use an \
-                                 HTTP API or put an NLB in front"
-                            ),
-                        ));
-                    }
+                    // REST APIs reach ALBs through VPC links V2 as HTTP APIs do (API Gateway
+                    // developer guide, "Private integrations for REST APIs"); both send plain
+                    // HTTP unless told a secure server name.
                     let plain = l.https && r.integration.tls_server_name.is_none();
                     if plain {
                         warnings.push(format!(
                             "{path} ({:?}): its integration reaches HTTPS listener {port} of \
                              ALB {lb:?} without `tls_server_name`, so API Gateway sends plain \
                              HTTP and the ALB answers every request 400 \"The plain HTTP request \
-                             was sent to HTTPS port\" (set integration.tls_server_name, the \
-                             HTTP API tlsConfig.serverNameToVerify)",
+                             was sent to HTTPS port\" (set integration.tls_server_name: an HTTP \
+                             API's tlsConfig.serverNameToVerify, a REST API's https:// \
+                             integration URI)",
                             r.route
                         ));
                     }
