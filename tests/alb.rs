@@ -609,3 +609,35 @@ app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
         assert!(rec.counts.completed as f64 > 0.99 * n);
     }
 }
+
+/// A task that crashes with requests in flight sends no reset (the host is gone): behind an
+/// ALB those requests end at the idle timeout with 504, not 502; later ones get the 10 s
+/// connect timeout's 504.
+#[test]
+fn a_crash_with_requests_in_flight_gives_504_at_the_idle_timeout() {
+    let traffic =
+        "[[traffic]]\nname = \"pets\"\npath = \"/pets/1\"\nrate_rps = 1\narrival = \"constant\"";
+    let groups = "[target_groups.pets]\ntargets = 2\n\
+                  app = { workers = 100, service = { dist = \"constant\", ms = 5000 } }\n\n\
+                  [[faults]]\nat_s = 30.5\nkind = \"crash\"\ntarget_group = \"pets\"\n";
+    let rec = run(&scenario(&alb_scenario(
+        60.0,
+        traffic,
+        &["GET /pets/{id}"],
+        TLS,
+        "idle_timeout_s = 8",
+        "target_group = \"pets\"",
+        groups,
+    )));
+    // Round robin: arrival k (at k s) goes to target (k − 1) mod 2, odd k to the crashed one.
+    // In flight there at 30.5 s: 27 and 29 (504 at +8 s); sent there after: 31, 33, …, 49
+    // (504 at +10 s, answered by the end at 60 s).
+    let in_flight = [27, 29].len() as u64;
+    let after = (31..=49).step_by(2).count() as u64;
+    assert_eq!(
+        failures(&rec, Failure::GatewayTimeout504),
+        in_flight + after
+    );
+    assert_eq!(other_failures(&rec, &[Failure::GatewayTimeout504]), 0);
+    assert_eq!(rec.response_max_ns, 10 * S);
+}
