@@ -196,8 +196,17 @@ fn parse_overrides(set: &[String]) -> anyhow::Result<Vec<Override>> {
         .collect::<Result<_, _>>()?)
 }
 
+/// Prints the scenario's warnings (configurations that run but are almost certainly not what
+/// was meant) on stderr.
+fn warn(loaded: &scenario::Loaded) {
+    for w in &loaded.scenario.warnings {
+        eprintln!("warning: {}: {w}", loaded.file.display());
+    }
+}
+
 fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let loaded = scenario::load(&args.scenario, &parse_overrides(&args.set)?)?;
+    warn(&loaded);
     print!("{}", toml::to_string_pretty(&loaded.raw)?);
     Ok(ExitCode::SUCCESS)
 }
@@ -311,6 +320,7 @@ fn print_doc(format: Format, doc: &serde_json::Value) {
 
 fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let loaded = scenario::load(&args.scenario, &overrides(&args.options, &[])?)?;
+    warn(&loaded);
     let out_dir = out_dir(&args.options, &loaded.scenario.name, "");
     let results = simulate(&args.options, std::slice::from_ref(&loaded.scenario))?
         .pop()

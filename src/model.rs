@@ -4,6 +4,7 @@
 pub mod authorizer;
 pub mod balancer;
 pub mod health;
+pub mod listener_rules;
 pub mod retry;
 pub mod routing;
 pub mod source;

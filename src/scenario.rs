@@ -60,6 +60,9 @@ pub struct Scenario {
     pub deployments: Vec<Deployment>,
     /// SLO checks, in file order.
     pub slo: Vec<SloCheck>,
+    /// Configurations that load and run but are almost certainly not what was meant (printed
+    /// on stderr by `validate` and `run`).
+    pub warnings: Vec<String>,
 }
 
 /// One traffic source.
@@ -89,6 +92,36 @@ pub struct Source {
     pub requests_per_connection: u32,
     /// Client retries.
     pub retries: Option<RetryPolicy>,
+    /// When the route's integration is an ALB listener: what it does with this source's
+    /// requests, decided at load time from their (fixed) attributes.
+    pub alb: Option<AlbPath>,
+}
+
+/// A source's requests at an ALB listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlbPath {
+    /// The load balancer.
+    pub load_balancer: u32,
+    /// An HTTPS listener (TLS terminated at the ALB: `tls_latency` per request).
+    pub https: bool,
+    /// The action its rules chose.
+    pub action: AlbAction,
+}
+
+/// What an ALB listener does with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlbAction {
+    /// Forward to this target group.
+    Forward {
+        /// Target group index.
+        group: u32,
+    },
+    /// Answered by the ALB itself (fixed response, redirect, or 400 for plain HTTP sent to an
+    /// HTTPS listener): `None` for a 2xx/3xx, else the failure the client sees.
+    Respond {
+        /// The failure, if the status is 4xx/5xx.
+        failure: Option<crate::stats::Failure>,
+    },
 }
 
 /// The first hop of a source's requests.
@@ -147,7 +180,8 @@ pub struct Route {
     pub auth: bool,
     /// Route-level bucket.
     pub throttle: Option<(f64, u64)>,
-    /// Target group reached.
+    /// Target group reached (an ALB listener: its default action's group, or its first
+    /// forwarding rule's; each source's own choice is in `Source::alb`).
     pub group: u32,
     /// Load balancer on the way, if any.
     pub load_balancer: Option<u32>,
@@ -162,6 +196,21 @@ pub struct LoadBalancer {
     pub name: String,
     /// Latency it adds.
     pub latency: Dist,
+    /// NLB or ALB.
+    pub kind: schema::LoadBalancerKind,
+    /// ALB: TLS termination cost per request on HTTPS listeners.
+    pub tls_latency: Dist,
+}
+
+/// A target group behind an ALB: the ALB's own failure semantics apply (reference §4, A3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlbGroup {
+    /// The ALB's idle timeout: a target silent this long ⇒ 504.
+    pub idle_timeout: Nanos,
+    /// The keep-alive race (reference §8): `Some((keepalive, horizon))` when the targets'
+    /// keep-alive timeout is shorter than the idle timeout; a pooled connection reused at an
+    /// idle age in `[keepalive, horizon)` was just closed by the target ⇒ 502.
+    pub keepalive_race: Option<(Nanos, Nanos)>,
 }
 
 /// One target group and the tasks behind it.
@@ -189,6 +238,8 @@ pub struct TargetGroup {
     pub sidecar: Option<Sidecar>,
     /// The app container of each task.
     pub app: App,
+    /// Behind an ALB: its failure semantics and connection pool.
+    pub alb: Option<AlbGroup>,
 }
 
 /// ELB health checks of a target group.
@@ -233,7 +284,8 @@ impl HealthCheck {
     }
 
     /// The documented ALB defaults: HTTP, interval 30 s, timeout 5 s, healthy 5, unhealthy 2;
-    /// a new target needs `healthy_threshold` passes.
+    /// a new target needs one pass ("After your target is registered, it must pass one health
+    /// check to be considered healthy", ALB user guide, target-group-health-checks).
     pub fn alb_defaults() -> Self {
         use crate::engine::time::from_secs;
         HealthCheck {
@@ -242,7 +294,7 @@ impl HealthCheck {
             timeout: from_secs(5.0),
             healthy_threshold: 5,
             unhealthy_threshold: 2,
-            initial_passes: 5,
+            initial_passes: 1,
             nodes: 1,
             new_target_delay: 0,
         }
@@ -334,6 +386,8 @@ pub struct Sidecar {
     pub backlog: u32,
     /// `proxy_read_timeout`.
     pub read_timeout: Nanos,
+    /// `keepalive_timeout`: idle client connections closed after this long.
+    pub keepalive_timeout: Nanos,
 }
 
 /// The app stage: `workers` parallel servers behind a FIFO queue.

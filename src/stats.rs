@@ -37,11 +37,13 @@ pub enum Failure {
     GatewayTimeout504,
     /// The client gave up waiting.
     ClientTimeout,
+    /// Bad request: an ALB fixed response, or plain HTTP sent to an ALB HTTPS listener.
+    BadRequest400,
 }
 
 impl Failure {
     /// Every cause, in output order.
-    pub const ALL: [Failure; 9] = [
+    pub const ALL: [Failure; 10] = [
         Failure::Throttled429,
         Failure::Unauthorized401,
         Failure::Forbidden403,
@@ -51,6 +53,7 @@ impl Failure {
         Failure::Unavailable503,
         Failure::GatewayTimeout504,
         Failure::ClientTimeout,
+        Failure::BadRequest400,
     ];
 
     /// Number of causes.
@@ -68,6 +71,7 @@ impl Failure {
             Failure::Unavailable503 => "unavailable_503",
             Failure::GatewayTimeout504 => "gateway_timeout_504",
             Failure::ClientTimeout => "client_timeout",
+            Failure::BadRequest400 => "bad_request_400",
         }
     }
 
@@ -83,6 +87,7 @@ impl Failure {
             Failure::Unavailable503 => Some(503),
             Failure::GatewayTimeout504 => Some(504),
             Failure::ClientTimeout => None,
+            Failure::BadRequest400 => Some(400),
         }
     }
 

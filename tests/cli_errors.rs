@@ -458,3 +458,172 @@ fn missed_slo_exits_1_and_still_writes_outputs() {
         }
     }
 }
+
+/// An HTTP API whose one route reaches an ALB HTTPS listener with path rules; each ALB case
+/// below breaks one thing in it.
+const ALB: &str = r#"[simulation]
+name = "alb"
+duration_s = 5
+
+[[traffic]]
+name = "pets"
+path = "/pets/1"
+rate_rps = 50
+
+[gateway]
+kind = "http"
+
+[[gateway.routes]]
+route = "ANY /{proxy+}"
+integration = { load_balancer = "internal", port = 443, tls_server_name = "api.example.com" }
+
+[load_balancers.internal]
+kind = "alb"
+
+[[load_balancers.internal.listeners]]
+port = 443
+default_action = { fixed_response = { status = 404 } }
+rules = [
+  { priority = 10, conditions = { path = ["/pets*"] }, action = { target_group = "pets" } },
+  { priority = 20, conditions = { path = ["/food*"] }, action = { target_group = "food" } },
+]
+
+[target_groups.pets]
+targets = 2
+app = { workers = 2, service = { dist = "exponential", mean_ms = 2 } }
+
+[target_groups.food]
+targets = 2
+app = { workers = 2, service = { dist = "exponential", mean_ms = 2 } }
+"#;
+
+fn alb_edit(from: &str, to: &str) -> String {
+    assert!(ALB.contains(from), "ALB has no {from:?}");
+    ALB.replacen(from, to, 1)
+}
+
+#[test]
+fn alb_scenario_is_valid_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alb.toml");
+    fs::write(&file, ALB).unwrap();
+    let o = simroute(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stderr), "", "no warning with a TLS config");
+    // `validate` shows the defaults the run used.
+    let shown = text(&o.stdout);
+    assert!(shown.contains("idle_timeout_s = 60"), "{shown}");
+    assert!(shown.contains("protocol = \"https\""), "{shown}");
+}
+
+#[test]
+fn alb_rule_mistakes_name_the_rule() {
+    let cases = [
+        // A rule forwarding to a group that does not exist.
+        (
+            alb_edit("target_group = \"food\" }", "target_group = \"fod\" }"),
+            "load_balancers.internal.listeners.0.rules.1.action.target_group",
+            "fod",
+            "unknown target group",
+        ),
+        // Two rules with one priority.
+        (
+            alb_edit("priority = 20", "priority = 10"),
+            "load_balancers.internal.listeners.0.rules.1.priority",
+            "priority = 10, conditions = { path = [\"/food",
+            "already has priority 10",
+        ),
+        // A rule with no condition.
+        (
+            alb_edit("conditions = { path = [\"/food*\"] }", "conditions = {}"),
+            "load_balancers.internal.listeners.0.rules.1.conditions",
+            "conditions = {}",
+            "at least one condition",
+        ),
+        // Priority out of range.
+        (
+            alb_edit("priority = 20", "priority = 50001"),
+            "load_balancers.internal.listeners.0.rules.1.priority",
+            "50001",
+            "1 to 50000",
+        ),
+        // Two actions in one.
+        (
+            alb_edit(
+                "action = { target_group = \"food\" }",
+                "action = { target_group = \"food\", redirect = { status = 301 } }",
+            ),
+            "load_balancers.internal.listeners.0.rules.1.action",
+            "redirect = { status = 301 }",
+            "exactly one of",
+        ),
+        // A fixed response with a 3xx (AWS allows 2xx, 4xx, 5xx).
+        (
+            alb_edit("status = 404", "status = 302"),
+            "load_balancers.internal.listeners.0.default_action.fixed_response.status",
+            "status = 302",
+            "2xx",
+        ),
+        // A lower-case method: compared case-sensitively, AWS allows A-Z only.
+        (
+            alb_edit("path = [\"/food*\"]", "method = [\"get\"]"),
+            "load_balancers.internal.listeners.0.rules.1.conditions.method.0",
+            "method = [\"get\"]",
+            "A-Z",
+        ),
+        // An ALB listener speaks HTTP or HTTPS, not TCP.
+        (
+            alb_edit(
+                "port = 443\ndefault_action",
+                "port = 443\nprotocol = \"tcp\"\ndefault_action",
+            ),
+            "load_balancers.internal.listeners.0.protocol",
+            "protocol = \"tcp\"",
+            "TCP listeners are NLB's",
+        ),
+        // An ALB has no TCP health checks.
+        (
+            alb_edit(
+                "[target_groups.pets]\ntargets = 2",
+                "[target_groups.pets]\ntargets = 2\nhealth_check = { protocol = \"tcp\" }",
+            ),
+            "target_groups.pets.health_check.protocol",
+            "health_check = { protocol = \"tcp\" }",
+            "TCP checks are NLB's",
+        ),
+        // The idle timeout's range.
+        (
+            alb_edit("kind = \"alb\"", "kind = \"alb\"\nidle_timeout_s = 4001"),
+            "load_balancers.internal.idle_timeout_s",
+            "idle_timeout_s = 4001",
+            "1 to 4000",
+        ),
+    ];
+    for (bad, path, needle, message) in cases {
+        let e = run_bad(Some(&bad), &[]);
+        assert_points_at(&e, path, Some(line_of(&bad, needle)));
+        assert!(e.contains(message), "{message:?}: {e}");
+    }
+}
+
+#[test]
+fn nlb_listener_with_alb_features_is_refused() {
+    let nlb = alb_edit("kind = \"alb\"", "kind = \"nlb\"");
+    let e = run_bad(Some(&nlb), &[]);
+    assert_points_at(
+        &e,
+        "load_balancers.internal.listeners.0.rules",
+        Some(line_of(&nlb, "rules = [")),
+    );
+    assert!(e.contains("an NLB listener has no rules"), "{e}");
+    // Without the rules, the default action is the next ALB-only thing.
+    let start = nlb.find("rules = [").unwrap();
+    let end = start + nlb[start..].find("]\n\n").unwrap() + 2;
+    let nlb = format!("{}{}", &nlb[..start], &nlb[end..]);
+    let e = run_bad(Some(&nlb), &[]);
+    assert_points_at(
+        &e,
+        "load_balancers.internal.listeners.0.default_action",
+        Some(line_of(&nlb, "default_action")),
+    );
+}

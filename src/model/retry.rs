@@ -55,7 +55,7 @@ impl RetryOn {
     pub const TIMEOUT: u16 = 0;
 
     /// Every status (and [`RetryOn::TIMEOUT`]) a set can hold, in bit order.
-    pub const SUPPORTED: [u16; 9] = [Self::TIMEOUT, 401, 403, 404, 429, 500, 502, 503, 504];
+    pub const SUPPORTED: [u16; 10] = [Self::TIMEOUT, 401, 403, 404, 429, 500, 502, 503, 504, 400];
 
     /// Retries nothing.
     pub const NOTHING: RetryOn = RetryOn(0);

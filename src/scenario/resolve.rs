@@ -1,17 +1,19 @@
 //! Checks a [`RawScenario`] against the rules users read in `docs/scenario.md` and builds the
 //! index-based [`Scenario`]. Each check names the field it is about.
 
+mod alb;
+
 use std::path::Path;
 
 use super::dist::{self, Dist};
 use super::error::{ScenarioError, join_path};
 use super::schema::{
-    ApiKindRaw, AuthorizerKind, FaultKind, JitterKind, LoadBalancerKind, ProfileShape, QueueLimit,
-    RawAutoscaling, RawDist, RawFault, RawGateway, RawHealthCheck, RawRetries, RawScenario,
-    RawService, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
+    ApiKindRaw, AuthorizerKind, FaultKind, HealthProtocol, JitterKind, LoadBalancerKind,
+    ProfileShape, QueueLimit, RawAutoscaling, RawDist, RawFault, RawGateway, RawHealthCheck,
+    RawRetries, RawScenario, RawService, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
 };
 use super::{
-    AlgorithmKind, App, Authorizer, Autoscaling, Dependency, Deployment, Fault, Gateway,
+    AlbGroup, AlgorithmKind, App, Authorizer, Autoscaling, Dependency, Deployment, Fault, Gateway,
     HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service, Sidecar, SloCheck,
     SloMetric, Source, SourcePath, TargetGroup,
 };
@@ -85,8 +87,9 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
     };
 
     let mut load_balancers = Vec::with_capacity(raw.load_balancers.len());
-    let mut behind_nlb = vec![false; raw.target_groups.len()];
-    for (name, lb) in &raw.load_balancers {
+    let mut owners: alb::GroupOwners = vec![None; raw.target_groups.len()];
+    let mut listeners = Vec::with_capacity(raw.load_balancers.len());
+    for (li, (name, lb)) in raw.load_balancers.iter().enumerate() {
         let path = join_path("load_balancers", name);
         if lb.listeners.is_empty() {
             return Err(ScenarioError::at(
@@ -94,30 +97,36 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                 "needs at least one listener",
             ));
         }
-        for (i, l) in lb.listeners.iter().enumerate() {
-            let lpath = join_path(&join_path(&path, "listeners"), i);
-            if l.port == 0 {
-                return Err(ScenarioError::at(
-                    join_path(&lpath, "port"),
-                    "must be 1 to 65535",
-                ));
-            }
-            if lb.listeners[..i].iter().any(|o| o.port == l.port) {
-                return Err(ScenarioError::at(
-                    join_path(&lpath, "port"),
-                    format!("another listener already uses port {}", l.port),
-                ));
-            }
-            let g = group_index(&l.target_group, &join_path(&lpath, "target_group"))?;
-            match lb.kind {
-                LoadBalancerKind::Nlb => behind_nlb[g as usize] = true,
-            }
+        listeners.push(alb::listeners(
+            raw,
+            li as u32,
+            lb,
+            &path,
+            &group_index,
+            &mut owners,
+        )?);
+        let idle = lb.idle_timeout_s.unwrap_or(DEFAULT_ALB_IDLE_TIMEOUT_S);
+        if !(1.0..=4000.0).contains(&idle) {
+            return Err(ScenarioError::at(
+                join_path(&path, "idle_timeout_s"),
+                format!("must be from 1 to 4000 s (got {idle})"),
+            ));
         }
         load_balancers.push(LoadBalancer {
             name: name.clone(),
             latency: optional_dist(lb.latency.as_ref(), &join_path(&path, "latency"), base_dir)?,
+            kind: lb.kind,
+            tls_latency: optional_dist(
+                lb.tls_latency.as_ref(),
+                &join_path(&path, "tls_latency"),
+                base_dir,
+            )?,
         });
     }
+    let behind_nlb: Vec<bool> = owners
+        .iter()
+        .map(|o| matches!(o, Some((_, LoadBalancerKind::Nlb))))
+        .collect();
 
     let mut groups = Vec::with_capacity(raw.target_groups.len());
     for (gi, (name, g)) in raw.target_groups.iter().enumerate() {
@@ -179,7 +188,14 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                         ),
                     ));
                 }
+                let keepalive = sc
+                    .keepalive_timeout_s
+                    .unwrap_or(DEFAULT_KEEPALIVE_TIMEOUT_S);
                 Some(Sidecar {
+                    keepalive_timeout: from_secs(positive(
+                        &join_path(&spath, "keepalive_timeout_s"),
+                        keepalive,
+                    )?),
                     latency: optional_dist(
                         sc.latency.as_ref(),
                         &join_path(&spath, "latency"),
@@ -201,14 +217,41 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                 "must be from 1 to 26",
             ));
         }
+        let alb_owner = match owners[gi] {
+            Some((li, LoadBalancerKind::Alb)) => Some(li),
+            _ => None,
+        };
         let health_check = match &g.health_check {
             Some(hc) => Some(health_check(
                 hc,
                 &join_path(&path, "health_check"),
                 g.zones,
+                alb_owner.is_some(),
             )?),
             None => None,
         };
+        if alb_owner.is_some() && g.connection_termination {
+            return Err(ScenarioError::at(
+                join_path(&path, "connection_termination"),
+                "is an NLB target group attribute; behind an ALB, requests still in flight when \
+                 the deregistration delay ends get 502",
+            ));
+        }
+        let alb_group = alb_owner.map(|li| {
+            let idle = from_secs(
+                raw.load_balancers[li as usize]
+                    .idle_timeout_s
+                    .unwrap_or(DEFAULT_ALB_IDLE_TIMEOUT_S),
+            );
+            AlbGroup {
+                idle_timeout: idle,
+                keepalive_race: sidecar
+                    .as_ref()
+                    .map(|s| s.keepalive_timeout)
+                    .filter(|&k| k < idle)
+                    .map(|k| (k, (k + alb::KEEPALIVE_RACE_WINDOW).min(idle))),
+            }
+        });
         let delay = g.deregistration_delay_s;
         if !(0.0..=3600.0).contains(&delay) {
             return Err(ScenarioError::at(
@@ -248,12 +291,26 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                 error_rate: g.app.error_rate,
                 dependency,
             },
+            alb: alb_group,
         });
     }
 
     let mut route_names: Vec<String> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut route_albs: Vec<Option<RouteAlb>> = Vec::new();
     let gateway = match &raw.gateway {
-        Some(gw) => Some(gateway(raw, gw, base_dir, &group_index, &mut route_names)?),
+        Some(gw) => Some(gateway(
+            raw,
+            gw,
+            base_dir,
+            &group_index,
+            &mut route_names,
+            AlbContext {
+                listeners: &listeners,
+                route_albs: &mut route_albs,
+                warnings: &mut warnings,
+            },
+        )?),
         None => None,
     };
 
@@ -301,6 +358,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             Some(r) => Some(retry_policy(r, &join_path(&path, "retries"))?),
             None => None,
         };
+        let mut alb_path = None;
         let (source_path, stats_route) = match (&gateway, &t.target_group) {
             (None, Some(group)) => {
                 let group = group_index(group, &join_path(&path, "target_group"))?;
@@ -322,10 +380,20 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             (Some(gw), None) => {
                 let table = route_table(gw)?;
                 match table.route(&t.method, &t.path) {
-                    Match::Route(r) => (
-                        SourcePath::Gateway { route: Some(r) },
-                        gw.routes[r as usize].stats_route,
-                    ),
+                    Match::Route(r) => {
+                        if let Some(ra) = route_albs[r as usize] {
+                            alb_path = Some(alb::path_of(
+                                t,
+                                ra.load_balancer,
+                                &listeners[ra.load_balancer as usize][ra.listener],
+                                ra.plain_http_to_https,
+                            ));
+                        }
+                        (
+                            SourcePath::Gateway { route: Some(r) },
+                            gw.routes[r as usize].stats_route,
+                        )
+                    }
                     Match::NoRoute { .. } => {
                         let idx = *no_route.get_or_insert_with(|| {
                             route_names.push("(no route)".into());
@@ -349,6 +417,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             connections: t.connections,
             requests_per_connection: t.requests_per_connection.unwrap_or(u32::MAX),
             retries,
+            alb: alb_path,
         });
         credentials = credentials.checked_add(t.clients).ok_or_else(|| {
             ScenarioError::at(join_path(&path, "clients"), "too many clients in total")
@@ -420,8 +489,33 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         faults,
         deployments,
         slo,
+        warnings,
     })
 }
+
+/// What the gateway's routes need to know of ALB listeners, and what they tell the sources.
+struct AlbContext<'a> {
+    /// The checked listeners of each load balancer.
+    listeners: &'a [Vec<alb::Listener>],
+    /// Per route: the ALB listener its integration reaches, if any.
+    route_albs: &'a mut Vec<Option<RouteAlb>>,
+    /// Where configuration warnings go.
+    warnings: &'a mut Vec<String>,
+}
+
+/// A gateway route whose integration is an ALB listener.
+#[derive(Debug, Clone, Copy)]
+struct RouteAlb {
+    load_balancer: u32,
+    listener: usize,
+    /// HTTP API to an HTTPS listener without `tls_server_name`: plain HTTP, answered 400.
+    plain_http_to_https: bool,
+}
+
+/// ALB idle timeout when none is given (reference §4: 60 s, 1–4000).
+const DEFAULT_ALB_IDLE_TIMEOUT_S: f64 = 60.0;
+/// nginx `keepalive_timeout` default (nginx.org, ngx_http_core_module: 75 s).
+const DEFAULT_KEEPALIVE_TIMEOUT_S: f64 = 75.0;
 
 /// Writes the defaults that `resolve` chose back into the raw form, so `simroute validate`
 /// (and the `scenario.toml` written beside the outputs) shows every value the run used.
@@ -429,12 +523,19 @@ pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
     for (g, group) in raw.target_groups.values_mut().zip(&sc.groups) {
         g.algorithm = Some(group.algorithm);
         if let (Some(hc), Some(resolved)) = (g.health_check.as_mut(), &group.health_check) {
+            hc.protocol = Some(resolved.protocol);
             hc.interval_s = Some(to_secs(resolved.interval));
             hc.timeout_s = Some(to_secs(resolved.timeout));
             hc.healthy_threshold = Some(resolved.healthy_threshold);
             hc.unhealthy_threshold = Some(resolved.unhealthy_threshold);
             hc.nodes = Some(resolved.nodes);
             hc.new_target_delay_s = Some(to_secs(resolved.new_target_delay));
+        }
+        if let (Some(sc), Some(resolved), Some(_)) =
+            (g.sidecar.as_mut(), &group.sidecar, &group.alb)
+        {
+            // Only behind an ALB does the sidecar's keep-alive timeout matter.
+            sc.keepalive_timeout_s = Some(to_secs(resolved.keepalive_timeout));
         }
         let service = g.service.get_or_insert_with(|| RawService {
             minimum_healthy_percent: group.service.minimum_healthy_percent,
@@ -449,6 +550,18 @@ pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
                 sigma: Some(DEFAULT_TASK_START_SIGMA),
                 ..RawDist::default()
             });
+        }
+    }
+    for lb in raw.load_balancers.values_mut() {
+        if lb.kind == LoadBalancerKind::Alb {
+            lb.idle_timeout_s = Some(lb.idle_timeout_s.unwrap_or(DEFAULT_ALB_IDLE_TIMEOUT_S));
+            for l in &mut lb.listeners {
+                l.protocol = Some(l.protocol.unwrap_or(if l.port == 443 {
+                    super::schema::ListenerProtocol::Https
+                } else {
+                    super::schema::ListenerProtocol::Http
+                }));
+            }
         }
     }
     if let (Some(gw), Some(resolved)) = (raw.gateway.as_mut(), &sc.gateway) {
@@ -493,9 +606,24 @@ fn threshold(path: &str, v: Option<u32>, default: u32) -> Result<u32, ScenarioEr
     }
 }
 
-fn health_check(hc: &RawHealthCheck, path: &str, zones: u32) -> Result<HealthCheck, ScenarioError> {
-    let d = HealthCheck::nlb_defaults(hc.protocol);
+fn health_check(
+    hc: &RawHealthCheck,
+    path: &str,
+    zones: u32,
+    behind_alb: bool,
+) -> Result<HealthCheck, ScenarioError> {
     let p = |f: &str| join_path(path, f);
+    let d = if behind_alb {
+        if hc.protocol == Some(HealthProtocol::Tcp) {
+            return Err(ScenarioError::at(
+                p("protocol"),
+                "ALB health checks are HTTP (or HTTPS); TCP checks are NLB's",
+            ));
+        }
+        HealthCheck::alb_defaults()
+    } else {
+        HealthCheck::nlb_defaults(hc.protocol.unwrap_or_default())
+    };
     let interval = hc.interval_s.unwrap_or(to_secs(d.interval));
     if !(5.0..=300.0).contains(&interval) {
         return Err(ScenarioError::at(
@@ -528,7 +656,7 @@ fn health_check(hc: &RawHealthCheck, path: &str, zones: u32) -> Result<HealthChe
         ));
     }
     Ok(HealthCheck {
-        protocol: hc.protocol,
+        protocol: d.protocol,
         interval: from_secs(interval),
         timeout: from_secs(timeout),
         healthy_threshold: threshold(
@@ -826,7 +954,13 @@ fn gateway(
     base_dir: &Path,
     group_index: &dyn Fn(&str, &str) -> Result<u32, ScenarioError>,
     route_names: &mut Vec<String>,
+    alb_context: AlbContext,
 ) -> Result<Gateway, ScenarioError> {
+    let AlbContext {
+        listeners,
+        route_albs,
+        warnings,
+    } = alb_context;
     let kind = match gw.kind {
         ApiKindRaw::Rest => ApiKind::Rest,
         ApiKindRaw::Http => ApiKind::Http,
@@ -921,10 +1055,9 @@ fn gateway(
                         ),
                     )
                 })?;
-                let listener = raw.load_balancers[li]
-                    .listeners
+                let listener = listeners[li]
                     .iter()
-                    .find(|l| l.port == port)
+                    .position(|l| l.port == port)
                     .ok_or_else(|| {
                         ScenarioError::at(
                             join_path(&ipath, "port"),
@@ -939,12 +1072,37 @@ fn gateway(
                             ),
                         )
                     })?;
-                (
-                    group_index(&listener.target_group, &join_path(&ipath, "port"))?,
-                    Some(li as u32),
-                )
+                let l = &listeners[li][listener];
+                if raw.load_balancers[li].kind == LoadBalancerKind::Alb {
+                    // REST APIs reach ALBs through VPC links V2 as HTTP APIs do (API Gateway
+                    // developer guide, "Private integrations for REST APIs"); both send plain
+                    // HTTP unless told a secure server name.
+                    let plain = l.https && r.integration.tls_server_name.is_none();
+                    if plain {
+                        warnings.push(format!(
+                            "{path} ({:?}): its integration reaches HTTPS listener {port} of \
+                             ALB {lb:?} without `tls_server_name`, so API Gateway sends plain \
+                             HTTP and the ALB answers every request 400 \"The plain HTTP request \
+                             was sent to HTTPS port\" (set integration.tls_server_name: an HTTP \
+                             API's tlsConfig.serverNameToVerify, a REST API's https:// \
+                             integration URI)",
+                            r.route
+                        ));
+                    }
+                    route_albs.push(Some(RouteAlb {
+                        load_balancer: li as u32,
+                        listener,
+                        plain_http_to_https: plain,
+                    }));
+                } else {
+                    route_albs.push(None);
+                }
+                (l.group, Some(li as u32))
             }
-            (None, None, Some(tg)) => (group_index(tg, &join_path(&ipath, "target_group"))?, None),
+            (None, None, Some(tg)) => {
+                route_albs.push(None);
+                (group_index(tg, &join_path(&ipath, "target_group"))?, None)
+            }
             _ => {
                 return Err(ScenarioError::at(
                     ipath,

@@ -118,6 +118,15 @@ pub struct RawTraffic {
     /// Client retries; absent: no retries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<RawRetries>,
+    /// The `Host` header the requests carry (ALB host conditions); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Request headers, name = value (ALB header conditions).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, String>,
+    /// Query-string parameters, key = value (ALB query-string conditions).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub query: IndexMap<String, String>,
 }
 
 fn default_clients() -> u32 {
@@ -323,19 +332,30 @@ pub struct RawIntegration {
     /// A target group reached directly (no load balancer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_group: Option<String>,
+    /// HTTP API `tlsConfig.serverNameToVerify`: with it, API Gateway speaks HTTPS to the
+    /// listener; without it, plain HTTP (an ALB HTTPS listener then answers 400).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_server_name: Option<String>,
 }
 
 /// `[load_balancers.<name>]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLoadBalancer {
-    /// `nlb`.
+    /// `nlb` or `alb`.
     pub kind: LoadBalancerKind,
     /// Latency the load balancer adds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency: Option<RawDist>,
-    /// Listeners: a port forwarding to a target group.
+    /// Listeners: a port forwarding to a target group (ALB: rules and a default action).
     pub listeners: Vec<RawListener>,
+    /// ALB connection idle timeout, seconds (1–4000, default 60): a target silent this long
+    /// gets the request answered 504.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_s: Option<f64>,
+    /// ALB: TLS termination cost of each request on an HTTPS listener.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_latency: Option<RawDist>,
 }
 
 /// Load balancer kinds.
@@ -344,16 +364,126 @@ pub struct RawLoadBalancer {
 pub enum LoadBalancerKind {
     /// Network Load Balancer: layer 4, flow-hash routing, listeners by port.
     Nlb,
+    /// Application Load Balancer: layer 7, listener rules, its own 502/503/504.
+    Alb,
 }
 
-/// A listener: `{ port, target_group }`.
+/// A listener: `{ port, target_group }` (NLB), or for an ALB `{ port, protocol, rules,
+/// default_action }` where `target_group = "x"` is short for a default action forwarding to x.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawListener {
     /// Port, 1–65535.
     pub port: u16,
-    /// Target group it forwards to.
-    pub target_group: String,
+    /// `tcp` (NLB, the default), `http` or `https` (ALB; default `https` on port 443, else
+    /// `http`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<ListenerProtocol>,
+    /// Target group it forwards to (the default action).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
+    /// ALB: the action when no rule matches (instead of `target_group`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_action: Option<RawAction>,
+    /// ALB listener rules, evaluated lowest priority first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RawRule>,
+}
+
+/// Listener protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListenerProtocol {
+    /// TCP (NLB).
+    Tcp,
+    /// Plain HTTP (ALB).
+    Http,
+    /// HTTPS (ALB): TLS terminated at the load balancer.
+    Https,
+}
+
+/// `[[load_balancers.<name>.listeners.rules]]`: one ALB listener rule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    /// 1–50000, unique per listener; the lowest matching priority wins.
+    pub priority: u32,
+    /// What a request must satisfy (all conditions; any value within one).
+    pub conditions: RawConditions,
+    /// What happens to a matching request.
+    pub action: RawAction,
+}
+
+/// The conditions of a rule: each given one must hold (AND); within one, any value (OR).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConditions {
+    /// Host patterns (`*`, `?`; case-insensitive).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host: Vec<String>,
+    /// Path patterns (`*`, `?`; case-sensitive; the path without its query string).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    /// HTTP methods (exact, case-sensitive).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub method: Vec<String>,
+    /// An HTTP header condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<RawHeaderCondition>,
+    /// A query-string condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<RawQueryCondition>,
+}
+
+/// `header = { name, values }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeaderCondition {
+    /// Header name (case-insensitive, no wildcards).
+    pub name: String,
+    /// Value patterns (`*`, `?`; case-insensitive).
+    pub values: Vec<String>,
+}
+
+/// `query = { key, value }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueryCondition {
+    /// Parameter key pattern (`*`, `?`; case-insensitive).
+    pub key: String,
+    /// Parameter value pattern (`*`, `?`; case-insensitive).
+    pub value: String,
+}
+
+/// A rule's (or the listener's default) action: exactly one of the three.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAction {
+    /// Forward to this target group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
+    /// Answer at the load balancer with this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_response: Option<RawFixedResponse>,
+    /// Answer at the load balancer with a redirect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<RawRedirect>,
+}
+
+/// `fixed_response = { status }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFixedResponse {
+    /// HTTP status: 2xx, 4xx or 5xx (AWS allows no other).
+    pub status: u16,
+}
+
+/// `redirect = { status }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRedirect {
+    /// 301 or 302.
+    pub status: u16,
 }
 
 /// How inter-arrival times are drawn.
@@ -442,6 +572,11 @@ pub struct RawSidecar {
     /// `proxy_read_timeout`, seconds: the app silent this long ⇒ 504.
     #[serde(default = "default_proxy_timeout")]
     pub proxy_read_timeout_s: f64,
+    /// nginx `keepalive_timeout`, seconds (default 75): idle client (load balancer)
+    /// connections are closed after this long. Shorter than an ALB's idle timeout ⇒ the
+    /// keep-alive race gives occasional 502s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalive_timeout_s: Option<f64>,
 }
 
 fn default_zones() -> u32 {
@@ -457,9 +592,10 @@ fn default_deregistration_delay() -> f64 {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHealthCheck {
-    /// `tcp` (connect to nginx) or `http` (a request through nginx to the app).
-    #[serde(default)]
-    pub protocol: HealthProtocol,
+    /// `tcp` (connect to nginx) or `http` (a request through nginx to the app); default
+    /// `tcp` behind an NLB, `http` behind an ALB (the only kind it has).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<HealthProtocol>,
     /// Seconds between checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_s: Option<f64>,
@@ -655,7 +791,9 @@ pub enum AlgorithmKind {
     RoundRobin,
     /// A uniformly random target.
     Random,
-    /// The target with the fewest requests in flight (ties rotate).
+    /// The target with the fewest requests in flight (ties rotate); also written
+    /// `least_outstanding_requests`, the ALB's name for it.
+    #[serde(alias = "least_outstanding_requests")]
     LeastOutstanding,
     /// The less loaded of two random targets.
     PowerOfTwo,
@@ -854,7 +992,7 @@ mod tests {
     fn names_in_schema(src: &str) -> (Vec<String>, Vec<String>) {
         // Attributes that would make a TOML name differ from the Rust one are not understood
         // here; fail rather than check the wrong names.
-        for unsupported in ["rename =", "alias", "flatten"] {
+        for unsupported in ["rename =", "flatten"] {
             assert!(
                 !src.contains(&format!("#[serde({unsupported}")),
                 "teach this test about serde({unsupported})"
@@ -868,6 +1006,9 @@ mod tests {
             let t = line.trim();
             if line.starts_with("#[serde(rename_all = \"snake_case\")]") {
                 snake_case_next = true;
+            } else if let Some(alias) = t.strip_prefix("#[serde(alias = \"") {
+                // Another name for the next variant: a choice users can write, documented too.
+                variants.push(alias.split('"').next().unwrap().to_string());
             } else if line.starts_with("pub struct ") {
                 in_struct = true;
             } else if line.starts_with("pub enum ") {

@@ -36,6 +36,9 @@ enum Phase {
     Backoff,
     /// The authorizer is validating a bad token; answered with this failure on arrival.
     Rejecting(Failure),
+    /// On its way to an ALB that answers it itself (fixed response, redirect, 400): with this
+    /// failure, or ok for `None`.
+    LbAnswer(Option<Failure>),
     /// On its way to the load balancer / target group.
     ToTarget,
     /// Waiting in the sidecar's listen backlog.
@@ -235,6 +238,8 @@ enum GatewayDecision {
     Reject(Failure),
     /// Answered after this delay (the authorizer rejecting a token).
     RejectAfter(Failure, Nanos),
+    /// Answered by the load balancer (ALB fixed response, redirect, 400) after this delay.
+    Respond(Option<Failure>, Nanos),
     /// Sent to the integration after `forwarded_after`, reaching the target group `network`
     /// later.
     Forward {
@@ -257,7 +262,8 @@ pub struct RunOutput {
 }
 
 /// Indices of the timer FIFOs: one client-timeout FIFO per source, one integration-timeout
-/// FIFO, then one proxy-read FIFO and one health-check-timeout FIFO per target group.
+/// FIFO, then one proxy-read FIFO and one health-check-timeout FIFO per target group, then (used
+/// only behind an ALB) one ALB connect-timeout and one ALB idle-timeout FIFO per group.
 #[derive(Clone, Copy)]
 struct TimerLayout {
     sources: u32,
@@ -270,6 +276,8 @@ enum TimerKind {
     Integration,
     ProxyRead,
     HealthCheck,
+    AlbConnect,
+    AlbIdle,
 }
 
 impl TimerLayout {
@@ -285,8 +293,14 @@ impl TimerLayout {
     fn health_check(self, group: u32) -> u32 {
         self.sources + 1 + self.groups + group
     }
+    fn alb_connect(self, group: u32) -> u32 {
+        self.sources + 1 + 2 * self.groups + group
+    }
+    fn alb_idle(self, group: u32) -> u32 {
+        self.sources + 1 + 3 * self.groups + group
+    }
     fn count(self) -> u32 {
-        self.sources + 1 + 2 * self.groups
+        self.sources + 1 + 4 * self.groups
     }
     fn kind(self, timer: u32) -> TimerKind {
         if timer < self.sources {
@@ -295,8 +309,12 @@ impl TimerLayout {
             TimerKind::Integration
         } else if timer <= self.sources + self.groups {
             TimerKind::ProxyRead
-        } else {
+        } else if timer <= self.sources + 2 * self.groups {
             TimerKind::HealthCheck
+        } else if timer <= self.sources + 3 * self.groups {
+            TimerKind::AlbConnect
+        } else {
+            TimerKind::AlbIdle
         }
     }
 }
@@ -304,8 +322,22 @@ impl TimerLayout {
 /// Whether a timer of `kind` still matters for attempt `a`: the client has no answer yet, and
 /// for nginx's read timeout, the app still holds the request.
 fn timer_can_fire(kind: TimerKind, a: &Attempt) -> bool {
-    !a.answered && (kind != TimerKind::ProxyRead || a.phase == Phase::AtApp)
+    !a.answered
+        && match kind {
+            TimerKind::ProxyRead => a.phase == Phase::AtApp,
+            // Still waiting for a connection the crashed task never accepts.
+            TimerKind::AlbConnect => a.phase == Phase::BlackHole,
+            _ => true,
+        }
 }
+
+/// Most idle connections an ALB keeps per target in the keep-alive race model; older ones are
+/// forgotten first (they are the ones closest to being known closed).
+const ALB_POOL_CAP: usize = 4096;
+
+/// The ALB's connect timeout to a target: "the load balancer failed to establish a connection
+/// to the target before the connection timeout expired (10 seconds)" ⇒ 504 (reference §4, A3).
+const ALB_CONNECT_TIMEOUT: Nanos = 10 * crate::engine::time::NANOS_PER_SEC;
 
 struct World<'a, Q> {
     sc: &'a Scenario,
@@ -321,6 +353,9 @@ struct World<'a, Q> {
     rec: Recorder,
     next_flow: u64,
     arrivals: u64,
+    /// Per group and target, behind an ALB with a keep-alive race: when each idle pooled
+    /// connection became idle, oldest first (empty otherwise).
+    alb_pools: Vec<Vec<std::collections::VecDeque<Nanos>>>,
 }
 
 /// The event queue the simulator uses: the calendar queue, the fastest in `simroute bench`
@@ -503,6 +538,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             rec,
             next_flow: 0,
             arrivals: 0,
+            alb_pools: sc.groups.iter().map(|_| Vec::new()).collect(),
         }
     }
 
@@ -619,6 +655,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 self.attempts.get_mut(req).expect("live attempt").phase = Phase::Rejecting(failure);
                 self.hop_after(req, delay);
             }
+            GatewayDecision::Respond(failure, delay) => {
+                self.attempts.get_mut(req).expect("live attempt").phase = Phase::LbAnswer(failure);
+                self.hop_after(req, delay);
+            }
             GatewayDecision::Forward {
                 forwarded_after,
                 network,
@@ -695,12 +735,33 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         if let Some(lb) = r.load_balancer {
             network += sc.load_balancers[lb as usize].latency.sample(&mut run.rng);
         }
+        let mut group = r.group;
+        if let Some(alb) = sc.sources[a.source as usize].alb {
+            if alb.https {
+                // TLS termination at the ALB, per request: API Gateway does not document
+                // reusing its connections to the integration (see docs/scenario.md).
+                network += sc.load_balancers[alb.load_balancer as usize]
+                    .tls_latency
+                    .sample(&mut run.rng);
+            }
+            match alb.action {
+                crate::scenario::AlbAction::Forward { group: g } => group = g,
+                crate::scenario::AlbAction::Respond { failure } => {
+                    self.rec
+                        .stage(a.first_arrived, StageKind::LoadBalancer, network);
+                    return GatewayDecision::Respond(
+                        failure,
+                        gateway_latency + auth_latency + network,
+                    );
+                }
+            }
+        }
         self.rec
             .stage(a.first_arrived, StageKind::LoadBalancer, network);
         GatewayDecision::Forward {
             forwarded_after: gateway_latency + auth_latency,
             network,
-            group: r.group,
+            group,
         }
     }
 
@@ -710,6 +771,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         };
         match a.phase {
             Phase::Rejecting(failure) => self.answer(req, Err(failure)),
+            Phase::LbAnswer(failure) => self.answer(req, failure.map_or(Ok(()), Err)),
             Phase::ToTarget if !a.answered => self.reach_target(req, a),
             Phase::ToApp if !a.answered => self.reach_app(req, a),
             // Answered on the way (a timeout fired): nothing reaches the next hop.
@@ -735,8 +797,13 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             a.target
         } else {
             let Some(target) = self.pick_target(&a) else {
-                // No registered target at all: the load balancer has nowhere to send it.
-                let failure = self.unreachable_failure();
+                // No registered target at all: the load balancer has nowhere to send it. An
+                // ALB answers 503 itself, passed through by the gateway (reference §4, A3).
+                let failure = if self.sc.groups[a.group as usize].alb.is_some() {
+                    Failure::Unavailable503
+                } else {
+                    self.unreachable_failure()
+                };
                 self.answer(req, Err(failure));
                 return;
             };
@@ -746,6 +813,16 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             self.rec.target_request(self.now, a.group, target);
             target
         };
+        let alb = if a.probe {
+            None
+        } else {
+            self.sc.groups[a.group as usize].alb
+        };
+        if let Some(alb) = alb
+            && self.alb_send(req, a.group, target, alb)
+        {
+            return;
+        }
         let t = &mut self.groups[a.group as usize].targets[target as usize];
         let crashed = t.faults.crashed;
         let admission = if crashed {
@@ -774,7 +851,13 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             }
             Some(Admission::Queued) => at.phase = Phase::SidecarBacklog,
             Some(Admission::Rejected) => {
-                let failure = self.unreachable_failure();
+                // Connection refused. An ALB answers 502 ("received a TCP RST from the target
+                // when attempting to establish a connection", reference §4, A3).
+                let failure = if alb.is_some() {
+                    Failure::BadGateway502
+                } else {
+                    self.unreachable_failure()
+                };
                 self.answer(req, Err(failure));
             }
         }
@@ -815,6 +898,88 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             self.sources[a.source as usize].connections[a.connection as usize].2 = target;
         }
         Some(target)
+    }
+
+    /// An ALB sends a user request to `target`: its connect timeout when the task is gone
+    /// (crashed: nothing answers the SYN), else its idle timeout; and the keep-alive race, when
+    /// the targets' keep-alive timeout is shorter than the idle timeout. Returns true when the
+    /// request was answered here (502: the reused pooled connection had just been closed).
+    fn alb_send(
+        &mut self,
+        req: Handle,
+        group: u32,
+        target: u32,
+        alb: crate::scenario::AlbGroup,
+    ) -> bool {
+        if self.groups[group as usize].targets[target as usize]
+            .faults
+            .crashed
+        {
+            let deadline = self.now + ALB_CONNECT_TIMEOUT;
+            self.start_timer(self.layout.alb_connect(group), deadline, req);
+            return false;
+        }
+        if let Some((keepalive, horizon)) = alb.keepalive_race {
+            // The ALB reuses its most recently idle connection (assumed; as nginx's upstream
+            // keep-alive cache does). Idle for less than the target's keep-alive timeout: still
+            // open. Idle past `horizon`: the ALB has seen the target's FIN (or closed it at its
+            // own idle timeout), so it opens a new connection. In between, the target closed it
+            // as the request went out: RST ⇒ 502 (reference §8, KC elb-alb-troubleshoot-502).
+            let now = self.now;
+            let pool = self.alb_pool(group, target);
+            if let Some(&since) = pool.back() {
+                let age = now - since;
+                if age >= horizon {
+                    pool.clear();
+                } else {
+                    pool.pop_back();
+                    if age >= keepalive {
+                        let at = self.attempts.get_mut(req).expect("live attempt");
+                        at.target = target;
+                        at.picked = true;
+                        at.mark = now;
+                        at.phase = Phase::Done;
+                        self.answer(req, Err(Failure::BadGateway502));
+                        return true;
+                    }
+                }
+            }
+        }
+        let deadline = self.now + alb.idle_timeout;
+        self.start_timer(self.layout.alb_idle(group), deadline, req);
+        false
+    }
+
+    /// The pooled idle connections of `target` (grown as targets are added).
+    fn alb_pool(&mut self, group: u32, target: u32) -> &mut std::collections::VecDeque<Nanos> {
+        let pools = &mut self.alb_pools[group as usize];
+        if pools.len() <= target as usize {
+            pools.resize_with(target as usize + 1, Default::default);
+        }
+        &mut pools[target as usize]
+    }
+
+    /// The target answered attempt `a` (from the app or nginx): behind an ALB with a keep-alive
+    /// race, the connection goes back to the pool, idle from now.
+    fn alb_release(&mut self, a: &Attempt) {
+        if !a.picked || a.answered {
+            return;
+        }
+        let Some((_, horizon)) = self.sc.groups[a.group as usize]
+            .alb
+            .and_then(|alb| alb.keepalive_race)
+        else {
+            return;
+        };
+        let now = self.now;
+        let pool = self.alb_pool(a.group, a.target);
+        while pool
+            .front()
+            .is_some_and(|&since| now - since >= horizon || pool.len() >= ALB_POOL_CAP)
+        {
+            pool.pop_front();
+        }
+        pool.push_back(now);
     }
 
     /// What the client sees when the task refuses the connection (listen backlog full).
@@ -858,6 +1023,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         {
             // nginx cannot connect to the app (ECONNREFUSED): 502, at once.
             self.attempts.get_mut(req).expect("live attempt").phase = Phase::Done;
+            self.alb_release(&a);
             self.answer(req, Err(Failure::BadGateway502));
             return;
         }
@@ -880,7 +1046,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 at.in_app = true;
                 self.rec.app_queue(a.group, a.target, queued);
             }
-            Admission::Rejected => self.answer(req, Err(Failure::Unavailable503)),
+            Admission::Rejected => {
+                self.alb_release(&a);
+                self.answer(req, Err(Failure::Unavailable503));
+            }
         }
     }
 
@@ -953,6 +1122,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             // would overwrite that level with this stale one.
             self.set_busy(a.group, a.target, busy);
         }
+        self.alb_release(&a);
         {
             let at = self.attempts.get_mut(req).expect("live attempt");
             at.in_app = false;
@@ -1032,9 +1202,16 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                     _ => Failure::GatewayTimeout504,
                 },
                 // nginx: upstream timed out ⇒ 504.
-                TimerKind::ProxyRead => Failure::GatewayTimeout504,
+                TimerKind::ProxyRead => {
+                    let a = *self.attempts.get(req).expect("live attempt");
+                    self.alb_release(&a);
+                    Failure::GatewayTimeout504
+                }
                 // The probe got no answer within the health-check timeout.
                 TimerKind::HealthCheck => Failure::ClientTimeout,
+                // ALB: no connection within 10 s, or the target silent past the idle timeout
+                // ⇒ 504, passed through by the gateway (reference §4, A3).
+                TimerKind::AlbConnect | TimerKind::AlbIdle => Failure::GatewayTimeout504,
             };
             self.answer(req, Err(failure));
         }

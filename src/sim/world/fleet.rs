@@ -249,7 +249,10 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             String::new(),
         );
         self.refresh_routable(group);
-        if spec.connection_termination {
+        if spec.connection_termination || spec.alb.is_some() {
+            // NLB with connection termination: the connections are closed. ALB: "the
+            // deregistration delay period elapsed for a request being handled by a target that
+            // was deregistered" ⇒ 502 (reference §4, A3).
             self.reset_target(group, target);
         }
         if idle {
@@ -280,7 +283,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 .capacity_workers
                 .saturating_sub(u64::from(workers));
         }
-        let failure = self.integration_failure();
+        let failure = self.lost_connection_failure(group);
         self.empty_target(group, target, Some(failure));
         self.log(
             "task_stop",

@@ -175,8 +175,10 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         }
         self.refresh_routable(group);
         let failing_open = self.is_failing_open(group);
-        if to == Health::Unhealthy && !failing_open {
-            // The NLB resets the flows of an unhealthy target (unless it fails open).
+        if to == Health::Unhealthy && !failing_open && self.sc.groups[group as usize].alb.is_none()
+        {
+            // The NLB resets the flows of an unhealthy target (unless it fails open); an ALB
+            // lets requests in flight finish and only stops routing new ones there.
             self.reset_target(group, target);
         }
         self.reconcile(group);
@@ -239,7 +241,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
     /// Fails the requests in flight at a target whose connections are cut: each gets the
     /// status its hops return for a reset connection.
     pub(super) fn reset_target(&mut self, group: u32, target: u32) {
-        let failure = self.integration_failure();
+        let failure = self.lost_connection_failure(group);
         let victims: Vec<Handle> = self
             .attempts
             .handles()
@@ -251,6 +253,18 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             .collect();
         for h in victims {
             self.answer(h, Err(failure));
+        }
+    }
+
+    /// What the client sees when `group`'s target closes or resets a connection mid-request:
+    /// behind an ALB, the ALB's 502 ("the target closed the connection ... while the load
+    /// balancer had an outstanding request", reference §4, A3), which API Gateway passes
+    /// through; else what [`Self::integration_failure`] says.
+    pub(super) fn lost_connection_failure(&self, group: u32) -> Failure {
+        if self.sc.groups[group as usize].alb.is_some() {
+            Failure::BadGateway502
+        } else {
+            self.integration_failure()
         }
     }
 
