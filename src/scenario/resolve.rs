@@ -11,7 +11,7 @@ use super::schema::{
     RawService, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
 };
 use super::{
-    AlgorithmKind, App, Authorizer, Autoscaling, Dependency, Deployment, Fault, Gateway,
+    AlgorithmKind, App, Authorizer, Autoscaling, Dependency, Deployment, Fault, Front, Gateway,
     HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service, Sidecar, SloCheck,
     SloMetric, Source, SourcePath, TargetGroup,
 };
@@ -226,7 +226,59 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         } else {
             AlgorithmKind::RoundRobin
         });
+        let front = if behind_nlb[gi] {
+            Front::Nlb
+        } else {
+            Front::None
+        };
+        if g.automatic_target_weights && algorithm != AlgorithmKind::WeightedRandom {
+            return Err(ScenarioError::at(
+                join_path(&path, "automatic_target_weights"),
+                format!(
+                    "needs algorithm = \"weighted_random\" (got {:?}): ALB anomaly mitigation \
+                     is only available with the weighted random algorithm",
+                    algorithm
+                ),
+            ));
+        }
+        let slow_start = g.slow_start_s;
+        if slow_start != 0.0 && !(30.0..=900.0).contains(&slow_start) {
+            return Err(ScenarioError::at(
+                join_path(&path, "slow_start_s"),
+                format!("must be 0 (off) or from 30 to 900 s (got {slow_start})"),
+            ));
+        }
+        if slow_start > 0.0
+            && !matches!(
+                algorithm,
+                AlgorithmKind::RoundRobin | AlgorithmKind::WeightedRandom
+            )
+        {
+            return Err(ScenarioError::at(
+                join_path(&path, "slow_start_s"),
+                format!(
+                    "slow start works with round_robin or weighted_random, not {:?} (ALB: \
+                     least outstanding requests cannot use slow start)",
+                    algorithm
+                ),
+            ));
+        }
+        let cross_zone = match (g.cross_zone, front) {
+            (Some(_), Front::None) => {
+                return Err(ScenarioError::at(
+                    join_path(&path, "cross_zone"),
+                    "applies only to a target group behind a load balancer",
+                ));
+            }
+            (Some(c), _) => c,
+            (None, Front::Nlb) => false,
+            (None, Front::Alb | Front::None) => true,
+        };
         groups.push(TargetGroup {
+            front,
+            automatic_target_weights: g.automatic_target_weights,
+            slow_start: from_secs(slow_start),
+            cross_zone,
             name: name.clone(),
             targets: g.targets,
             algorithm,
@@ -428,6 +480,9 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
 pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
     for (g, group) in raw.target_groups.values_mut().zip(&sc.groups) {
         g.algorithm = Some(group.algorithm);
+        if group.front != Front::None {
+            g.cross_zone = Some(group.cross_zone);
+        }
         if let (Some(hc), Some(resolved)) = (g.health_check.as_mut(), &group.health_check) {
             hc.interval_s = Some(to_secs(resolved.interval));
             hc.timeout_s = Some(to_secs(resolved.timeout));
@@ -719,7 +774,7 @@ fn fault(
     let needs = |field: &str, present: bool, kind: FaultKind| -> Result<(), ScenarioError> {
         let wanted = match field {
             "factor" => kind == FaultKind::Slow,
-            "fraction" => kind == FaultKind::Errors,
+            "fraction" => matches!(kind, FaultKind::Errors | FaultKind::FailFast),
             _ => kind == FaultKind::AzOutage,
         };
         match (wanted, present) {
