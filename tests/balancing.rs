@@ -297,3 +297,138 @@ target_group = "app"
     let sd = (0.25 / n).sqrt();
     assert!((share(&after, 0) - 0.5).abs() < 4.0 * sd, "{after:?}");
 }
+
+/// Slow start: three targets, round robin or weighted random, `slow_start_s = 120`; task 0
+/// crashes at 30 s, TCP checks every 10 s find it (2 failures), ECS replaces it (task start
+/// 5 s) and the new task turns healthy after its first passing check.
+fn slow(algorithm: &str, targets: u32, crashed: u32) -> String {
+    format!(
+        r#"
+[simulation]
+name = "slow"
+duration_s = DURATION
+warmup_s = WARMUP
+seed = 5
+
+[[traffic]]
+name = "load"
+rate_rps = 600
+target_group = "app"
+
+[target_groups.app]
+targets = {targets}
+algorithm = "{algorithm}"
+slow_start_s = 120
+health_check = {{ protocol = "tcp", interval_s = 10, timeout_s = 5, unhealthy_threshold = 2, healthy_threshold = 2 }}
+service = {{ task_start = {{ dist = "constant", ms = 5000 }} }}
+app = {{ workers = 8, service = {{ dist = "exponential", mean_ms = 5 }} }}
+
+[[faults]]
+at_s = 30
+kind = "crash"
+target_group = "app"
+targets = {crashed}
+"#
+    )
+}
+
+/// When target `target` first turned healthy after `after` seconds.
+fn healthy_at(toml: &str, target: u32, after: f64) -> f64 {
+    let rec = run(&scenario(
+        &toml
+            .replace("WARMUP", "0")
+            .replace("DURATION", &format!("{END}")),
+    ));
+    rec.events
+        .iter()
+        .find(|e| {
+            e.kind == "health"
+                && e.to == "healthy"
+                && e.target == Some(target)
+                && e.t as f64 / 1e9 > after
+        })
+        .map(|e| e.t as f64 / 1e9)
+        .expect("the replacement turns healthy")
+}
+
+/// A1: "the load balancer linearly increases the number of requests that it sends to the
+/// target" over the slow start window. With 3 candidates the new target's share at ramp r is
+/// r/3: over each 20 s window of the 120 s ramp its mean share is the ramp at the window's
+/// middle over 3, and after the window it is 1/3. Checked for round robin (smooth weighted
+/// round robin) and weighted random, with a fitted slope within 10% of 1/(3·120) per second.
+#[test]
+fn slow_start_ramps_the_share_linearly() {
+    for algorithm in ["round_robin", "weighted_random"] {
+        let toml = slow(algorithm, 3, 1);
+        let t_h = healthy_at(&toml, 3, 30.0);
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for k in 0..6 {
+            let (a, b) = (t_h + 20.0 * k as f64, t_h + 20.0 * (k + 1) as f64);
+            let p = picks(&toml, a, b);
+            let n = p.iter().sum::<u64>() as f64;
+            let s = share(&p, 3);
+            let mid = (a + b) / 2.0 - t_h;
+            let expected = mid / 120.0 / 3.0;
+            let sd = (expected * (1.0 - expected) / n).sqrt();
+            assert!(
+                (s - expected).abs() < 4.0 * sd + 0.005,
+                "{algorithm}: window {k}: share {s} vs {expected} ({p:?})"
+            );
+            xs.push(mid);
+            ys.push(s);
+        }
+        let (mx, my) = (xs.iter().sum::<f64>() / 6.0, ys.iter().sum::<f64>() / 6.0);
+        let slope = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| (x - mx) * (y - my))
+            .sum::<f64>()
+            / xs.iter().map(|x| (x - mx) * (x - mx)).sum::<f64>();
+        let want = 1.0 / 360.0;
+        assert!(
+            (slope - want).abs() < 0.1 * want,
+            "{algorithm}: slope {slope} vs {want}"
+        );
+        let full = picks(&toml, t_h + 130.0, t_h + 230.0);
+        let n = full.iter().sum::<u64>() as f64;
+        let sd = (2.0 / 9.0 / n).sqrt();
+        assert!(
+            (share(&full, 3) - 1.0 / 3.0).abs() < 4.0 * sd + 0.002,
+            "{algorithm}: after the ramp {full:?}"
+        );
+    }
+}
+
+/// A1: a target enters slow start only if another healthy target is not in slow start. Both
+/// tasks of a 2-task group crash; the first replacement to turn healthy has no healthy peer and
+/// takes a full share at once; the second has one (the first, not in slow start) and ramps.
+#[test]
+fn slow_start_needs_a_healthy_peer_not_in_slow_start() {
+    let toml = slow("round_robin", 2, 2);
+    let first = healthy_at(&toml, 2, 30.0).min(healthy_at(&toml, 3, 30.0));
+    let second = healthy_at(&toml, 2, 30.0).max(healthy_at(&toml, 3, 30.0));
+    let (a, b) = if healthy_at(&toml, 2, 30.0) < healthy_at(&toml, 3, 30.0) {
+        (2, 3)
+    } else {
+        (3, 2)
+    };
+    assert!(second > first, "{first} {second}");
+    // Before the second is healthy the first takes everything (it is the only healthy one).
+    let p = picks(&toml, first, second);
+    assert_eq!(p[b], 0, "{p:?}");
+    // Over the first 30 s of the second's ramp it gets (15/120)/2 of the requests.
+    let p = picks(&toml, second, second + 30.0);
+    let n = (p[a] + p[b]) as f64;
+    let s = p[b] as f64 / n;
+    let expected = 15.0 / 120.0 / 2.0;
+    let sd = (expected * (1.0 - expected) / n).sqrt();
+    assert!(
+        (s - expected).abs() < 4.0 * sd + 0.005,
+        "{s} vs {expected} {p:?}"
+    );
+    // And the slow start ended: both get half after 120 s.
+    let p = picks(&toml, second + 130.0, second + 230.0);
+    let n = (p[a] + p[b]) as f64;
+    let s = p[b] as f64 / n;
+    assert!((s - 0.5).abs() < 4.0 * (0.25 / n).sqrt() + 0.002, "{p:?}");
+}

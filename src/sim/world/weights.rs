@@ -18,7 +18,7 @@
 //! weight and its counters until it has enough. State: two counters and a weight per target.
 //!
 //! **Slow start** (A1): a target that becomes healthy ramps its share linearly from 0 to its
-//! full share over `slow_start_s`, only if another healthy target is not in slow start
+//! full share (1/n of the requests for n candidates) over `slow_start_s`, only if another healthy target is not in slow start
 //! (so a group's first targets, and the targets running at time 0, do not slow-start); it
 //! leaves slow start when the window ends or it becomes unhealthy. With `round_robin` the
 //! weights drive a smooth weighted round robin (nginx's: each pick adds every candidate's
@@ -126,26 +126,42 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             });
             return Some(candidates[i as usize]);
         }
-        // Weights: automatic target weight × slow start ramp.
+        // Weights. A target in slow start at ramp r (0 to 1) gets r times a full share of the
+        // requests, 1/n of them for n candidates ("linearly increases the number of requests",
+        // A1); the others share the rest by their automatic target weights. A ramping target's
+        // weight is set to give it that share: w = s·F / (1 − S), F the others' total weight and
+        // S the ramping targets' total share.
         let window = spec.slow_start;
-        let mut ramping = false;
-        let weight = |t: &super::TargetState| -> f64 {
-            let ramp = match t.slow_since {
-                Some(since) if window > 0 && now - since < window => {
-                    (now - since) as f64 / window as f64
-                }
+        let ramp = |t: &super::TargetState| -> f64 {
+            match t.slow_since {
+                Some(since) if now - since < window => (now - since) as f64 / window as f64,
                 _ => 1.0,
-            };
-            t.weight * ramp
+            }
         };
+        let (mut ramping_share, mut full_weight, mut ramping) = (0.0, 0.0, false);
         for &c in candidates {
             let t = &targets[c as usize];
-            if let Some(since) = t.slow_since
-                && now - since < window
-            {
+            let r = ramp(t);
+            if r < 1.0 {
                 ramping = true;
+                ramping_share += r / f64::from(n);
+            } else {
+                full_weight += t.weight;
             }
         }
+        let scale = if ramping && full_weight > 0.0 {
+            full_weight / (1.0 - ramping_share)
+        } else {
+            1.0
+        };
+        let weight = |t: &super::TargetState| -> f64 {
+            let r = ramp(t);
+            if r < 1.0 {
+                r / f64::from(n) * scale * t.weight
+            } else {
+                t.weight
+            }
+        };
         match spec.algorithm {
             AlgorithmKind::WeightedRandom => {
                 let total: f64 = candidates
