@@ -212,6 +212,12 @@ impl TargetGroup {
     pub fn zonal(&self) -> bool {
         !self.cross_zone && self.zones > 1
     }
+
+    /// Several load balancer nodes pick among every zone's targets (cross-zone on), each with
+    /// its own view of the requests in flight: the ones it sent itself.
+    pub fn node_views(&self) -> bool {
+        self.cross_zone && self.zones > 1 && self.front != Front::None
+    }
 }
 
 /// The load balancer in front of a target group.

@@ -158,6 +158,10 @@ struct GroupState {
     special: bool,
     /// Cross-zone off with several zones: each zone's node picks among its own zone's targets.
     zonal: bool,
+    /// Cross-zone on with several zones behind a load balancer: each zone's node balances on
+    /// its own view, `node_outstanding[target × zones + node]` (the requests it sent there).
+    views: bool,
+    node_outstanding: Vec<u32>,
     /// Zonal: each zone's routable targets; when each zone last lost its last healthy target
     /// (its node left DNS; `None`: in DNS, or never was); zones in DNS.
     zone_routable: Vec<Vec<u32>>,
@@ -506,12 +510,14 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                         targets: Vec::with_capacity(g.targets as usize),
                         routable: Vec::with_capacity(g.targets as usize),
                         failing_open: false,
-                        special: g.weighted() || g.zonal(),
+                        special: g.weighted() || g.zonal() || g.node_views(),
+                        views: g.node_views(),
+                        node_outstanding: Vec::new(),
                         zonal: g.zonal(),
                         zone_routable: vec![Vec::new(); g.zones as usize],
                         zone_down: vec![None; g.zones as usize],
                         zone_live: Vec::with_capacity(g.zones as usize),
-                        nodes: if g.zonal() {
+                        nodes: if g.zonal() || g.node_views() {
                             (0..g.zones)
                                 .map(|z| {
                                     Balancer::new(
@@ -787,9 +793,12 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 self.answer(req, Err(failure));
                 return;
             };
-            let t = &mut self.groups[a.group as usize].targets[target as usize];
-            t.outstanding += 1;
-            self.groups[a.group as usize].scaling.requests += 1;
+            let g = &mut self.groups[a.group as usize];
+            g.targets[target as usize].outstanding += 1;
+            if g.views {
+                *weights::node_slot(g, target, a.flow) += 1;
+            }
+            g.scaling.requests += 1;
             self.rec.target_request(self.now, a.group, target);
             target
         };
@@ -1117,7 +1126,11 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             *at
         };
         if a.picked {
-            let t = &mut self.groups[a.group as usize].targets[a.target as usize];
+            let g = &mut self.groups[a.group as usize];
+            if g.views {
+                *weights::node_slot(g, a.target, a.flow) -= 1;
+            }
+            let t = &mut g.targets[a.target as usize];
             t.outstanding -= 1;
             if let (Err(_), Some(fault)) = (result, t.faults.fault) {
                 self.rec.fault_failure(fault);

@@ -41,6 +41,23 @@ use crate::engine::rng::mix64;
 use crate::engine::time::NANOS_PER_SEC;
 use crate::scenario::AlgorithmKind;
 
+/// The load balancer node (zone) a connection reaches, spread evenly by a hash of the flow.
+#[inline]
+fn node_of(flow: u64, zones: usize) -> usize {
+    (mix64(!flow) % zones as u64) as usize
+}
+
+/// A node's count of its requests in flight at `target` (grown as targets are added).
+#[inline]
+pub(super) fn node_slot(g: &mut GroupState, target: u32, flow: u64) -> &mut u32 {
+    let zones = g.nodes.len();
+    let i = target as usize * zones + node_of(flow, zones);
+    if i >= g.node_outstanding.len() {
+        g.node_outstanding.resize((target as usize + 1) * zones, 0);
+    }
+    &mut g.node_outstanding[i]
+}
+
 /// Automatic target weights: evaluation period (assumed).
 pub(super) const WINDOW: Nanos = 10 * NANOS_PER_SEC;
 /// Fewest answered attempts for a verdict on a target (assumed).
@@ -76,13 +93,23 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             zone_down,
             zonal,
             nodes,
+            views,
+            node_outstanding,
             ..
         } = g;
         let mut balancer = balancer;
-        let candidates: &[u32] = if *zonal {
+        let views = *views;
+        let zones = nodes.len();
+        let mut node = 0;
+        let candidates: &[u32] = if views {
+            node = node_of(flow, nodes.len());
+            balancer = &mut nodes[node];
+            routable
+        } else if *zonal {
             let zones = zone_routable.len() as u64;
             let h = mix64(!flow);
             let first = (h % zones) as usize;
+            debug_assert_eq!(first, node_of(flow, zone_routable.len()));
             let in_dns = |z: usize| zone_live.contains(&(z as u32));
             // The node the connection reaches: its zone's, if in DNS or still cached by the
             // client (the share of clients with a stale answer falls over the TTL); else one
@@ -119,11 +146,20 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         if candidates.is_empty() {
             return None;
         }
+        // The requests in flight at a target as the picking node sees them.
+        let load = |t: u32| -> u32 {
+            if views {
+                node_outstanding
+                    .get(t as usize * zones + node)
+                    .copied()
+                    .unwrap_or(0)
+            } else {
+                targets[t as usize].outstanding
+            }
+        };
         let n = candidates.len() as u32;
         if !spec.weighted() {
-            let i = balancer.pick(n, flow, |i| {
-                targets[candidates[i as usize] as usize].outstanding
-            });
+            let i = balancer.pick(n, flow, |i| load(candidates[i as usize]));
             return Some(candidates[i as usize]);
         }
         // Weights. A target in slow start at ramp r (0 to 1) gets r times a full share of the
@@ -197,9 +233,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 Some(best)
             }
             _ => {
-                let i = balancer.pick(n, flow, |i| {
-                    targets[candidates[i as usize] as usize].outstanding
-                });
+                let i = balancer.pick(n, flow, |i| load(candidates[i as usize]));
                 Some(candidates[i as usize])
             }
         }
