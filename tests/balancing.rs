@@ -163,6 +163,19 @@ fn automatic_target_weights_mitigate_and_restore() {
         (s_restored - 0.25).abs() < 4.0 * sd,
         "after recovery: {s_restored} {restored:?}"
     );
+    // events.csv: the target turns anomalous after the fault starts and normal after it ends.
+    let rec = run(&scenario(
+        &toml.replace("WARMUP", "0").replace("DURATION", "600"),
+    ));
+    let anomaly: Vec<(f64, &str)> = rec
+        .events
+        .iter()
+        .filter(|e| e.kind == "anomaly")
+        .map(|e| (e.t as f64 / 1e9, e.to.as_str()))
+        .collect();
+    assert_eq!(anomaly.len(), 2, "{anomaly:?}");
+    assert!(anomaly[0].1 == "anomalous" && (60.0..=80.0).contains(&anomaly[0].0));
+    assert!(anomaly[1].1 == "normal" && (240.0..=400.0).contains(&anomaly[1].0));
     // Mitigation works through the weights only: requests still fail at the target, far fewer.
     let rr_failed = {
         let toml = gray("round_robin", "")
@@ -291,6 +304,9 @@ target_group = "app"
         "requests reaching zone b over the TTL: {got} vs {expected} ({stale:?})"
     );
 
+    let zone: Vec<_> = rec.events.iter().filter(|e| e.kind == "zone").collect();
+    assert_eq!(zone.len(), 1);
+    assert!(zone[0].t == down.t && zone[0].to == "out_of_dns" && zone[0].detail == "zone b");
     let after = picks(&toml, t_u + 60.0, END);
     assert_eq!(after[1], 0, "zone b is out of DNS after the TTL: {after:?}");
     let n = after.iter().sum::<u64>() as f64;

@@ -40,6 +40,7 @@ use super::{Event, EventQueue, GroupState, Health, Nanos, World};
 use crate::engine::rng::mix64;
 use crate::engine::time::NANOS_PER_SEC;
 use crate::scenario::AlgorithmKind;
+use crate::stats::recorder::EventRow;
 
 /// The load balancer node (zone) a connection reaches, spread evenly by a hash of the flow.
 #[inline]
@@ -283,6 +284,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 g.zone_routable[t.zone as usize].push(i as u32);
             }
         }
+        let mut changed: Vec<(usize, bool)> = Vec::new();
         for (z, &up) in healthy.iter().enumerate() {
             let was = g.zone_live.contains(&(z as u32));
             if up {
@@ -290,12 +292,32 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             } else if was {
                 g.zone_down[z] = Some(now);
             }
+            // At time 0 the starting fleet fills the zones: a state, not a change.
+            if up != was && now > 0 {
+                changed.push((z, up));
+            }
         }
         g.zone_live.clear();
         for (z, &up) in healthy.iter().enumerate() {
             if up {
                 g.zone_live.push(z as u32);
             }
+        }
+        for (z, up) in changed {
+            let (from, to) = if up {
+                ("out_of_dns", "in_dns")
+            } else {
+                ("in_dns", "out_of_dns")
+            };
+            self.rec.event(EventRow {
+                t: now,
+                kind: "zone",
+                group,
+                target: None,
+                from: from.into(),
+                to: to.into(),
+                detail: format!("zone {}", (b'a' + z as u8) as char),
+            });
         }
     }
 
@@ -325,6 +347,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             )
         });
         let detect = healthy.len() >= MIN_HEALTHY;
+        let mut changes: Vec<(u32, bool, f64)> = Vec::new();
         for &i in &healthy {
             let t = &mut g.targets[i as usize];
             if t.window_attempts < MIN_SAMPLES {
@@ -341,11 +364,19 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 };
                 own >= 2.0 * others + 0.05
             };
+            let before = t.weight;
             t.weight = if anomalous {
                 (t.weight * 0.5).max(FLOOR)
             } else {
                 (t.weight + RECOVER_STEP).min(1.0)
             };
+            if (before == 1.0) != (t.weight == 1.0) {
+                changes.push((
+                    i,
+                    t.weight == 1.0,
+                    f64::from(t.window_errors) / f64::from(t.window_attempts),
+                ));
+            }
             t.window_attempts = 0;
             t.window_errors = 0;
         }
@@ -355,6 +386,22 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 t.window_attempts = 0;
                 t.window_errors = 0;
             }
+        }
+        for (target, normal, ratio) in changes {
+            let (from, to) = if normal {
+                ("anomalous", "normal")
+            } else {
+                ("normal", "anomalous")
+            };
+            self.rec.event(EventRow {
+                t: self.now,
+                kind: "anomaly",
+                group,
+                target: Some(target),
+                from: from.into(),
+                to: to.into(),
+                detail: format!("error ratio {ratio:.3}"),
+            });
         }
     }
 }
