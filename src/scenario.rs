@@ -240,6 +240,46 @@ pub struct TargetGroup {
     pub app: App,
     /// Behind an ALB: its failure semantics and connection pool.
     pub alb: Option<AlbGroup>,
+    /// What load balancer the group sits behind (for defaults and zone nodes).
+    pub front: Front,
+    /// ALB automatic target weights (anomaly mitigation), with `weighted_random`.
+    pub automatic_target_weights: bool,
+    /// Slow start window (0: off).
+    pub slow_start: Nanos,
+    /// Cross-zone load balancing: each load balancer node picks among every zone's targets
+    /// (`false`: only its own zone's). Always true without a load balancer.
+    pub cross_zone: bool,
+}
+
+impl TargetGroup {
+    /// Balancing goes through the weighted / zonal path (`world::pick_target`): some feature
+    /// that the plain balancer does not model is on.
+    pub fn weighted(&self) -> bool {
+        self.automatic_target_weights || self.slow_start > 0
+    }
+
+    /// Requests arrive at one load balancer node per zone and each node picks only among its
+    /// own zone's targets.
+    pub fn zonal(&self) -> bool {
+        !self.cross_zone && self.zones > 1
+    }
+
+    /// Several load balancer nodes pick among every zone's targets (cross-zone on), each with
+    /// its own view of the requests in flight: the ones it sent itself.
+    pub fn node_views(&self) -> bool {
+        self.cross_zone && self.zones > 1 && self.front != Front::None
+    }
+}
+
+/// The load balancer in front of a target group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Front {
+    /// Reached without a load balancer (a route's `target_group` or a `direct` source).
+    None,
+    /// Behind a Network Load Balancer.
+    Nlb,
+    /// Behind an Application Load Balancer.
+    Alb,
 }
 
 /// ELB health checks of a target group.

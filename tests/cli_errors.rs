@@ -229,6 +229,41 @@ fn negative_and_zero_rates_are_rejected() {
     }
 }
 
+/// Balancing options: automatic target weights need `weighted_random` (A5); slow start is 0 or
+/// 30–900 s and not with least outstanding requests (A1); `cross_zone` needs a load balancer.
+#[test]
+fn balancing_options_are_checked() {
+    let cases = [
+        (
+            "automatic_target_weights = true\n",
+            "automatic_target_weights",
+            "needs algorithm = \"weighted_random\"",
+        ),
+        ("slow_start_s = 10\n", "slow_start_s", "from 30 to 900"),
+        (
+            "algorithm = \"least_outstanding\"\nslow_start_s = 60\n",
+            "slow_start_s",
+            "not LeastOutstanding",
+        ),
+        (
+            "cross_zone = false\n",
+            "cross_zone",
+            "only to a target group behind a load balancer",
+        ),
+    ];
+    for (extra, field, message) in cases {
+        let bad = edit("targets = 2\n", &format!("targets = 2\n{extra}"));
+        let e = run_bad(Some(&bad), &[]);
+        let needle = format!("{field} =");
+        assert_points_at(
+            &e,
+            &format!("target_groups.api.{field}"),
+            Some(line_of(&bad, &needle)),
+        );
+        assert!(e.contains(message), "{e}");
+    }
+}
+
 #[test]
 fn warmup_must_end_before_the_run_does() {
     for warmup in ["5", "7"] {

@@ -1,6 +1,6 @@
 //! Balancing: which target of a group gets the next request.
 
-use crate::engine::rng::{SimRng, below, mix64};
+use crate::engine::rng::{SimRng, below, mix64, unit_f64};
 use crate::scenario::AlgorithmKind;
 
 /// Per-group balancing state.
@@ -37,7 +37,8 @@ impl Balancer {
                 self.next = wrap_next(t, n);
                 t
             }
-            AlgorithmKind::Random => below(&mut self.rng, n),
+            // Weighted random with every weight equal (weights are applied by the caller).
+            AlgorithmKind::Random | AlgorithmKind::WeightedRandom => below(&mut self.rng, n),
             AlgorithmKind::LeastOutstanding => {
                 // Scan from a rotating start so ties are shared out instead of all landing on
                 // the lowest index.
@@ -76,6 +77,13 @@ impl Balancer {
             }
             AlgorithmKind::FlowHash => (mix64(flow) % u64::from(n)) as u32,
         }
+    }
+}
+
+impl Balancer {
+    /// A uniform draw in [0, 1) from the balancing stream (for weighted draws).
+    pub fn unit(&mut self) -> f64 {
+        unit_f64(&mut self.rng)
     }
 }
 

@@ -13,8 +13,8 @@ use super::schema::{
     RawRetries, RawScenario, RawService, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
 };
 use super::{
-    AlbGroup, AlgorithmKind, App, Authorizer, Autoscaling, Dependency, Deployment, Fault, Gateway,
-    HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service, Sidecar, SloCheck,
+    AlbGroup, AlgorithmKind, App, Authorizer, Autoscaling, Dependency, Deployment, Fault, Front,
+    Gateway, HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service, Sidecar, SloCheck,
     SloMetric, Source, SourcePath, TargetGroup,
 };
 use crate::engine::time::{from_ms, from_secs, to_secs};
@@ -269,7 +269,61 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         } else {
             AlgorithmKind::RoundRobin
         });
+        let front = if behind_nlb[gi] {
+            Front::Nlb
+        } else if alb_owner.is_some() {
+            Front::Alb
+        } else {
+            Front::None
+        };
+        if g.automatic_target_weights && algorithm != AlgorithmKind::WeightedRandom {
+            return Err(ScenarioError::at(
+                join_path(&path, "automatic_target_weights"),
+                format!(
+                    "needs algorithm = \"weighted_random\" (got {:?}): ALB anomaly mitigation \
+                     is only available with the weighted random algorithm",
+                    algorithm
+                ),
+            ));
+        }
+        let slow_start = g.slow_start_s;
+        if slow_start != 0.0 && !(30.0..=900.0).contains(&slow_start) {
+            return Err(ScenarioError::at(
+                join_path(&path, "slow_start_s"),
+                format!("must be 0 (off) or from 30 to 900 s (got {slow_start})"),
+            ));
+        }
+        if slow_start > 0.0
+            && !matches!(
+                algorithm,
+                AlgorithmKind::RoundRobin | AlgorithmKind::WeightedRandom
+            )
+        {
+            return Err(ScenarioError::at(
+                join_path(&path, "slow_start_s"),
+                format!(
+                    "slow start works with round_robin or weighted_random, not {:?} (ALB: \
+                     least outstanding requests cannot use slow start)",
+                    algorithm
+                ),
+            ));
+        }
+        let cross_zone = match (g.cross_zone, front) {
+            (Some(_), Front::None) => {
+                return Err(ScenarioError::at(
+                    join_path(&path, "cross_zone"),
+                    "applies only to a target group behind a load balancer",
+                ));
+            }
+            (Some(c), _) => c,
+            (None, Front::Nlb) => false,
+            (None, Front::Alb | Front::None) => true,
+        };
         groups.push(TargetGroup {
+            front,
+            automatic_target_weights: g.automatic_target_weights,
+            slow_start: from_secs(slow_start),
+            cross_zone,
             name: name.clone(),
             targets: g.targets,
             algorithm,
@@ -522,6 +576,9 @@ const DEFAULT_KEEPALIVE_TIMEOUT_S: f64 = 75.0;
 pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
     for (g, group) in raw.target_groups.values_mut().zip(&sc.groups) {
         g.algorithm = Some(group.algorithm);
+        if group.front != Front::None {
+            g.cross_zone = Some(group.cross_zone);
+        }
         if let (Some(hc), Some(resolved)) = (g.health_check.as_mut(), &group.health_check) {
             hc.protocol = Some(resolved.protocol);
             hc.interval_s = Some(to_secs(resolved.interval));
@@ -847,7 +904,7 @@ fn fault(
     let needs = |field: &str, present: bool, kind: FaultKind| -> Result<(), ScenarioError> {
         let wanted = match field {
             "factor" => kind == FaultKind::Slow,
-            "fraction" => kind == FaultKind::Errors,
+            "fraction" => matches!(kind, FaultKind::Errors | FaultKind::FailFast),
             _ => kind == FaultKind::AzOutage,
         };
         match (wanted, present) {

@@ -552,8 +552,24 @@ pub struct RawTargetGroup {
     /// The nginx sidecar in front of the app; absent: requests go straight to the app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sidecar: Option<RawSidecar>,
+    /// ALB automatic target weights (anomaly mitigation); only with `weighted_random`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub automatic_target_weights: bool,
+    /// Slow start window, seconds: 0 (off) or 30–900; `round_robin` or `weighted_random` only.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub slow_start_s: f64,
+    /// Cross-zone load balancing; default on behind an ALB, off behind an NLB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_zone: Option<bool>,
     /// The app container in each task.
     pub app: RawApp,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// `sidecar = { ... }`: nginx on :9000 proxying to the app on :9001.
@@ -731,7 +747,7 @@ pub struct RawFault {
     /// `slow`: service-time multiplier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<f64>,
-    /// `errors`: fraction of requests answered 500.
+    /// `errors`, `fail_fast`: fraction of requests answered 500.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fraction: Option<f64>,
     /// `az_outage`: the zone letter (`a`, `b`, ...).
@@ -758,6 +774,9 @@ pub enum FaultKind {
     Slow,
     /// A `fraction` of requests answered 500.
     Errors,
+    /// Gray failure: a `fraction` of user requests answered 500 at once by the app, without
+    /// taking a worker; health-check requests do not take that code path and still pass.
+    FailFast,
     /// Every task in `zone` crashes.
     AzOutage,
 }
@@ -799,6 +818,9 @@ pub enum AlgorithmKind {
     PowerOfTwo,
     /// A hash of the flow (connection): all requests of one connection go to one target.
     FlowHash,
+    /// ALB `weighted_random`: a random target, drawn in proportion to its weight (automatic
+    /// target weights, slow start); all weights equal: uniform.
+    WeightedRandom,
 }
 
 /// The app stage of a task: `workers` in parallel behind a FIFO queue.

@@ -11,6 +11,7 @@
 
 mod fleet;
 mod probes;
+mod weights;
 
 use super::event::Event;
 use crate::engine::deadline::DeadlineFifo;
@@ -110,6 +111,8 @@ struct TargetFaults {
     slow: f64,
     /// Fraction answered 500.
     errors: f64,
+    /// Fraction of user requests answered 500 at once (gray failure; probes pass).
+    fail_fast: f64,
     /// The fault (index) that hit this target, for its figures.
     fault: Option<u32>,
 }
@@ -133,6 +136,15 @@ struct TargetState {
     round_passes: u32,
     /// App workers busy (for the group's CPU metric).
     busy: u32,
+    /// Automatic target weight (1: full share); see `weights.rs`.
+    weight: f64,
+    /// Start of its slow start ramp, while in slow start.
+    slow_since: Option<Nanos>,
+    /// Smooth weighted round robin's running score (slow start with round robin).
+    swrr: f64,
+    /// Automatic target weights: attempts answered and failed since its last evaluation.
+    window_attempts: u32,
+    window_errors: u32,
 }
 
 /// Per target group: balancer, targets, the ECS service's state and random streams.
@@ -144,6 +156,25 @@ struct GroupState {
     routable: Vec<u32>,
     /// No target is healthy: `routable` holds every registered target.
     failing_open: bool,
+    /// Picks go through `weights.rs` (automatic target weights, slow start, zonal nodes);
+    /// false: the plain balancer path, unchanged.
+    special: bool,
+    /// Cross-zone off with several zones: each zone's node picks among its own zone's targets.
+    zonal: bool,
+    /// Cross-zone on with several zones behind a load balancer: each zone's node balances on
+    /// its own view, `node_outstanding[target × zones + node]` (the requests it sent there).
+    views: bool,
+    node_outstanding: Vec<u32>,
+    /// Zonal: each zone's routable targets; when each zone last lost its last healthy target
+    /// (its node left DNS; `None`: in DNS, or never was); zones in DNS.
+    zone_routable: Vec<Vec<u32>>,
+    zone_down: Vec<Option<Nanos>>,
+    zone_live: Vec<u32>,
+    /// Zonal: each zone's node balances on its own (its own round-robin position and random
+    /// stream).
+    nodes: Vec<Balancer>,
+    /// Automatic target weights: when the next evaluation is due.
+    next_weights: Nanos,
     /// The ECS service's desired count.
     desired: u32,
     /// Current task definition generation.
@@ -514,6 +545,28 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                         targets: Vec::with_capacity(g.targets as usize),
                         routable: Vec::with_capacity(g.targets as usize),
                         failing_open: false,
+                        special: g.weighted() || g.zonal() || g.node_views(),
+                        views: g.node_views(),
+                        node_outstanding: Vec::new(),
+                        zonal: g.zonal(),
+                        zone_routable: vec![Vec::new(); g.zones as usize],
+                        zone_down: vec![None; g.zones as usize],
+                        zone_live: Vec::with_capacity(g.zones as usize),
+                        nodes: if g.zonal() || g.node_views() {
+                            (0..g.zones)
+                                .map(|z| {
+                                    Balancer::new(
+                                        g.algorithm,
+                                        streams.stream(StreamId::Balancing(
+                                            weights::NODE_STREAMS + i * 32 + z,
+                                        )),
+                                    )
+                                })
+                                .collect()
+                        } else {
+                            Vec::new()
+                        },
+                        next_weights: weights::WINDOW,
                         desired: g.targets,
                         version: 0,
                         deploying: None,
@@ -807,9 +860,12 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 self.answer(req, Err(failure));
                 return;
             };
-            let t = &mut self.groups[a.group as usize].targets[target as usize];
-            t.outstanding += 1;
-            self.groups[a.group as usize].scaling.requests += 1;
+            let g = &mut self.groups[a.group as usize];
+            g.targets[target as usize].outstanding += 1;
+            if g.views {
+                *weights::node_slot(g, target, a.flow) += 1;
+            }
+            g.scaling.requests += 1;
             self.rec.target_request(self.now, a.group, target);
             target
         };
@@ -880,6 +936,13 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             {
                 return Some(t);
             }
+        }
+        if group.special {
+            let target = self.pick_special(a.group, a.flow)?;
+            if a.connection != u32::MAX {
+                self.sources[a.source as usize].connections[a.connection as usize].2 = target;
+            }
+            return Some(target);
         }
         if group.routable.is_empty() {
             return None;
@@ -1017,10 +1080,19 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
 
     /// The request reaches the app: it starts, queues, or is refused with 503.
     fn reach_app(&mut self, req: Handle, a: Attempt) {
-        if self.groups[a.group as usize].targets[a.target as usize]
-            .faults
-            .app_down
+        let faults = self.groups[a.group as usize].targets[a.target as usize].faults;
+        if faults.fail_fast > 0.0
+            && !a.probe
+            && unit_f64(&mut self.groups[a.group as usize].error_rng) < faults.fail_fast
         {
+            // Gray failure: the app answers 500 at once on the request path, without taking
+            // a worker; the health-check path does not go through the failing code, so checks
+            // still pass (Builders' Library, "implementing health checks").
+            self.attempts.get_mut(req).expect("live attempt").phase = Phase::Done;
+            self.answer(req, Err(Failure::InternalError500));
+            return;
+        }
+        if faults.app_down {
             // nginx cannot connect to the app (ECONNREFUSED): 502, at once.
             self.attempts.get_mut(req).expect("live attempt").phase = Phase::Done;
             self.alb_release(&a);
@@ -1231,10 +1303,17 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             *at
         };
         if a.picked {
-            let t = &mut self.groups[a.group as usize].targets[a.target as usize];
+            let g = &mut self.groups[a.group as usize];
+            if g.views {
+                *weights::node_slot(g, a.target, a.flow) -= 1;
+            }
+            let t = &mut g.targets[a.target as usize];
             t.outstanding -= 1;
             if let (Err(_), Some(fault)) = (result, t.faults.fault) {
                 self.rec.fault_failure(fault);
+            }
+            if self.sc.groups[a.group as usize].automatic_target_weights {
+                self.target_outcome(a.group, a.target, result.is_err());
             }
         }
         if a.holds_sidecar {

@@ -107,6 +107,11 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             round_pending: 0,
             round_passes: 0,
             busy: 0,
+            weight: 1.0,
+            slow_since: None,
+            swrr: 0.0,
+            window_attempts: 0,
+            window_errors: 0,
         });
         self.rec.add_target(group);
         g.targets.len() as u32 - 1
@@ -166,6 +171,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         self.rec.target_running(self.now, group, target, true);
         t.started = self.now;
         let state = t.health.register(spec.health_check.is_some());
+        let became_healthy = state == Health::Healthy;
         g.scaling.advance(self.now);
         g.scaling.capacity_workers += u64::from(spec.app.workers);
         self.log(
@@ -181,6 +187,9 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 self.now + hc.new_target_delay,
                 Event::Probe { group, target },
             );
+        }
+        if became_healthy {
+            self.begin_slow_start(group, target);
         }
         self.refresh_routable(group);
         self.reconcile(group);
@@ -549,6 +558,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 FaultKind::Hang => target.faults.hung = true,
                 FaultKind::Slow => target.faults.slow = f.factor,
                 FaultKind::Errors => target.faults.errors = f.fraction,
+                FaultKind::FailFast => target.faults.fail_fast = f.fraction,
             }
             let kind = format!("{:?}", f.kind).to_lowercase();
             self.log(

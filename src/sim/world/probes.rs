@@ -173,6 +173,12 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 self.queue.push(grace_end, Event::GraceOver { group });
             }
         }
+        if to == Health::Healthy {
+            self.begin_slow_start(group, target);
+        } else if from == Health::Healthy {
+            // A target leaves slow start when it becomes unhealthy (A1).
+            self.groups[group as usize].targets[target as usize].slow_since = None;
+        }
         self.refresh_routable(group);
         let failing_open = self.is_failing_open(group);
         if to == Health::Unhealthy && !failing_open && self.sc.groups[group as usize].alb.is_none()
@@ -216,6 +222,9 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 }
             }
             g.failing_open = !g.routable.is_empty();
+        }
+        if self.groups[group as usize].zonal {
+            self.refresh_zones(group);
         }
         self.rec
             .group_health(self.now, group, healthy, registered, draining);
