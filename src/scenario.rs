@@ -89,6 +89,8 @@ pub struct Source {
     pub requests_per_connection: u32,
     /// Client retries.
     pub retries: Option<RetryPolicy>,
+    /// A `Direct` source whose clients resolve the group's Cloud Map DNS name.
+    pub dns: bool,
 }
 
 /// The first hop of a source's requests.
@@ -151,6 +153,8 @@ pub struct Route {
     pub group: u32,
     /// Load balancer on the way, if any.
     pub load_balancer: Option<u32>,
+    /// Reaches the group's tasks through its Cloud Map service (`DiscoverInstances`).
+    pub cloud_map: bool,
     /// Index into `Scenario::route_names`.
     pub stats_route: u32,
 }
@@ -189,6 +193,36 @@ pub struct TargetGroup {
     pub sidecar: Option<Sidecar>,
     /// The app container of each task.
     pub app: App,
+    /// The Cloud Map service its tasks are registered in, if any.
+    pub cloud_map: Option<CloudMap>,
+}
+
+/// A target group's Cloud Map service (ECS service discovery).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudMap {
+    /// DNS record TTL.
+    pub dns_ttl: Nanos,
+    /// `HealthCheckCustomConfig`: ECS reports task health (else every instance is healthy).
+    pub custom_health: bool,
+    /// From `UpdateInstanceCustomHealthStatus` to the status being applied.
+    pub health_lag: Nanos,
+    /// `DiscoverInstances` filter of API Gateway's calls.
+    pub filter: schema::DiscoveryFilter,
+    /// `DiscoverInstances` `MaxResults`.
+    pub max_results: u32,
+}
+
+/// An ECS container health check (task definition `healthCheck`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContainerCheck {
+    /// From the end of one check to the start of the next.
+    pub interval: Nanos,
+    /// A check running this long fails.
+    pub timeout: Nanos,
+    /// Consecutive failures to become unhealthy.
+    pub retries: u32,
+    /// Failures in this window after the task runs do not count.
+    pub start_period: Nanos,
 }
 
 /// ELB health checks of a target group.
@@ -262,6 +296,8 @@ pub struct Service {
     pub maximum_percent: u32,
     /// SIGTERM to SIGKILL.
     pub stop_timeout: Nanos,
+    /// The app container's health check.
+    pub container_check: Option<ContainerCheck>,
 }
 
 /// Service autoscaling.
