@@ -363,3 +363,29 @@ fn dns_clients_reach_a_crashed_task_until_lag_plus_ttl() {
         "last request − Cloud Map applied: {after:?} s"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. The shipped scenario
+// ---------------------------------------------------------------------------------------------
+
+/// `scenarios/petstore-cloud-map.toml`: autoscaling adds tasks on the ramp (its CPU target is
+/// exceeded: 400 rps over 3 tasks of ~200 rps is ~67% CPU); the crashed task is detected by its
+/// container check within [75 s, 105 s] (+ 1 ms), Cloud Map drops it 30 s later, API Gateway
+/// sends it nothing after that, and the DNS client nothing after one more TTL (60 s).
+#[test]
+fn petstore_cloud_map_scenario() {
+    let text = include_str!("../scenarios/petstore-cloud-map.toml");
+    let sc = load_str(text, Path::new("scenarios"), &[]).unwrap().0;
+    let rec = run(&sc, 0);
+    let crash = 1200 * S;
+    assert!(
+        events(&rec, "scale_out").any(|e| e.t < crash),
+        "scales out on the ramp"
+    );
+    let detected = first(&rec, "container_health", 0, "unhealthy").expect("detected");
+    assert!(detected + MS >= crash + 75 * S && detected <= crash + 105 * S + MS);
+    let applied = first(&rec, "cloud_map", 0, "unhealthy").expect("applied");
+    assert_eq!(applied, detected + 30 * S);
+    let last = rec.groups[0].targets[0].last_request;
+    assert!(last < applied + 60 * S, "last {last}, applied {applied}");
+}

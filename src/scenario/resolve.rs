@@ -307,7 +307,13 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             Some(r) => Some(retry_policy(r, &join_path(&path, "retries"))?),
             None => None,
         };
-        let (source_path, stats_route) = match (&gateway, &t.target_group) {
+        // A DNS client calls the service itself, beside any gateway (an internal caller).
+        let direct = if t.discovery == Some(DiscoveryKind::Dns) {
+            &None
+        } else {
+            &gateway
+        };
+        let (source_path, stats_route) = match (direct, &t.target_group) {
             (None, Some(group)) => {
                 let group = group_index(group, &join_path(&path, "target_group"))?;
                 match t.discovery {

@@ -434,9 +434,17 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
 
         // Launch up to the desired count of current tasks, within maximumPercent. A failed
         // task still running does not count: its replacement starts while it is still there.
+        let container_failed = failed_current.iter().any(|&i| {
+            self.groups[group as usize].targets[i as usize]
+                .container
+                .status()
+                == ContainerStatus::Unhealthy
+        });
         while active_new < desired + replacing && alive < max_alive {
             let why = if old_left > 0 {
                 "deployment: new task definition"
+            } else if active_new >= desired && container_failed {
+                "replacing a task that failed container health checks"
             } else if active_new >= desired {
                 "replacing a task that failed ELB health checks"
             } else {
