@@ -359,6 +359,8 @@ struct World<'a, Q> {
     timers: Vec<DeadlineFifo>,
     layout: TimerLayout,
     expired: Vec<Handle>,
+    /// Some source discovers its tasks through Cloud Map (else the hot path skips it).
+    discovery_used: bool,
     /// Reused buffers of DNS resolution.
     dns_scratch: Vec<u32>,
     dns_answer: Vec<u32>,
@@ -573,6 +575,11 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             timers: (0..layout.count()).map(|_| DeadlineFifo::new()).collect(),
             layout,
             expired: Vec::with_capacity(64),
+            discovery_used: sc.sources.iter().any(|s| s.dns)
+                || sc
+                    .gateway
+                    .as_ref()
+                    .is_some_and(|g| g.routes.iter().any(|r| r.cloud_map)),
             dns_scratch: Vec::new(),
             dns_answer: Vec::new(),
             rec,
@@ -816,7 +823,9 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         let target = if a.probe {
             a.target
         } else {
-            let picked = if self.sources[a.source as usize].discovery == Discovery::Balancer {
+            let picked = if !self.discovery_used
+                || self.sources[a.source as usize].discovery == Discovery::Balancer
+            {
                 self.pick_target(&a)
             } else {
                 self.pick_discovered(&a)
@@ -833,9 +842,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             self.rec.target_request(self.now, a.group, target);
             target
         };
+        let discovery_used = self.discovery_used;
         let t = &mut self.groups[a.group as usize].targets[target as usize];
         // A stopped task (a stale DNS record) answers no more than a crashed one.
-        let crashed = t.faults.crashed || t.task == Task::Stopped;
+        let crashed = t.faults.crashed || (discovery_used && t.task == Task::Stopped);
         let admission = if crashed {
             None
         } else {
