@@ -389,3 +389,73 @@ fn petstore_cloud_map_scenario() {
     let last = rec.groups[0].targets[0].last_request;
     assert!(last < applied + 60 * S, "last {last}, applied {applied}");
 }
+
+/// A task with no container check and no load balancer counts as healthy 40 s after it runs
+/// (reference §5, E1): in a rolling deployment of one task (minimum 100%, maximum 200%), the
+/// old task is stopped exactly 40 s after the new one runs (task start 10 s: at 10 + 10 + 40 s).
+#[test]
+fn a_task_without_checks_counts_healthy_40_s_after_it_runs() {
+    let sc = scenario(
+        r#"
+[simulation]
+name = "forty-seconds"
+seed = 1
+duration_s = 120
+warmup_s = 0
+
+[[traffic]]
+name = "client"
+rate_rps = 10
+target_group = "app"
+discovery = "dns"
+
+[target_groups.app]
+targets = 1
+deregistration_delay_s = 0
+service = { task_start = { dist = "constant", ms = 10000 } }
+cloud_map = {}
+app = { workers = 4, service = { dist = "constant", ms = 1 } }
+
+[[deployments]]
+at_s = 10
+target_group = "app"
+"#,
+    );
+    let rec = run(&sc, 0);
+    let ran = events(&rec, "cloud_map")
+        .find(|e| e.target == Some(1) && e.detail == "registered")
+        .expect("new task registered")
+        .t;
+    assert_eq!(ran, 20 * S);
+    assert_eq!(
+        first(&rec, "container_health", 1, "healthy"),
+        Some(60 * S),
+        "healthy 40 s after running"
+    );
+    let stop = events(&rec, "task_stop")
+        .find(|e| e.target == Some(0))
+        .expect("old task stopped");
+    assert_eq!(
+        (stop.t, stop.detail.as_str()),
+        (60 * S, "deployment: replaced")
+    );
+}
+
+/// A hung app (accepts, never answers) fails its container checks at their timeout, exactly as
+/// a crashed task does: detection − hang ∈ [R·T + (R−1)·I − 1 ms, R·T + R·I + 1 ms]. An app
+/// that refuses connections (`app_crash`) fails each check at once: [(R−1)·I − 1 ms, R·I + 1 ms].
+#[test]
+fn hung_and_refusing_apps_fail_their_container_checks() {
+    for (kind, lo, hi) in [
+        ("hang", 75 * S - MS, 105 * S + MS),
+        ("app_crash", 60 * S - MS, 90 * S + MS),
+    ] {
+        let text = crash_scenario("", "rate_rps = 30").replace("\"crash\"", &format!("\"{kind}\""));
+        let sc = scenario(&text);
+        for rep in 0..10 {
+            let rec = run(&sc, rep);
+            let d = first(&rec, "container_health", 0, "unhealthy").expect("detected") - 100 * S;
+            assert!(d >= lo && d <= hi, "{kind}, replication {rep}: {d} ns");
+        }
+    }
+}
