@@ -832,7 +832,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             };
             let Some(target) = picked else {
                 // No registered target at all: the load balancer has nowhere to send it.
-                let failure = self.unreachable_failure();
+                let failure = self.unreachable_failure_of(a.source);
                 self.answer(req, Err(failure));
                 return;
             };
@@ -872,7 +872,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             }
             Some(Admission::Queued) => at.phase = Phase::SidecarBacklog,
             Some(Admission::Rejected) => {
-                let failure = self.unreachable_failure();
+                let failure = self.unreachable_failure_of(a.source);
                 self.answer(req, Err(failure));
             }
         }
@@ -913,6 +913,17 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             self.sources[a.source as usize].connections[a.connection as usize].2 = target;
         }
         Some(target)
+    }
+
+    /// [`Self::unreachable_failure`] for a request of `source`: a DNS client calls the task
+    /// itself, even beside a gateway, so it sees what a client without a gateway sees.
+    #[inline]
+    fn unreachable_failure_of(&self, source: u32) -> Failure {
+        if self.discovery_used && self.sources[source as usize].discovery == Discovery::Dns {
+            Failure::BadGateway502
+        } else {
+            self.unreachable_failure()
+        }
     }
 
     /// What the client sees when the task refuses the connection (listen backlog full).
