@@ -459,3 +459,41 @@ fn hung_and_refusing_apps_fail_their_container_checks() {
         }
     }
 }
+
+/// An essential container that exits (`task_exit`) is not a crash: ECS sees the task stop at
+/// once, deregisters its Cloud Map instance and launches a replacement, with no health check
+/// involved. API Gateway sends it nothing after the exit (exact); DNS clients still do until
+/// their cached answers expire, so the last request is before exit + TTL (exact).
+#[test]
+fn an_exited_task_is_deregistered_at_once() {
+    let exit = 100 * S;
+    let fault = "[[faults]]\nat_s = 100\nkind = \"task_exit\"\ntarget_group = \"pets\"\n";
+    let sc = scenario(&gateway_scenario(60.0, 300, 3, fault));
+    let rec = run(&sc, 0);
+    assert!(rec.groups[0].targets[0].last_request <= exit);
+    let stop = events(&rec, "task_stop")
+        .find(|e| e.target == Some(0))
+        .expect("stopped");
+    assert_eq!(
+        (stop.t, stop.detail.as_str()),
+        (exit, "essential container exited")
+    );
+    let launched = events(&rec, "task_start").next().expect("replacement");
+    assert_eq!(launched.t, exit);
+    assert!(events(&rec, "container_health").all(|e| e.target != Some(0)));
+
+    let text = crash_scenario(
+        "cloud_map = { dns_ttl_s = 60 }",
+        "discovery = \"dns\"\nclients = 50\nrate_rps = 100",
+    )
+    .replace("\"crash\"", "\"task_exit\"");
+    let sc = scenario(&text);
+    for rep in 0..4 {
+        let rec = run(&sc, rep);
+        let last = rec.groups[0].targets[0].last_request;
+        assert!(
+            last > exit && last < exit + 60 * S,
+            "rep {rep}: last {last}"
+        );
+    }
+}

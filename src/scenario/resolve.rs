@@ -819,7 +819,12 @@ fn fault(
                 format!("must be after at_s ({}) (got {end})", f.at_s),
             ));
         }
-        Some(_) if matches!(f.kind, FaultKind::Crash | FaultKind::AzOutage) => {
+        Some(_)
+            if matches!(
+                f.kind,
+                FaultKind::Crash | FaultKind::AzOutage | FaultKind::TaskExit
+            ) =>
+        {
             return Err(ScenarioError::at(
                 p("end_s"),
                 "a crashed task does not come back: ECS replaces it (remove end_s)",

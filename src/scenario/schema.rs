@@ -731,6 +731,9 @@ pub enum FaultKind {
     Errors,
     /// Every task in `zone` crashes.
     AzOutage,
+    /// The task's essential container exits: its connections are reset, ECS sees the task
+    /// stop, deregisters it (load balancer and Cloud Map) and replaces it.
+    TaskExit,
 }
 
 /// `[[deployments]]`: a rolling deployment of a new task definition.

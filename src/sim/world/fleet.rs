@@ -559,6 +559,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 f.targets as usize
             })
             .collect();
+        let reset = self.integration_failure();
+        let mut exited = false;
         for t in hit {
             let target = &mut self.groups[group as usize].targets[t as usize];
             target.faults.fault = Some(fault);
@@ -575,6 +577,11 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 FaultKind::Hang => target.faults.hung = true,
                 FaultKind::Slow => target.faults.slow = f.factor,
                 FaultKind::Errors => target.faults.errors = f.fraction,
+                FaultKind::TaskExit => {
+                    // The process is gone: what it held fails as a reset connection.
+                    target.faults.crashed = true;
+                    self.empty_target(group, t, Some(reset));
+                }
             }
             let kind = format!("{:?}", f.kind).to_lowercase();
             self.log(
@@ -585,6 +592,17 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 &kind,
                 format!("fault {fault}"),
             );
+            if f.kind == FaultKind::TaskExit {
+                // ECS sees the task stop (its essential container exited; no delay is
+                // documented, so at once): it deregisters it from its target group and Cloud
+                // Map, and the scheduler replaces it.
+                self.rec.fault_detected(fault, self.now);
+                self.stop_target(group, t, "essential container exited");
+                exited = true;
+            }
+        }
+        if exited {
+            self.reconcile(group);
         }
     }
 
