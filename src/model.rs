@@ -3,6 +3,8 @@
 
 pub mod authorizer;
 pub mod balancer;
+pub mod container_health;
+pub mod discovery;
 pub mod health;
 pub mod listener_rules;
 pub mod retry;

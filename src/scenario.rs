@@ -95,6 +95,8 @@ pub struct Source {
     /// When the route's integration is an ALB listener: what it does with this source's
     /// requests, decided at load time from their (fixed) attributes.
     pub alb: Option<AlbPath>,
+    /// A `Direct` source whose clients resolve the group's Cloud Map DNS name.
+    pub dns: bool,
 }
 
 /// A source's requests at an ALB listener.
@@ -185,6 +187,8 @@ pub struct Route {
     pub group: u32,
     /// Load balancer on the way, if any.
     pub load_balancer: Option<u32>,
+    /// Reaches the group's tasks through its Cloud Map service (`DiscoverInstances`).
+    pub cloud_map: bool,
     /// Index into `Scenario::route_names`.
     pub stats_route: u32,
 }
@@ -249,6 +253,8 @@ pub struct TargetGroup {
     /// Cross-zone load balancing: each load balancer node picks among every zone's targets
     /// (`false`: only its own zone's). Always true without a load balancer.
     pub cross_zone: bool,
+    /// The Cloud Map service its tasks are registered in, if any.
+    pub cloud_map: Option<CloudMap>,
 }
 
 impl TargetGroup {
@@ -280,6 +286,34 @@ pub enum Front {
     Nlb,
     /// Behind an Application Load Balancer.
     Alb,
+}
+
+/// A target group's Cloud Map service (ECS service discovery).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudMap {
+    /// DNS record TTL.
+    pub dns_ttl: Nanos,
+    /// `HealthCheckCustomConfig`: ECS reports task health (else every instance is healthy).
+    pub custom_health: bool,
+    /// From `UpdateInstanceCustomHealthStatus` to the status being applied.
+    pub health_lag: Nanos,
+    /// `DiscoverInstances` filter of API Gateway's calls.
+    pub filter: schema::DiscoveryFilter,
+    /// `DiscoverInstances` `MaxResults`.
+    pub max_results: u32,
+}
+
+/// An ECS container health check (task definition `healthCheck`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContainerCheck {
+    /// From the end of one check to the start of the next.
+    pub interval: Nanos,
+    /// A check running this long fails.
+    pub timeout: Nanos,
+    /// Consecutive failures to become unhealthy.
+    pub retries: u32,
+    /// Failures in this window after the task runs do not count.
+    pub start_period: Nanos,
 }
 
 /// ELB health checks of a target group.
@@ -354,6 +388,8 @@ pub struct Service {
     pub maximum_percent: u32,
     /// SIGTERM to SIGKILL.
     pub stop_timeout: Nanos,
+    /// The app container's health check.
+    pub container_check: Option<ContainerCheck>,
 }
 
 /// Service autoscaling.

@@ -642,6 +642,33 @@ fn alb_rule_mistakes_name_the_rule() {
 }
 
 #[test]
+fn container_health_check_is_within_the_ecs_ranges() {
+    // ECS task definition `healthCheck`: interval 5–300 s, timeout 2–60 s, retries 1–10,
+    // startPeriod 0–300 s (reference §5, E2).
+    for (field, value, says) in [
+        ("retries", "0", "must be from 1 to 10"),
+        ("retries", "11", "must be from 1 to 10"),
+        ("interval_s", "4", "must be from 5 to 300 s"),
+        ("timeout_s", "61", "must be from 2 to 60 s"),
+        ("start_period_s", "301", "must be from 0 to 300 s"),
+    ] {
+        let bad = edit(
+            "targets = 2",
+            &format!(
+                "targets = 2\nservice = {{ container_health_check = {{ {field} = {value} }} }}"
+            ),
+        );
+        let e = run_bad(Some(&bad), &[]);
+        assert_points_at(
+            &e,
+            &format!("target_groups.api.service.container_health_check.{field}"),
+            Some(line_of(&bad, "container_health_check")),
+        );
+        assert!(e.contains(says), "{e}");
+    }
+}
+
+#[test]
 fn nlb_listener_with_alb_features_is_refused() {
     let nlb = alb_edit("kind = \"alb\"", "kind = \"nlb\"");
     let e = run_bad(Some(&nlb), &[]);
@@ -661,4 +688,80 @@ fn nlb_listener_with_alb_features_is_refused() {
         "load_balancers.internal.listeners.0.default_action",
         Some(line_of(&nlb, "default_action")),
     );
+}
+
+#[test]
+fn dns_discovery_needs_a_cloud_map_service() {
+    let bad = edit(
+        "target_group = \"api\"",
+        "target_group = \"api\"\ndiscovery = \"dns\"",
+    );
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(&e, "traffic.0.discovery", Some(line_of(&bad, "discovery")));
+    assert!(e.contains("has no `cloud_map`"), "{e}");
+
+    let bad = edit(
+        "target_group = \"api\"",
+        "target_group = \"api\"\ndiscovery = \"cloud_map\"",
+    );
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(&e, "traffic.0.discovery", Some(line_of(&bad, "discovery")));
+    assert!(e.contains("API Gateway's way in"), "{e}");
+
+    let bad = edit("targets = 2", "targets = 2\ncloud_map = { dns_ttl_s = -1 }");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(
+        &e,
+        "target_groups.api.cloud_map.dns_ttl_s",
+        Some(line_of(&bad, "cloud_map")),
+    );
+}
+
+/// `BASE` behind an API Gateway of `kind` whose one route integrates `integration`, with
+/// `group_extra` added to the target group.
+fn gateway_case(kind: &str, integration: &str, group_extra: &str) -> String {
+    let mut s = edit(
+        "target_group = \"api\"",
+        "method = \"GET\"\npath = \"/pets\"",
+    );
+    s = s.replace("targets = 2", &format!("targets = 2\n{group_extra}"));
+    s.push_str(&format!(
+        "\n[gateway]\nkind = \"{kind}\"\n\n[[gateway.routes]]\nroute = \"GET /pets\"\nintegration = {integration}\n"
+    ));
+    s
+}
+
+#[test]
+fn cloud_map_integrations_are_for_http_apis_with_a_cloud_map_service() {
+    let cm = "{ target_group = \"api\", discovery = \"cloud_map\" }";
+    // The good case loads.
+    let good = gateway_case("http", cm, "cloud_map = {}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.toml");
+    fs::write(&file, &good).unwrap();
+    let o = simroute(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    let bad = gateway_case("rest", cm, "cloud_map = {}");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(
+        &e,
+        "gateway.routes.0.integration.discovery",
+        Some(line_of(&bad, "discovery")),
+    );
+    assert!(e.contains("only HTTP APIs integrate with Cloud Map"), "{e}");
+
+    let bad = gateway_case("http", cm, "");
+    let e = run_bad(Some(&bad), &[]);
+    assert_points_at(
+        &e,
+        "gateway.routes.0.integration.discovery",
+        Some(line_of(&bad, "discovery")),
+    );
+    assert!(e.contains("has no `cloud_map` service"), "{e}");
+
+    let dns = "{ target_group = \"api\", discovery = \"dns\" }";
+    let bad = gateway_case("http", dns, "cloud_map = {}");
+    let e = run_bad(Some(&bad), &[]);
+    assert!(e.contains("use \"cloud_map\""), "{e}");
 }

@@ -33,6 +33,10 @@ pub enum StreamId {
     Faults(u32),
     /// Health-check probe timing of target group `n`.
     HealthChecks(u32),
+    /// DNS multivalue answers and clients' record choices for traffic source `n`.
+    Dns(u32),
+    /// Container health-check phases of target group `n`.
+    ContainerChecks(u32),
 }
 
 impl StreamId {
@@ -46,6 +50,8 @@ impl StreamId {
             StreamId::Retries(n) => (6, n),
             StreamId::Faults(n) => (7, n),
             StreamId::HealthChecks(n) => (8, n),
+            StreamId::Dns(n) => (9, n),
+            StreamId::ContainerChecks(n) => (10, n),
         };
         (kind << 32) | u64::from(index)
     }

@@ -12,10 +12,11 @@ use super::schema::{
     ProfileShape, QueueLimit, RawAutoscaling, RawDist, RawFault, RawGateway, RawHealthCheck,
     RawRetries, RawScenario, RawService, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
 };
+use super::schema::{CloudMapHealth, DiscoveryKind, RawCloudMap, RawContainerHealthCheck};
 use super::{
-    AlbGroup, AlgorithmKind, App, Authorizer, Autoscaling, Dependency, Deployment, Fault, Front,
-    Gateway, HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service, Sidecar, SloCheck,
-    SloMetric, Source, SourcePath, TargetGroup,
+    AlbGroup, AlgorithmKind, App, Authorizer, Autoscaling, CloudMap, ContainerCheck, Dependency,
+    Deployment, Fault, Front, Gateway, HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario,
+    Service, Sidecar, SloCheck, SloMetric, Source, SourcePath, TargetGroup,
 };
 use crate::engine::time::{from_ms, from_secs, to_secs};
 use crate::model::retry::{Jitter, RetryOn, RetryPolicy};
@@ -264,6 +265,10 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             Some(a) => Some(autoscaling(a, &join_path(&path, "autoscaling"), g.targets)?),
             None => None,
         };
+        let cloud_map = match &g.cloud_map {
+            Some(c) => Some(cloud_map(c, &join_path(&path, "cloud_map"))?),
+            None => None,
+        };
         let algorithm = g.algorithm.unwrap_or(if behind_nlb[gi] {
             AlgorithmKind::FlowHash
         } else {
@@ -333,6 +338,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             connection_termination: g.connection_termination,
             service: ecs,
             autoscaling,
+            cloud_map,
             sidecar,
             app: App {
                 workers: g.app.workers,
@@ -413,9 +419,37 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             None => None,
         };
         let mut alb_path = None;
-        let (source_path, stats_route) = match (&gateway, &t.target_group) {
+        // A DNS client calls the service itself, beside any gateway (an internal caller).
+        let direct = if t.discovery == Some(DiscoveryKind::Dns) {
+            &None
+        } else {
+            &gateway
+        };
+        let (source_path, stats_route) = match (direct, &t.target_group) {
             (None, Some(group)) => {
                 let group = group_index(group, &join_path(&path, "target_group"))?;
+                match t.discovery {
+                    Some(DiscoveryKind::Dns)
+                        if raw.target_groups[group as usize].cloud_map.is_none() =>
+                    {
+                        return Err(ScenarioError::at(
+                            join_path(&path, "discovery"),
+                            format!(
+                                "\"dns\" resolves the Cloud Map service of target group {:?}, \
+                                 which has no `cloud_map`",
+                                t.target_group.as_deref().unwrap_or_default()
+                            ),
+                        ));
+                    }
+                    Some(DiscoveryKind::CloudMap) => {
+                        return Err(ScenarioError::at(
+                            join_path(&path, "discovery"),
+                            "\"cloud_map\" (DiscoverInstances) is API Gateway's way in: \
+                             a client without a gateway uses \"dns\"",
+                        ));
+                    }
+                    _ => {}
+                }
                 route_names.push(t.name.clone());
                 (SourcePath::Direct { group }, route_names.len() as u32 - 1)
             }
@@ -423,6 +457,13 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                 return Err(ScenarioError::at(
                     join_path(&path, "target_group"),
                     "without a [gateway], each source needs the target group its requests go to",
+                ));
+            }
+            (Some(_), None) if t.discovery.is_some() => {
+                return Err(ScenarioError::at(
+                    join_path(&path, "discovery"),
+                    "with a [gateway], the route's integration says how it finds the tasks: \
+                     remove `discovery`",
                 ));
             }
             (Some(_), Some(_)) => {
@@ -472,6 +513,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             requests_per_connection: t.requests_per_connection.unwrap_or(u32::MAX),
             retries,
             alb: alb_path,
+            dns: t.discovery == Some(DiscoveryKind::Dns),
         });
         credentials = credentials.checked_add(t.clients).ok_or_else(|| {
             ScenarioError::at(join_path(&path, "clients"), "too many clients in total")
@@ -788,12 +830,82 @@ fn ecs_service(
             ),
         ));
     }
+    let container_check = match &s.container_health_check {
+        Some(c) => Some(container_check(c, &p("container_health_check"))?),
+        None => None,
+    };
     Ok(Service {
         task_start,
         grace_period: from_secs(s.health_check_grace_period_s),
         minimum_healthy_percent: s.minimum_healthy_percent,
         maximum_percent: s.maximum_percent,
         stop_timeout: from_secs(s.stop_timeout_s),
+        container_check,
+    })
+}
+
+/// An ECS container health check, within the documented ranges (task definition
+/// `healthCheck`: interval 5–300 s, timeout 2–60 s, retries 1–10, startPeriod 0–300 s).
+fn container_check(
+    c: &RawContainerHealthCheck,
+    path: &str,
+) -> Result<ContainerCheck, ScenarioError> {
+    let p = |f: &str| join_path(path, f);
+    let range = |field: &str, v: f64, lo: f64, hi: f64| {
+        if (lo..=hi).contains(&v) {
+            Ok(from_secs(v))
+        } else {
+            Err(ScenarioError::at(
+                p(field),
+                format!("must be from {lo} to {hi} s, as ECS allows (got {v})"),
+            ))
+        }
+    };
+    let interval = range("interval_s", c.interval_s, 5.0, 300.0)?;
+    let timeout = range("timeout_s", c.timeout_s, 2.0, 60.0)?;
+    let start_period = range("start_period_s", c.start_period_s, 0.0, 300.0)?;
+    if !(1..=10).contains(&c.retries) {
+        return Err(ScenarioError::at(
+            p("retries"),
+            format!("must be from 1 to 10, as ECS allows (got {})", c.retries),
+        ));
+    }
+    Ok(ContainerCheck {
+        interval,
+        timeout,
+        retries: c.retries,
+        start_period,
+    })
+}
+
+/// A target group's Cloud Map service.
+fn cloud_map(c: &RawCloudMap, path: &str) -> Result<CloudMap, ScenarioError> {
+    let p = |f: &str| join_path(path, f);
+    // Route 53 record TTLs are 0 to 2^31 - 1 s; a day is plenty for a simulation.
+    if !(0.0..=86_400.0).contains(&c.dns_ttl_s) {
+        return Err(ScenarioError::at(
+            p("dns_ttl_s"),
+            format!("must be from 0 to 86400 s (got {})", c.dns_ttl_s),
+        ));
+    }
+    if !(0.0..=3600.0).contains(&c.health_lag_s) {
+        return Err(ScenarioError::at(
+            p("health_lag_s"),
+            format!("must be from 0 to 3600 s (got {})", c.health_lag_s),
+        ));
+    }
+    if !(1..=1000).contains(&c.max_results) {
+        return Err(ScenarioError::at(
+            p("max_results"),
+            format!("must be from 1 to 1000 (got {})", c.max_results),
+        ));
+    }
+    Ok(CloudMap {
+        dns_ttl: from_secs(c.dns_ttl_s),
+        custom_health: c.health == CloudMapHealth::Custom,
+        health_lag: from_secs(c.health_lag_s),
+        filter: c.filter,
+        max_results: c.max_results,
     })
 }
 
@@ -892,7 +1004,12 @@ fn fault(
                 format!("must be after at_s ({}) (got {end})", f.at_s),
             ));
         }
-        Some(_) if matches!(f.kind, FaultKind::Crash | FaultKind::AzOutage) => {
+        Some(_)
+            if matches!(
+                f.kind,
+                FaultKind::Crash | FaultKind::AzOutage | FaultKind::TaskExit
+            ) =>
+        {
             return Err(ScenarioError::at(
                 p("end_s"),
                 "a crashed task does not come back: ECS replaces it (remove end_s)",
@@ -1167,6 +1284,42 @@ fn gateway(
                 ));
             }
         };
+        let cloud_map = match r.integration.discovery {
+            None => false,
+            Some(DiscoveryKind::Dns) => {
+                return Err(ScenarioError::at(
+                    join_path(&ipath, "discovery"),
+                    "API Gateway finds Cloud Map instances with DiscoverInstances: use \"cloud_map\"",
+                ));
+            }
+            Some(DiscoveryKind::CloudMap) => {
+                let dpath = join_path(&ipath, "discovery");
+                if kind != ApiKind::Http {
+                    return Err(ScenarioError::at(
+                        dpath,
+                        "only HTTP APIs integrate with Cloud Map (REST APIs' VPC links reach an \
+                         NLB): set gateway.kind = \"http\" or integrate a load balancer",
+                    ));
+                }
+                if load_balancer.is_some() {
+                    return Err(ScenarioError::at(
+                        dpath,
+                        "a Cloud Map integration names the service's target group, not a load \
+                         balancer: use { target_group, discovery = \"cloud_map\" }",
+                    ));
+                }
+                if raw.target_groups[group as usize].cloud_map.is_none() {
+                    return Err(ScenarioError::at(
+                        dpath,
+                        format!(
+                            "target group {:?} has no `cloud_map` service to discover",
+                            r.integration.target_group.as_deref().unwrap_or_default()
+                        ),
+                    ));
+                }
+                true
+            }
+        };
         route_names.push(r.route.clone());
         routes.push(Route {
             key: r.route.clone(),
@@ -1174,6 +1327,7 @@ fn gateway(
             throttle: throttle(r.throttle.as_ref(), &join_path(&path, "throttle"))?,
             group,
             load_balancer,
+            cloud_map,
             stats_route: route_names.len() as u32 - 1,
         });
     }

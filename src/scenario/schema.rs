@@ -127,6 +127,20 @@ pub struct RawTraffic {
     /// Query-string parameters, key = value (ALB query-string conditions).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub query: IndexMap<String, String>,
+    /// How a source with `target_group` finds its tasks: absent, straight to the target
+    /// group; `"dns"`, each client resolves the group's Cloud Map DNS name and caches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryKind>,
+}
+
+/// How a caller finds the tasks of a target group registered in Cloud Map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscoveryKind {
+    /// API Gateway's private integration: `DiscoverInstances` per request.
+    CloudMap,
+    /// A DNS client: multivalue answers, cached for the record TTL.
+    Dns,
 }
 
 fn default_clients() -> u32 {
@@ -336,6 +350,10 @@ pub struct RawIntegration {
     /// listener; without it, plain HTTP (an ALB HTTPS listener then answers 400).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_server_name: Option<String>,
+    /// With `target_group`: `"cloud_map"` reaches its tasks through the group's Cloud Map
+    /// service (HTTP APIs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryKind>,
 }
 
 /// `[load_balancers.<name>]`.
@@ -563,6 +581,64 @@ pub struct RawTargetGroup {
     pub cross_zone: Option<bool>,
     /// The app container in each task.
     pub app: RawApp,
+    /// The Cloud Map service the ECS service registers its tasks in; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_map: Option<RawCloudMap>,
+}
+
+/// `cloud_map = { ... }`: ECS service discovery into a Cloud Map service.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCloudMap {
+    /// TTL of the service's DNS records, seconds.
+    #[serde(default = "default_dns_ttl")]
+    pub dns_ttl_s: f64,
+    /// `"custom"` (ECS reports the task's health) or `"none"` (every instance is healthy).
+    #[serde(default)]
+    pub health: CloudMapHealth,
+    /// Seconds from ECS's `UpdateInstanceCustomHealthStatus` to Cloud Map applying it.
+    #[serde(default = "default_health_lag")]
+    pub health_lag_s: f64,
+    /// The `HealthStatus` filter API Gateway's `DiscoverInstances` calls use.
+    #[serde(default)]
+    pub filter: DiscoveryFilter,
+    /// `MaxResults` of `DiscoverInstances`.
+    #[serde(default = "default_max_results")]
+    pub max_results: u32,
+}
+
+fn default_dns_ttl() -> f64 {
+    60.0
+}
+fn default_health_lag() -> f64 {
+    30.0
+}
+fn default_max_results() -> u32 {
+    100
+}
+
+/// Health checking of a Cloud Map service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloudMapHealth {
+    /// `HealthCheckCustomConfig`: ECS reports each task's health status.
+    #[default]
+    Custom,
+    /// No health check: every registered instance is returned.
+    None,
+}
+
+/// `DiscoverInstances`' `HealthStatus` filter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscoveryFilter {
+    /// Healthy instances only.
+    #[default]
+    Healthy,
+    /// Every instance.
+    All,
+    /// Healthy instances, or every instance when none is healthy.
+    HealthyOrElseAll,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -664,6 +740,37 @@ pub struct RawService {
     /// Seconds between SIGTERM and SIGKILL when a task stops.
     #[serde(default = "default_stop_timeout")]
     pub stop_timeout_s: f64,
+    /// The app container's health check (task definition `healthCheck`); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_health_check: Option<RawContainerHealthCheck>,
+}
+
+/// `container_health_check = { ... }`: a command run inside the task against the app.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContainerHealthCheck {
+    /// Seconds between the end of one check and the start of the next (5–300).
+    #[serde(default = "default_container_interval")]
+    pub interval_s: f64,
+    /// Seconds a check may take before it fails (2–60).
+    #[serde(default = "default_container_timeout")]
+    pub timeout_s: f64,
+    /// Consecutive failures that make the container unhealthy (1–10).
+    #[serde(default = "default_container_retries")]
+    pub retries: u32,
+    /// Seconds after the task runs during which failures do not count (0–300).
+    #[serde(default)]
+    pub start_period_s: f64,
+}
+
+fn default_container_interval() -> f64 {
+    30.0
+}
+fn default_container_timeout() -> f64 {
+    5.0
+}
+fn default_container_retries() -> u32 {
+    3
 }
 
 fn default_min_healthy() -> u32 {
@@ -779,6 +886,9 @@ pub enum FaultKind {
     FailFast,
     /// Every task in `zone` crashes.
     AzOutage,
+    /// The task's essential container exits: its connections are reset, ECS sees the task
+    /// stop, deregisters it (load balancer and Cloud Map) and replaces it.
+    TaskExit,
 }
 
 /// `[[deployments]]`: a rolling deployment of a new task definition.

@@ -91,6 +91,30 @@ pub enum Event {
     },
     /// The 1-minute metric point of ECS and autoscaling.
     Metric,
+    /// A target's container health check runs.
+    ContainerCheck {
+        /// Target group.
+        group: u32,
+        /// Target.
+        target: u32,
+    },
+    /// A task without a container check or load balancer has run for 40 s: ECS counts it
+    /// healthy.
+    EcsHealthy {
+        /// Target group.
+        group: u32,
+        /// Target.
+        target: u32,
+    },
+    /// Cloud Map applies the health status ECS reported for an instance.
+    CloudMapHealth {
+        /// Target group.
+        group: u32,
+        /// Target.
+        target: u32,
+        /// The reported status.
+        healthy: bool,
+    },
     /// The end of a time-series bucket.
     Tick,
 }

@@ -9,6 +9,7 @@
 //! the outcome at once; server-side work that is still queued or running goes on, as it does in
 //! reality, and its result is discarded.
 
+mod discovery;
 mod fleet;
 mod probes;
 mod weights;
@@ -19,6 +20,8 @@ use crate::engine::rng::{SimRng, StreamId, Streams, below, unit_f64};
 use crate::engine::{CalendarQueue, EventQueue, Handle, Nanos, Slab};
 use crate::model::authorizer::{AuthorizerCache, CacheOutcome};
 use crate::model::balancer::Balancer;
+use crate::model::container_health::ContainerHealth;
+use crate::model::discovery::{DnsCache, Instance};
 use crate::model::health::{Health, HealthTracker};
 use crate::model::retry::RetryOn;
 use crate::model::routing::ApiKind;
@@ -84,6 +87,8 @@ struct Attempt {
 
 /// `Attempt::source` of health-check probes.
 const PROBE_SOURCE: u32 = u32::MAX;
+/// `Attempt::source` of container health checks (also `probe`).
+const CONTAINER_SOURCE: u32 = u32::MAX - 1;
 
 /// The ECS task behind a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +150,10 @@ struct TargetState {
     /// Automatic target weights: attempts answered and failed since its last evaluation.
     window_attempts: u32,
     window_errors: u32,
+    /// The app container's health check state (ECS's view of the task's health).
+    container: ContainerHealth,
+    /// The task's instance in the group's Cloud Map service.
+    instance: Instance,
 }
 
 /// Per target group: balancer, targets, the ECS service's state and random streams.
@@ -186,6 +195,12 @@ struct GroupState {
     hop_rng: SimRng,
     error_rng: SimRng,
     ecs_rng: SimRng,
+    /// ECS's task health counts (container checks, or the 40 s rule of a Cloud Map service
+    /// without a load balancer): a task is healthy for the scheduler only once it says so.
+    ecs_tracked: bool,
+    /// API Gateway's round-robin position over the group's discovered instances.
+    discovery_next: u32,
+    container_rng: SimRng,
 }
 
 /// Autoscaling's view of a group: metric integrals and recent datapoints.
@@ -217,6 +232,22 @@ struct SourceRun {
     /// pinned it to (`u32::MAX`: none yet).
     connections: Vec<(u64, u32, u32)>,
     next_connection: usize,
+    /// How the source's requests find their task.
+    discovery: Discovery,
+    /// Each client's cached DNS answer (DNS discovery only; empty otherwise).
+    dns: Vec<DnsCache>,
+    dns_rng: SimRng,
+}
+
+/// How a source's requests find their task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Discovery {
+    /// The load balancer (or target group) picks.
+    Balancer,
+    /// API Gateway calls Cloud Map's `DiscoverInstances`.
+    CloudMap,
+    /// The client resolves the service's DNS name.
+    Dns,
 }
 
 /// API Gateway's running state.
@@ -228,6 +259,8 @@ struct GatewayRun {
     unrouted_chain: ChainId,
     cache: AuthorizerCache,
     rng: SimRng,
+    /// Cloud Map's `DiscoverInstances` throttle (per account and Region).
+    discover: TokenBucket,
 }
 
 impl GatewayRun {
@@ -259,6 +292,7 @@ impl GatewayRun {
                 gw.authorizer.as_ref().map_or(0, |a| a.cache_ttl),
             ),
             rng,
+            discover: TokenBucket::new(discovery::DISCOVER_RATE_PER_S, discovery::DISCOVER_BURST),
         }
     }
 }
@@ -294,7 +328,8 @@ pub struct RunOutput {
 
 /// Indices of the timer FIFOs: one client-timeout FIFO per source, one integration-timeout
 /// FIFO, then one proxy-read FIFO and one health-check-timeout FIFO per target group, then (used
-/// only behind an ALB) one ALB connect-timeout and one ALB idle-timeout FIFO per group.
+/// only behind an ALB) one ALB connect-timeout and one ALB idle-timeout FIFO per group, then one
+/// container-check timeout FIFO per group.
 #[derive(Clone, Copy)]
 struct TimerLayout {
     sources: u32,
@@ -309,6 +344,7 @@ enum TimerKind {
     HealthCheck,
     AlbConnect,
     AlbIdle,
+    ContainerCheck,
 }
 
 impl TimerLayout {
@@ -330,8 +366,11 @@ impl TimerLayout {
     fn alb_idle(self, group: u32) -> u32 {
         self.sources + 1 + 3 * self.groups + group
     }
+    fn container_check(self, group: u32) -> u32 {
+        self.sources + 1 + 4 * self.groups + group
+    }
     fn count(self) -> u32 {
-        self.sources + 1 + 4 * self.groups
+        self.sources + 1 + 5 * self.groups
     }
     fn kind(self, timer: u32) -> TimerKind {
         if timer < self.sources {
@@ -344,8 +383,10 @@ impl TimerLayout {
             TimerKind::HealthCheck
         } else if timer <= self.sources + 3 * self.groups {
             TimerKind::AlbConnect
-        } else {
+        } else if timer <= self.sources + 4 * self.groups {
             TimerKind::AlbIdle
+        } else {
+            TimerKind::ContainerCheck
         }
     }
 }
@@ -381,6 +422,11 @@ struct World<'a, Q> {
     timers: Vec<DeadlineFifo>,
     layout: TimerLayout,
     expired: Vec<Handle>,
+    /// Some source discovers its tasks through Cloud Map (else the hot path skips it).
+    discovery_used: bool,
+    /// Reused buffers of DNS resolution.
+    dns_scratch: Vec<u32>,
+    dns_answer: Vec<u32>,
     rec: Recorder,
     next_flow: u64,
     arrivals: u64,
@@ -446,6 +492,13 @@ pub fn run_with_queue<Q: EventQueue<Event> + Default>(
             Event::FaultEnd { fault } => w.on_fault_end(fault),
             Event::Deploy { deployment } => w.on_deploy(deployment),
             Event::Metric => w.on_metric(),
+            Event::ContainerCheck { group, target } => w.on_container_check(group, target),
+            Event::EcsHealthy { group, target } => w.on_ecs_healthy(group, target),
+            Event::CloudMapHealth {
+                group,
+                target,
+                healthy,
+            } => w.on_cloud_map_health(group, target, healthy),
             Event::Tick => {
                 w.rec.tick(w.now);
                 if let Some(report) = progress {
@@ -528,6 +581,24 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                         retry_rng: streams.stream(StreamId::Retries(i)),
                         connections: Vec::with_capacity(s.connections as usize),
                         next_connection: 0,
+                        discovery: match s.path {
+                            SourcePath::Gateway { route: Some(r) }
+                                if sc
+                                    .gateway
+                                    .as_ref()
+                                    .is_some_and(|g| g.routes[r as usize].cloud_map) =>
+                            {
+                                Discovery::CloudMap
+                            }
+                            _ if s.dns => Discovery::Dns,
+                            _ => Discovery::Balancer,
+                        },
+                        dns: if s.dns {
+                            vec![DnsCache::default(); s.clients as usize]
+                        } else {
+                            Vec::new()
+                        },
+                        dns_rng: streams.stream(StreamId::Dns(i)),
                     }
                 })
                 .collect(),
@@ -575,6 +646,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                         service_rng: streams.stream(StreamId::AppService(i)),
                         hop_rng: streams.stream(StreamId::HopLatency(hop_stream::SIDECAR + i)),
                         error_rng: streams.stream(StreamId::Faults(i)),
+                        ecs_tracked: g.service.container_check.is_some()
+                            || (g.cloud_map.is_some() && g.health_check.is_none()),
+                        discovery_next: 0,
+                        container_rng: streams.stream(StreamId::ContainerChecks(i)),
                     }
                 })
                 .collect(),
@@ -588,6 +663,13 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             timers: (0..layout.count()).map(|_| DeadlineFifo::new()).collect(),
             layout,
             expired: Vec::with_capacity(64),
+            discovery_used: sc.sources.iter().any(|s| s.dns)
+                || sc
+                    .gateway
+                    .as_ref()
+                    .is_some_and(|g| g.routes.iter().any(|r| r.cloud_map)),
+            dns_scratch: Vec::new(),
+            dns_answer: Vec::new(),
             rec,
             next_flow: 0,
             arrivals: 0,
@@ -784,6 +866,13 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 }
             }
         }
+        if r.cloud_map && !run.discover.try_take(self.now) {
+            // DiscoverInstances answered RequestLimitExceeded: the integration fails.
+            return GatewayDecision::RejectAfter(
+                discovery::THROTTLED_DISCOVERY,
+                gateway_latency + auth_latency,
+            );
+        }
         let mut network = gw.vpc_link_latency.sample(&mut run.rng);
         if let Some(lb) = r.load_balancer {
             network += sc.load_balancers[lb as usize].latency.sample(&mut run.rng);
@@ -849,13 +938,20 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         let target = if a.probe {
             a.target
         } else {
-            let Some(target) = self.pick_target(&a) else {
+            let picked = if !self.discovery_used
+                || self.sources[a.source as usize].discovery == Discovery::Balancer
+            {
+                self.pick_target(&a)
+            } else {
+                self.pick_discovered(&a)
+            };
+            let Some(target) = picked else {
                 // No registered target at all: the load balancer has nowhere to send it. An
                 // ALB answers 503 itself, passed through by the gateway (reference §4, A3).
                 let failure = if self.sc.groups[a.group as usize].alb.is_some() {
                     Failure::Unavailable503
                 } else {
-                    self.unreachable_failure()
+                    self.unreachable_failure_of(a.source)
                 };
                 self.answer(req, Err(failure));
                 return;
@@ -879,8 +975,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         {
             return;
         }
+        let discovery_used = self.discovery_used;
         let t = &mut self.groups[a.group as usize].targets[target as usize];
-        let crashed = t.faults.crashed;
+        // A stopped task (a stale DNS record) answers no more than a crashed one.
+        let crashed = t.faults.crashed || (discovery_used && t.task == Task::Stopped);
         let admission = if crashed {
             None
         } else {
@@ -912,7 +1010,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 let failure = if alb.is_some() {
                     Failure::BadGateway502
                 } else {
-                    self.unreachable_failure()
+                    self.unreachable_failure_of(a.source)
                 };
                 self.answer(req, Err(failure));
             }
@@ -1045,6 +1143,17 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
         pool.push_back(now);
     }
 
+    /// [`Self::unreachable_failure`] for a request of `source`: a DNS client calls the task
+    /// itself, even beside a gateway, so it sees what a client without a gateway sees.
+    #[inline]
+    fn unreachable_failure_of(&self, source: u32) -> Failure {
+        if self.discovery_used && self.sources[source as usize].discovery == Discovery::Dns {
+            Failure::BadGateway502
+        } else {
+            self.unreachable_failure()
+        }
+    }
+
     /// What the client sees when the task refuses the connection (listen backlog full).
     fn unreachable_failure(&self) -> Failure {
         match self.sc.gateway.as_ref().map(|g| g.kind) {
@@ -1099,7 +1208,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             self.answer(req, Err(Failure::BadGateway502));
             return;
         }
-        if let Some(sidecar) = &self.sc.groups[a.group as usize].sidecar {
+        if let Some(sidecar) = &self.sc.groups[a.group as usize].sidecar
+            && a.source != CONTAINER_SOURCE
+        {
+            // nginx's read timeout; a container check runs inside the task, not through nginx.
             let deadline = self.now + sidecar.read_timeout;
             self.start_timer(self.layout.proxy_read(a.group), deadline, req);
         }
@@ -1280,7 +1392,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                     Failure::GatewayTimeout504
                 }
                 // The probe got no answer within the health-check timeout.
-                TimerKind::HealthCheck => Failure::ClientTimeout,
+                TimerKind::HealthCheck | TimerKind::ContainerCheck => Failure::ClientTimeout,
                 // ALB: no connection within 10 s, or the target silent past the idle timeout
                 // ⇒ 504, passed through by the gateway (reference §4, A3).
                 TimerKind::AlbConnect | TimerKind::AlbIdle => Failure::GatewayTimeout504,
@@ -1323,7 +1435,11 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             self.attempts.get_mut(req).expect("live attempt").phase = Phase::Done;
         }
         if a.probe {
-            self.probe_answered(a.group, a.target, result.is_ok());
+            if a.source == CONTAINER_SOURCE {
+                self.container_check_answered(a.group, a.target, a.first_arrived, result.is_ok());
+            } else {
+                self.probe_answered(a.group, a.target, result.is_ok());
+            }
             self.maybe_free(req);
             return;
         }

@@ -53,6 +53,8 @@ pub struct TargetStats {
     pub running: TimeWeighted,
     /// Longest app queue seen.
     pub max_queue: u32,
+    /// When the last request was sent to it (0: none), measured window or not.
+    pub last_request: Nanos,
 }
 
 /// Figures of one target group.
@@ -374,8 +376,10 @@ impl Recorder {
     /// The load balancer sent target `target` of `group` a request.
     #[inline]
     pub fn target_request(&mut self, now: Nanos, group: u32, target: u32) {
+        let t = &mut self.groups[group as usize].targets[target as usize];
+        t.last_request = now;
         if now >= self.warmup {
-            self.groups[group as usize].targets[target as usize].requests += 1;
+            t.requests += 1;
         }
     }
 

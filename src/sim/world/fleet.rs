@@ -9,6 +9,7 @@ use super::{
 };
 use crate::engine::rng::unit_f64;
 use crate::engine::time::{NANOS_PER_SEC, to_secs};
+use crate::model::container_health::ContainerStatus;
 use crate::scenario::ScalingPolicy;
 use crate::scenario::schema::FaultKind;
 use crate::stats::Failure;
@@ -42,6 +43,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 self.rec.target_running(0, g, t, true);
                 target.health.register(false);
                 self.groups[g as usize].scaling.capacity_workers += u64::from(group.app.workers);
+                self.start_discovery_state(g, t);
                 if let Some(hc) = &group.health_check {
                     // Checks of the running fleet are spread over the interval.
                     let phase = (unit_f64(&mut self.groups[g as usize].ecs_rng)
@@ -112,6 +114,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             swrr: 0.0,
             window_attempts: 0,
             window_errors: 0,
+            container: Default::default(),
+            instance: Default::default(),
         });
         self.rec.add_target(group);
         g.targets.len() as u32 - 1
@@ -191,6 +195,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         if became_healthy {
             self.begin_slow_start(group, target);
         }
+        self.task_runs_discovery(group, target);
         self.refresh_routable(group);
         self.reconcile(group);
     }
@@ -215,6 +220,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 t.task = Task::Stopping;
                 let from = t.health.state();
                 t.health.deregister();
+                // ECS deregisters the task's Cloud Map instance as it stops it.
+                t.instance.registered = false;
                 self.log(
                     "task_stop",
                     group,
@@ -283,6 +290,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         }
         let was_running = t.task != Task::Starting;
         t.task = Task::Stopped;
+        t.instance.registered = false;
         self.rec.target_running(self.now, group, target, false);
         let g = &mut self.groups[group as usize];
         if was_running {
@@ -365,11 +373,26 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         let spec = &self.sc.groups[group as usize];
         let svc = &spec.service;
         let now = self.now;
-        // Tasks that failed their ELB checks past the grace period.
+        // Tasks that failed their ELB or container checks past the grace period.
         let failed = |t: &TargetState| {
             t.task == Task::Running
-                && t.health.state() == Health::Unhealthy
+                && (t.health.state() == Health::Unhealthy
+                    || t.container.status() == ContainerStatus::Unhealthy)
                 && now >= t.started + svc.grace_period
+        };
+        let why = |t: &TargetState| {
+            if t.container.status() == ContainerStatus::Unhealthy {
+                "failed container health checks"
+            } else {
+                "failed ELB health checks"
+            }
+        };
+        // Healthy for the scheduler: ELB-healthy, and, when ECS tracks the task's own health
+        // (container checks), that too.
+        let tracked = self.groups[group as usize].ecs_tracked;
+        let healthy_task = |t: &TargetState| {
+            t.health.state() == Health::Healthy
+                && (!tracked || t.container.status() == ContainerStatus::Healthy)
         };
         let g = &self.groups[group as usize];
         // Failed tasks of an old definition: the deployment replaces them anyway.
@@ -380,7 +403,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             })
             .collect();
         for t in failed_old {
-            self.stop_target(group, t, "failed ELB health checks");
+            let why = why(&self.groups[group as usize].targets[t as usize]);
+            self.stop_target(group, t, why);
         }
 
         let g = &self.groups[group as usize];
@@ -399,11 +423,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             .iter()
             .filter(|t| active(t) && t.version == g.version)
             .count() as u32;
-        let mut healthy = g
-            .targets
-            .iter()
-            .filter(|t| t.health.state() == Health::Healthy)
-            .count() as u32;
+        let mut healthy = g.targets.iter().filter(|t| healthy_task(t)).count() as u32;
 
         // Deployment: stop old tasks while the healthy count allows, the not-healthy first.
         let mut old: Vec<(bool, u32)> = g
@@ -411,7 +431,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             .iter()
             .enumerate()
             .filter(|(_, t)| active(t) && t.version != g.version)
-            .map(|(i, t)| (t.health.state() == Health::Healthy, i as u32))
+            .map(|(i, t)| (healthy_task(t), i as u32))
             .collect();
         old.sort();
         let old_left = old.len();
@@ -426,9 +446,17 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
 
         // Launch up to the desired count of current tasks, within maximumPercent. A failed
         // task still running does not count: its replacement starts while it is still there.
+        let container_failed = failed_current.iter().any(|&i| {
+            self.groups[group as usize].targets[i as usize]
+                .container
+                .status()
+                == ContainerStatus::Unhealthy
+        });
         while active_new < desired + replacing && alive < max_alive {
             let why = if old_left > 0 {
                 "deployment: new task definition"
+            } else if active_new >= desired && container_failed {
+                "replacing a task that failed container health checks"
             } else if active_new >= desired {
                 "replacing a task that failed ELB health checks"
             } else {
@@ -455,7 +483,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             replaced
         };
         for &t in failed_current.iter().take(stop as usize) {
-            self.stop_target(group, t, "failed ELB health checks");
+            let why = why(&self.groups[group as usize].targets[t as usize]);
+            self.stop_target(group, t, why);
             active_new -= 1;
             replacing -= 1;
         }
@@ -542,6 +571,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 f.targets as usize
             })
             .collect();
+        let reset = self.integration_failure();
+        let mut exited = false;
         for t in hit {
             let target = &mut self.groups[group as usize].targets[t as usize];
             target.faults.fault = Some(fault);
@@ -559,6 +590,11 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 FaultKind::Slow => target.faults.slow = f.factor,
                 FaultKind::Errors => target.faults.errors = f.fraction,
                 FaultKind::FailFast => target.faults.fail_fast = f.fraction,
+                FaultKind::TaskExit => {
+                    // The process is gone: what it held fails as a reset connection.
+                    target.faults.crashed = true;
+                    self.empty_target(group, t, Some(reset));
+                }
             }
             let kind = format!("{:?}", f.kind).to_lowercase();
             self.log(
@@ -569,6 +605,17 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 &kind,
                 format!("fault {fault}"),
             );
+            if f.kind == FaultKind::TaskExit {
+                // ECS sees the task stop (its essential container exited; no delay is
+                // documented, so at once): it deregisters it from its target group and Cloud
+                // Map, and the scheduler replaces it.
+                self.rec.fault_detected(fault, self.now);
+                self.stop_target(group, t, "essential container exited");
+                exited = true;
+            }
+        }
+        if exited {
+            self.reconcile(group);
         }
     }
 

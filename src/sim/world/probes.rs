@@ -99,7 +99,11 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             .handles()
             .filter(|&h| {
                 self.attempts.get(h).is_some_and(|a| {
-                    a.probe && !a.answered && a.group == group && a.target == target
+                    a.probe
+                        && a.source == PROBE_SOURCE
+                        && !a.answered
+                        && a.group == group
+                        && a.target == target
                 })
             })
             .collect();
