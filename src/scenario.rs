@@ -437,8 +437,9 @@ pub struct Fault {
     pub factor: f64,
     /// `errors`: fraction answered 500.
     pub fraction: f64,
-    /// `az_outage`: zone index.
-    pub zone: u32,
+    /// The zone whose tasks it hits (`az_outage`: all of them; other kinds: the first
+    /// `targets` there); `None`: the first `targets` of the group, whatever their zone.
+    pub zone: Option<u32>,
 }
 
 /// A rolling deployment.

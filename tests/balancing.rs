@@ -281,6 +281,53 @@ fn cross_zone_off_splits_traffic_per_zone() {
     }
 }
 
+/// Issue 6's case: cross-zone off with one task in zone a and three in zone b. Six tasks start
+/// over two zones (a: 0, 2, 4; b: 1, 3, 5); two of zone a's crash at 30 s and their
+/// replacements take 1000 s to start, so once the TCP checks have taken them out (2 failures
+/// 10 s apart) zone a has task 4 alone. Each zone's node still gets half the connections: task
+/// 4 takes half the traffic, each zone-b task a sixth. With cross-zone on, each of the four
+/// live tasks gets a quarter.
+#[test]
+fn cross_zone_off_gives_a_lone_task_its_zones_half() {
+    let six = |cross: &str| {
+        zoned(&format!(
+            r#"{cross}
+health_check = {{ protocol = "tcp", interval_s = 10, timeout_s = 5, unhealthy_threshold = 2 }}
+service = {{ task_start = {{ dist = "constant", ms = 1000000 }} }}"#
+        ))
+        .replace("targets = 3", "targets = 6")
+            + r#"
+[[faults]]
+at_s = 30
+kind = "crash"
+target_group = "app"
+targets = 2
+zone = "a"
+"#
+    };
+    // By 100 s both crashed tasks are unhealthy (about 50 s at the latest).
+    let off = picks(&six(""), 100.0, END);
+    assert_eq!(
+        (off[0], off[2]),
+        (0, 0),
+        "crashed tasks get nothing: {off:?}"
+    );
+    let n = off.iter().sum::<u64>() as f64;
+    let sd = (0.25 / n).sqrt();
+    assert!((share(&off, 4) - 0.5).abs() < 4.0 * sd, "{off:?}");
+    for t in [1, 3, 5] {
+        assert!((share(&off, t) - 1.0 / 6.0).abs() < 4.0 * sd, "{off:?}");
+    }
+
+    let on = picks(&six("cross_zone = true"), 100.0, END);
+    assert_eq!((on[0], on[2]), (0, 0), "{on:?}");
+    let n = on.iter().sum::<u64>() as f64;
+    let sd = (0.1875 / n).sqrt();
+    for t in [1, 3, 4, 5] {
+        assert!((share(&on, t) - 0.25).abs() < 4.0 * sd, "{on:?}");
+    }
+}
+
 /// N2, N8: an NLB zone with no healthy target leaves DNS; clients with a cached answer (TTL
 /// 60 s) still reach its node, which fails open to its zone's registered targets, and after
 /// the TTL all new connections go to the zones in DNS. Zone b (task 1 alone) goes down at

@@ -215,7 +215,7 @@ pub fn variant(
             targets: req.fail,
             factor: 1.0,
             fraction: 0.0,
-            zone: 0,
+            zone: None,
         });
         s.faults.sort_by_key(|f| f.at);
     }

@@ -1024,12 +1024,14 @@ fn fault(
             "fraction" => matches!(kind, FaultKind::Errors | FaultKind::FailFast),
             _ => kind == FaultKind::AzOutage,
         };
+        // A zone may narrow any per-task fault; only `az_outage` requires one.
+        let optional = field == "zone";
         match (wanted, present) {
             (true, false) => Err(ScenarioError::at(
                 p(field),
                 format!("kind = {kind:?} needs `{field}`"),
             )),
-            (false, true) => Err(ScenarioError::at(
+            (false, true) if !optional => Err(ScenarioError::at(
                 p(field),
                 format!("`{field}` does not apply to kind = {kind:?}"),
             )),
@@ -1065,9 +1067,9 @@ fn fault(
                     ),
                 ));
             }
-            index
+            Some(index)
         }
-        None => 0,
+        None => None,
     };
     if f.targets == 0 {
         return Err(ScenarioError::at(p("targets"), "must be at least 1"));

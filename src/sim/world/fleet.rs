@@ -563,7 +563,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             .filter(|(_, t)| {
                 t.task == Task::Running && t.health.state().is_registered() && !t.faults.crashed
             })
-            .filter(|(_, t)| f.kind != FaultKind::AzOutage || t.zone == f.zone)
+            .filter(|(_, t)| f.zone.is_none_or(|z| t.zone == z))
             .map(|(i, _)| i as u32)
             .take(if f.kind == FaultKind::AzOutage {
                 usize::MAX
