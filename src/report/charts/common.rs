@@ -121,7 +121,14 @@ pub fn event_color(kind: &str) -> RGBColor {
         TAB_TEAL
     } else if kind == "task_stop" {
         TAB_BROWN
+    } else if kind == "zone" {
+        TAB_PINK
+    } else if kind == "cloud_map" {
+        TAB_GREEN
+    } else if kind == "anomaly" {
+        TAB_YELLOW
     } else {
+        // Health transitions and ECS container health: the grey of a state change.
         MUTED
     }
 }
