@@ -108,6 +108,12 @@ fn each_way_in_loses_the_dead_task_by_its_own_rule() {
     assert!(detected >= crash + 60 * S && detected <= crash + 105 * S);
     assert!(rec.groups[g_cm].targets[0].last_request <= applied);
 
+    // Each group's healthy count drops to 2 by its own view: the load balancer's health
+    // checks, or, with no load balancer, the instances Cloud Map reports healthy.
+    for g in [g_nlb, g_alb, g_cm] {
+        assert_eq!(rec.groups[g].healthy_min, 2, "{}", sc.groups[g].name);
+    }
+
     // Hence the order of the losses.
     assert!(
         alb_failed < nlb_failed && nlb_failed < cm_failed,

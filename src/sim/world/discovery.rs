@@ -241,6 +241,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             ("healthy", "unhealthy")
         };
         self.log_instance(group, target, from, to, "custom health status applied");
+        // The group's healthy count (summary, time series) follows Cloud Map's view.
+        self.refresh_routable(group);
     }
 
     /// The task a discovering caller sends `a` to: API Gateway round robin (equal weights)

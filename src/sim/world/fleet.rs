@@ -550,11 +550,12 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         let f = &self.sc.faults[fault as usize];
         let group = f.group;
         let g = &self.groups[group as usize];
-        let healthy = g
-            .targets
-            .iter()
-            .filter(|t| t.health.state() == Health::Healthy)
-            .count() as u32;
+        let healthy = self.healthy_count(group).unwrap_or_else(|| {
+            g.targets
+                .iter()
+                .filter(|t| t.health.state() == Health::Healthy)
+                .count() as u32
+        });
         self.rec.fault_started(fault, group, self.now, healthy);
         let hit: Vec<u32> = g
             .targets

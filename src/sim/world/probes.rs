@@ -199,6 +199,23 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         self.groups[group as usize].failing_open
     }
 
+    /// The group's healthy targets as its callers see them, when that is not the load
+    /// balancer's view: a group reached only through Cloud Map (no ELB health check) counts the
+    /// instances Cloud Map reports healthy. `None`: count the ELB-healthy targets.
+    pub(super) fn healthy_count(&self, group: u32) -> Option<u32> {
+        let spec = &self.sc.groups[group as usize];
+        if spec.health_check.is_some() || spec.cloud_map.is_none() {
+            return None;
+        }
+        let g = &self.groups[group as usize];
+        Some(
+            g.targets
+                .iter()
+                .filter(|t| t.instance.registered && t.instance.healthy)
+                .count() as u32,
+        )
+    }
+
     /// Rebuilds the set of targets that get new requests: the healthy ones, or, when none is
     /// healthy, every registered one (fail open, as ELB does).
     pub(super) fn refresh_routable(&mut self, group: u32) {
@@ -217,7 +234,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 registered += 1;
             }
         }
-        let healthy = g.routable.len() as u32;
+        let lb_healthy = g.routable.len() as u32;
         g.failing_open = false;
         if g.routable.is_empty() {
             for (i, t) in g.targets.iter().enumerate() {
@@ -230,6 +247,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         if self.groups[group as usize].zonal {
             self.refresh_zones(group);
         }
+        let healthy = self.healthy_count(group).unwrap_or(lb_healthy);
         self.rec
             .group_health(self.now, group, healthy, registered, draining);
         let failing_open = self.is_failing_open(group);
