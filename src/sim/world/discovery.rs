@@ -17,7 +17,6 @@ use crate::engine::time::NANOS_PER_SEC;
 use crate::model::container_health::ContainerStatus;
 use crate::model::discovery::{Instance, multivalue_answer, returned};
 use crate::stats::Failure;
-use crate::stats::recorder::EventRow;
 
 /// `DiscoverInstances` throttle: refill 1,000 requests per second, bucket 6,000, per account
 /// and Region (Cloud Map service quotas, reference §6 M4).
@@ -83,15 +82,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
     }
 
     fn log_instance(&mut self, group: u32, target: u32, from: &str, to: &str, detail: &str) {
-        self.rec.event(EventRow {
-            t: self.now,
-            kind: "cloud_map",
-            group,
-            target: Some(target),
-            from: from.into(),
-            to: to.into(),
-            detail: detail.into(),
-        });
+        self.log("cloud_map", group, Some(target), from, to, detail.into());
     }
 
     /// The container check runs: a request to the app from inside the task (it queues behind
@@ -191,15 +182,14 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         from: ContainerStatus,
         to: ContainerStatus,
     ) {
-        self.rec.event(EventRow {
-            t: self.now,
-            kind: "container_health",
+        self.log(
+            "container_health",
             group,
-            target: Some(target),
-            from: from.name().into(),
-            to: to.name().into(),
-            detail: String::new(),
-        });
+            Some(target),
+            from.name(),
+            to.name(),
+            String::new(),
+        );
         let spec = &self.sc.groups[group as usize];
         let t = &self.groups[group as usize].targets[target as usize];
         if let Some(cm) = &spec.cloud_map

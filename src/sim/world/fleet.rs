@@ -121,7 +121,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         g.targets.len() as u32 - 1
     }
 
-    fn log(
+    pub(super) fn log(
         &mut self,
         kind: &'static str,
         group: u32,

@@ -5,7 +5,6 @@
 use super::{Attempt, Event, EventQueue, Failure, Handle, Health, PROBE_SOURCE, Phase, World};
 use crate::model::health::Thresholds;
 use crate::scenario::schema::HealthProtocol;
-use crate::stats::recorder::EventRow;
 
 impl<Q: EventQueue<Event> + Default> World<'_, Q> {
     /// A check round for `target`: TCP probes see the task's network state at once (a failure
@@ -151,15 +150,14 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
     /// Records a transition and applies what follows from it.
     pub(super) fn health_changed(&mut self, group: u32, target: u32, from: Health, to: Health) {
         self.rec.groups[group as usize].health_transitions += 1;
-        self.rec.event(EventRow {
-            t: self.now,
-            kind: "health",
+        self.log(
+            "health",
             group,
-            target: Some(target),
-            from: from.name().into(),
-            to: to.name().into(),
-            detail: String::new(),
-        });
+            Some(target),
+            from.name(),
+            to.name(),
+            String::new(),
+        );
         let fault = self.groups[group as usize].targets[target as usize]
             .faults
             .fault;
@@ -252,20 +250,15 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             .group_health(self.now, group, healthy, registered, draining);
         let failing_open = self.is_failing_open(group);
         if failing_open != was_failing_open {
-            self.rec.event(EventRow {
-                t: self.now,
-                kind: "fail_open",
+            let name = |open: bool| if open { "fail_open" } else { "normal" };
+            self.log(
+                "fail_open",
                 group,
-                target: None,
-                from: if was_failing_open {
-                    "fail_open"
-                } else {
-                    "normal"
-                }
-                .into(),
-                to: if failing_open { "fail_open" } else { "normal" }.into(),
-                detail: "no healthy target: routing to every registered target".into(),
-            });
+                None,
+                name(was_failing_open),
+                name(failing_open),
+                "no healthy target: routing to every registered target".into(),
+            );
         }
     }
 

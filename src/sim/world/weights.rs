@@ -40,7 +40,6 @@ use super::{Event, EventQueue, GroupState, Health, Nanos, World};
 use crate::engine::rng::mix64;
 use crate::engine::time::NANOS_PER_SEC;
 use crate::scenario::AlgorithmKind;
-use crate::stats::recorder::EventRow;
 
 /// The load balancer node (zone) a connection reaches, spread evenly by a hash of the flow.
 #[inline]
@@ -309,15 +308,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             } else {
                 ("in_dns", "out_of_dns")
             };
-            self.rec.event(EventRow {
-                t: now,
-                kind: "zone",
-                group,
-                target: None,
-                from: from.into(),
-                to: to.into(),
-                detail: format!("zone {}", (b'a' + z as u8) as char),
-            });
+            let zone = format!("zone {}", (b'a' + z as u8) as char);
+            self.log("zone", group, None, from, to, zone);
         }
     }
 
@@ -393,15 +385,8 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             } else {
                 ("normal", "anomalous")
             };
-            self.rec.event(EventRow {
-                t: self.now,
-                kind: "anomaly",
-                group,
-                target: Some(target),
-                from: from.into(),
-                to: to.into(),
-                detail: format!("error ratio {ratio:.3}"),
-            });
+            let detail = format!("error ratio {ratio:.3}");
+            self.log("anomaly", group, Some(target), from, to, detail);
         }
     }
 }
