@@ -433,6 +433,8 @@ struct World<'a, Q> {
     /// Per group and target, behind an ALB with a keep-alive race: when each idle pooled
     /// connection became idle, oldest first (empty otherwise).
     alb_pools: Vec<Vec<std::collections::VecDeque<Nanos>>>,
+    /// Some group is behind an ALB with a keep-alive race (else answers skip the pools).
+    keepalive_race_used: bool,
 }
 
 /// The event queue the simulator uses: the calendar queue, the fastest in `simroute bench`
@@ -674,6 +676,10 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
             next_flow: 0,
             arrivals: 0,
             alb_pools: sc.groups.iter().map(|_| Vec::new()).collect(),
+            keepalive_race_used: sc
+                .groups
+                .iter()
+                .any(|g| g.alb.is_some_and(|alb| alb.keepalive_race.is_some())),
         }
     }
 
@@ -1122,8 +1128,9 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
 
     /// The target answered attempt `a` (from the app or nginx): behind an ALB with a keep-alive
     /// race, the connection goes back to the pool, idle from now.
+    #[inline]
     fn alb_release(&mut self, a: &Attempt) {
-        if !a.picked || a.answered {
+        if !self.keepalive_race_used || !a.picked || a.answered {
             return;
         }
         let Some((_, horizon)) = self.sc.groups[a.group as usize]
