@@ -66,11 +66,15 @@ impl DeadlineFifo {
     /// latencies drawn per request): after every entry with a deadline not later than this one.
     #[inline(never)]
     fn insert_before_back(&mut self, deadline: Nanos, req: Handle) {
-        let mut at = self.entries.len();
+        // Sink it from the back, one swap per later deadline: `VecDeque::insert` takes its
+        // general path (which half to shift, wrap-around copies) even for a move of one or two
+        // places, the usual depth here.
+        self.entries.push_back((deadline, req));
+        let mut at = self.entries.len() - 1;
         while at > 0 && self.entries[at - 1].0 > deadline {
+            self.entries.swap(at - 1, at);
             at -= 1;
         }
-        self.entries.insert(at, (deadline, req));
     }
 
     /// Whether the FIFO's event due at `now` is the one it is armed for. An event superseded by
