@@ -85,6 +85,31 @@ struct Attempt {
     connection: u32,
 }
 
+impl Attempt {
+    /// A first attempt from `source`, arriving `now`, starting in `phase`: no flow, target or
+    /// connection yet, holding nothing. Probes and container checks set `probe` and their target.
+    fn new(now: Nanos, source: u32, phase: Phase) -> Self {
+        Attempt {
+            first_arrived: now,
+            mark: now,
+            flow: 0,
+            source,
+            group: 0,
+            target: 0,
+            credential: 0,
+            number: 0,
+            phase,
+            answered: false,
+            picked: false,
+            holds_sidecar: false,
+            in_app: false,
+            probe: false,
+            stuck: false,
+            connection: u32::MAX,
+        }
+    }
+}
+
 /// `Attempt::source` of health-check probes.
 const PROBE_SOURCE: u32 = u32::MAX;
 /// `Attempt::source` of container health checks (also `probe`).
@@ -720,22 +745,8 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 src.clients,
             );
         let req = self.attempts.insert(Attempt {
-            first_arrived: self.now,
-            mark: self.now,
-            flow: 0,
-            source,
-            group: 0,
-            target: 0,
             credential,
-            number: 0,
-            phase: Phase::Backoff,
-            answered: false,
-            picked: false,
-            holds_sidecar: false,
-            in_app: false,
-            probe: false,
-            stuck: false,
-            connection: u32::MAX,
+            ..Attempt::new(self.now, source, Phase::Backoff)
         });
         self.start_attempt(req);
     }

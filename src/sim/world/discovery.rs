@@ -97,27 +97,16 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
             return; // the task is gone: so are its checks
         }
         let crashed = t.faults.crashed;
+        let phase = if crashed {
+            Phase::BlackHole
+        } else {
+            Phase::ToApp
+        };
         let req = self.attempts.insert(Attempt {
-            first_arrived: self.now,
-            mark: self.now,
-            flow: 0,
-            source: CONTAINER_SOURCE,
             group,
             target,
-            credential: 0,
-            number: 0,
-            phase: if crashed {
-                Phase::BlackHole
-            } else {
-                Phase::ToApp
-            },
-            answered: false,
-            picked: false,
-            holds_sidecar: false,
-            in_app: false,
             probe: true,
-            stuck: false,
-            connection: u32::MAX,
+            ..Attempt::new(self.now, CONTAINER_SOURCE, phase)
         });
         self.start_timer(
             self.layout.container_check(group),

@@ -60,22 +60,10 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 t.round_passes = 0;
                 for _ in 0..hc.nodes {
                     let req = self.attempts.insert(Attempt {
-                        first_arrived: self.now,
-                        mark: self.now,
-                        flow: 0,
-                        source: PROBE_SOURCE,
                         group,
                         target,
-                        credential: 0,
-                        number: 0,
-                        phase: Phase::ToTarget,
-                        answered: false,
-                        picked: false,
-                        holds_sidecar: false,
-                        in_app: false,
                         probe: true,
-                        stuck: false,
-                        connection: u32::MAX,
+                        ..Attempt::new(self.now, PROBE_SOURCE, Phase::ToTarget)
                     });
                     self.start_timer(self.layout.health_check(group), self.now + hc.timeout, req);
                     let a = *self.attempts.get(req).expect("just inserted");
