@@ -308,7 +308,9 @@ pub fn count_tick(v: f64) -> String {
 /// A tick label: integers plainly, large values in thousands, small ones with enough decimals.
 pub fn tick(v: f64) -> String {
     let a = v.abs();
-    if a >= 1e5 {
+    if a >= 1e6 {
+        format!("{:.0}M", v / 1e6)
+    } else if a >= 1e5 {
         format!("{:.0}k", v / 1e3)
     } else if (v - v.round()).abs() < 1e-9 || a >= 10.0 {
         format!("{v:.0}")

@@ -1,11 +1,13 @@
 //! The chart of a sweep (`chart-sweep.png` / `.svg`): p99 latency and error rate against the
 //! first varied key, side by side, each point a marker on the mean with its 95% confidence
 //! interval shaded and the scenario's SLO threshold dashed. With a second varied key, one line
-//! per value of it.
+//! per value of it. When the p99s span decades (an overloaded point beside healthy ones), the
+//! latency axis turns logarithmic, or the healthy points and the SLO would flatten onto zero.
 
 use std::ops::Range;
 
 use plotters::coord::Shift;
+use plotters::coord::combinators::LogCoord;
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -57,7 +59,15 @@ struct Metric {
     unit: &'static str,
     /// Message when no point has the figure.
     none: &'static str,
+    /// Drawn on a log axis when its values span more than [`WIDE_SPAN`] (latencies; an error
+    /// rate has zeros, which a log axis cannot show).
+    log_when_wide: bool,
 }
+
+/// Ratio of the top of the drawn values to the smallest mean (or the SLO) beyond which a
+/// `log_when_wide` panel is drawn on a log axis: past it, a linear axis squeezes the smaller
+/// values into the bottom twentieth of the panel.
+const WIDE_SPAN: f64 = 20.0;
 
 /// The left panel: p99 latency in ms.
 const P99: Metric = Metric {
@@ -67,6 +77,7 @@ const P99: Metric = Metric {
     desc: "p99 latency (ms)",
     unit: " ms",
     none: "No latency: no point had successful requests",
+    log_when_wide: true,
 };
 
 /// The right panel: error rate, drawn in percent.
@@ -77,6 +88,7 @@ const ERRORS: Metric = Metric {
     desc: "error rate (%)",
     unit: "%",
     none: "No error rate in the points' summaries",
+    log_when_wide: false,
 };
 
 /// One line: its legend label and its points `(x, mean, ci95)` in x order.
@@ -193,6 +205,82 @@ impl Ranged for Ticked {
 }
 
 impl ValueFormatter<f64> for Ticked {
+    fn format(value: &f64) -> String {
+        tick(*value)
+    }
+}
+
+/// A panel's y axis: linear from zero, or logarithmic between two decades.
+enum YAxis {
+    Linear(RangedCoordf64),
+    Log(LogCoord<f64>),
+}
+
+impl YAxis {
+    /// The axis for `lines` (and the SLO threshold `slo`) of `metric`.
+    fn new(lines: &[Series], slo: Option<f64>, metric: &Metric) -> YAxis {
+        let top = lines
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1 + p.2))
+            .chain(slo)
+            .fold(0.0, f64::max);
+        let smallest = lines
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .chain(slo)
+            .fold(f64::INFINITY, f64::min);
+        if metric.log_when_wide && smallest > 0.0 && top / smallest > WIDE_SPAN {
+            // From a whole decade below, so the smallest value sits above a labelled line; the
+            // top is the band's own, as on the linear axis (rounding it up to a decade can waste
+            // a fifth of the panel).
+            let (lo, _) = decades(smallest, top);
+            return YAxis::Log((lo..top * 1.25).log_scale().into());
+        }
+        // An all-zero figure (no errors anywhere) still gets an axis that reads as zero.
+        let top = if top > 0.0 { top * 1.12 } else { 1.0 };
+        YAxis::Linear((0.0..top).into())
+    }
+
+    /// The lowest value drawn: band edges below it are cut there.
+    fn floor(&self) -> f64 {
+        match self {
+            YAxis::Linear(_) => 0.0,
+            YAxis::Log(c) => c.range().start,
+        }
+    }
+
+    fn is_log(&self) -> bool {
+        matches!(self, YAxis::Log(_))
+    }
+}
+
+impl Ranged for YAxis {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        match self {
+            YAxis::Linear(c) => c.map(value, limit),
+            YAxis::Log(c) => c.map(value, limit),
+        }
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        match self {
+            YAxis::Linear(c) => c.key_points(hint),
+            YAxis::Log(c) => c.key_points(hint),
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        match self {
+            YAxis::Linear(c) => c.range(),
+            YAxis::Log(c) => c.range(),
+        }
+    }
+}
+
+impl ValueFormatter<f64> for YAxis {
     fn format(value: &f64) -> String {
         tick(*value)
     }
@@ -353,13 +441,8 @@ fn panel<DB: DrawingBackend>(
     if lines.iter().all(|s| s.points.is_empty()) {
         return no_data(area, metric.none);
     }
-    let top = lines
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1 + p.2))
-        .chain(slo)
-        .fold(0.0, f64::max);
-    // An all-zero figure (no errors anywhere) still gets an axis that reads as zero.
-    let top = if top > 0.0 { top * 1.12 } else { 1.0 };
+    let y = YAxis::new(&lines, slo, metric);
+    let (floor, log) = (y.floor(), y.is_log());
     let all_zero = lines
         .iter()
         .flat_map(|s| &s.points)
@@ -373,14 +456,26 @@ fn panel<DB: DrawingBackend>(
                 inner: (x0..x1).into(),
                 ticks: x.ticks(),
             },
-            0.0..top,
+            y,
         )?;
     let x_label = |v: &f64| x.label(*v);
-    mesh(&mut chart)
-        .x_desc(key_desc(&d.keys[0]))
-        .y_desc(metric.desc)
+    let log_label = log_labeller();
+    let y_label = |v: &f64| if log { log_label(v) } else { tick(*v) };
+    let y_desc = if log {
+        metric.desc.replace(')', ", log scale)")
+    } else {
+        metric.desc.to_string()
+    };
+    let mut mesh = mesh(&mut chart);
+    if log {
+        // Many labels make plotters propose every multiple of each decade; `log_tick` names
+        // only 1, 2 and 5 of them.
+        mesh.y_labels(LOG_LABELS);
+    }
+    mesh.x_desc(key_desc(&d.keys[0]))
+        .y_desc(y_desc)
         .x_label_formatter(&x_label)
-        .y_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&y_label)
         .draw()?;
     // Bands first, so every line and marker sits on top of every band.
     for (i, s) in lines.iter().enumerate() {
@@ -389,13 +484,13 @@ fn panel<DB: DrawingBackend>(
                 .points
                 .iter()
                 .map(|p| (p.0, p.1 + p.2))
-                .chain(s.points.iter().rev().map(|p| (p.0, (p.1 - p.2).max(0.0))))
+                .chain(s.points.iter().rev().map(|p| (p.0, (p.1 - p.2).max(floor))))
                 .collect();
             chart.draw_series(std::iter::once(Polygon::new(band, tint(color(i)).filled())))?;
         } else if let Some(&(px, m, ci)) = s.points.first() {
             // A lone point's interval is an error bar.
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(px, (m - ci).max(0.0)), (px, m + ci)],
+                vec![(px, (m - ci).max(floor)), (px, m + ci)],
                 tint(color(i)).stroke_width(8),
             )))?;
         }
@@ -526,6 +621,56 @@ mod tests {
         );
         let (_, _, rgb) = decode(&png(&d).unwrap());
         assert!(colourful_pixels(&rgb, super::super::WIDTH) > 2_000);
+    }
+
+    #[test]
+    fn p99s_spanning_decades_go_on_a_log_axis() {
+        let keys = vec!["target_groups.app.targets".to_string()];
+        let values: Vec<Vec<String>> = (3..=6).map(|t| vec![t.to_string()]).collect();
+        // An overloaded first point (15 s, with a wide interval) beside healthy ones (~150 ms).
+        let p99 = [15_000.0, 900.0, 160.0, 150.0];
+        let summaries: Vec<Value> = p99.iter().map(|&p| doc(p, p / 3.0, 0.0)).collect();
+        let d = SweepData {
+            scenario: "s",
+            keys: &keys,
+            values: &values,
+            summaries: &summaries,
+        };
+        let lines = series(&d, &XAxis::new(&d), &P99);
+        let y = YAxis::new(&lines, Some(120.0), &P99);
+        assert!(y.is_log());
+        assert_eq!(
+            y.range(),
+            100.0..25_000.0,
+            "from the SLO's decade to the band's top"
+        );
+        let drawn = svg(&d).unwrap();
+        assert!(drawn.contains("p99 latency (ms, log scale)"));
+        for decade in ["100", "1000", "10000"] {
+            assert!(
+                drawn.contains(&format!("\n{decade}\n")),
+                "decade {decade} labelled"
+            );
+        }
+        decode(&png(&d).unwrap());
+
+        // Within a factor of 20: linear from zero, as before; an error rate never goes log.
+        let near: Vec<Value> = [400.0, 200.0, 130.0, 100.0]
+            .iter()
+            .map(|&p| doc(p, 8.0, 0.0))
+            .collect();
+        let d = SweepData {
+            summaries: &near,
+            ..d
+        };
+        let lines = series(&d, &XAxis::new(&d), &P99);
+        assert!(!YAxis::new(&lines, Some(120.0), &P99).is_log());
+        assert!(svg(&d).unwrap().contains("p99 latency (ms)"));
+        let wide_errors = vec![Series {
+            label: String::new(),
+            points: vec![(1.0, 0.001, 0.0), (2.0, 5.0, 0.0)],
+        }];
+        assert!(!YAxis::new(&wide_errors, None, &ERRORS).is_log());
     }
 
     #[test]
