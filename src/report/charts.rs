@@ -412,6 +412,43 @@ mod tests {
     }
 
     #[test]
+    fn markers_at_one_time_are_set_side_by_side() {
+        let mut d = sample();
+        // A scale-out and the task start it causes, in the same second.
+        d.events = ["scale_out", "task_start", "task_start"]
+            .iter()
+            .map(|kind| Event {
+                t_s: 90.0,
+                kind: kind.to_string(),
+                target_group: "web".into(),
+                ..Event::default()
+            })
+            .collect();
+        let doc = svg(Chart::LatencyOverTime, &d).unwrap();
+        let first_x = |colour: RGBColor| -> Vec<i32> {
+            let stroke = format!(
+                "stroke=\"#{:02X}{:02X}{:02X}\"",
+                colour.0, colour.1, colour.2
+            );
+            doc.split("<polyline")
+                .filter(|p| p.contains(&stroke))
+                .filter_map(|p| {
+                    let points = p.split("points=\"").nth(1)?;
+                    points.split(',').next()?.trim().parse().ok()
+                })
+                .collect()
+        };
+        let (scale, start) = (first_x(common::TAB_PURPLE), first_x(common::TAB_TEAL));
+        assert_eq!(scale.len(), 1, "one scale-out marker");
+        assert_eq!(start.len(), 1, "two task starts at one place: one marker");
+        assert_eq!(
+            start[0] - scale[0],
+            3,
+            "the task start beside the scale-out"
+        );
+    }
+
+    #[test]
     fn a_run_with_nothing_to_draw_says_so() {
         let d = empty();
         for chart in Chart::ALL {

@@ -469,17 +469,41 @@ pub fn with_label_lane(top: f64, events: &[&Event], plot_px: u32) -> f64 {
     top * plot / (plot - 30.0).max(30.0)
 }
 
+/// Markers of different kinds closer than this many pixels are drawn side by side.
+const MARKER_SPREAD_PX: i32 = 3;
+
 /// Draws event markers as vertical lines; drawn before the data so the data stays on top.
+/// Events of different kinds at (nearly) the same time, such as a scale-out and the task start
+/// it causes, are set side by side, each [`MARKER_SPREAD_PX`] right of the one before, so one
+/// does not hide the other; repeats of one kind there are drawn once. `events` are in time
+/// order, as `events.csv` is.
 pub fn draw_markers<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
     chart: &mut TimeChart<'_, DB, Y>,
     events: &[&Event],
     (y0, y1): (f64, f64),
 ) -> DrawResult<DB> {
+    let area = chart.plotting_area();
+    let (ox, oy) = area.get_base_pixel();
+    let plain = area.strip_coord_spec();
+    // The kinds drawn in the current cluster, which starts at pixel column `cluster_x`.
+    let mut cluster_x = i32::MIN;
+    let mut kinds: Vec<&str> = Vec::new();
     for e in events {
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(e.t_s, y0), (e.t_s, y1)],
+        let (px, top) = area.map_coordinate(&(e.t_s, y1));
+        let (_, bottom) = area.map_coordinate(&(e.t_s, y0));
+        if px.saturating_sub(cluster_x) > MARKER_SPREAD_PX {
+            cluster_x = px;
+            kinds.clear();
+        }
+        if kinds.contains(&e.kind.as_str()) {
+            continue;
+        }
+        let x = px - ox + MARKER_SPREAD_PX * kinds.len() as i32;
+        kinds.push(&e.kind);
+        plain.draw(&PathElement::new(
+            vec![(x, top - oy), (x, bottom - oy)],
             event_color(&e.kind).stroke_width(2),
-        )))?;
+        ))?;
     }
     Ok(())
 }
