@@ -306,11 +306,13 @@ pub fn count_tick(v: f64) -> String {
 }
 
 /// A tick label: integers plainly, large values in thousands, small ones with enough decimals.
+/// Whole thousands from 10 000 are written in k too, so one axis reads `50k 100k 200k`, not
+/// `50000 100k 200k`.
 pub fn tick(v: f64) -> String {
     let a = v.abs();
     if a >= 1e6 {
         format!("{:.0}M", v / 1e6)
-    } else if a >= 1e5 {
+    } else if a >= 1e5 || (a >= 1e4 && (v / 1e3).fract().abs() < 1e-9) {
         format!("{:.0}k", v / 1e3)
     } else if (v - v.round()).abs() < 1e-9 || a >= 10.0 {
         format!("{v:.0}")
@@ -581,4 +583,28 @@ where
         .max_light_lines(1)
         .set_all_tick_mark_size(6);
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_read_alike_along_one_axis() {
+        let labels: Vec<String> = [0.0, 0.25, 2.5, 250.0, 5000.0, 12_500.0, 50_000.0, 100_000.0]
+            .iter()
+            .map(|&v| tick(v))
+            .collect();
+        assert_eq!(
+            labels,
+            ["0", "0.25", "2.5", "250", "5000", "12500", "50k", "100k"],
+            "whole thousands from 10 000 in k; others exact"
+        );
+        assert_eq!(tick(2e6), "2M");
+        let decade: Vec<String> = [10_000.0, 20_000.0, 30_000.0, 50_000.0]
+            .iter()
+            .map(|&v| log_tick(v))
+            .collect();
+        assert_eq!(decade, ["10k", "20k", "", "50k"], "1, 2 and 5 labelled");
+    }
 }

@@ -646,7 +646,7 @@ mod tests {
         );
         let drawn = svg(&d).unwrap();
         assert!(drawn.contains("p99 latency (ms, log scale)"));
-        for decade in ["100", "1000", "10000"] {
+        for decade in ["100", "1000", "10k"] {
             assert!(
                 drawn.contains(&format!("\n{decade}\n")),
                 "decade {decade} labelled"
