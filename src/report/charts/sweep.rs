@@ -210,7 +210,7 @@ impl ValueFormatter<f64> for Ticked {
     }
 }
 
-/// A panel's y axis: linear from zero, or logarithmic between two decades.
+/// A panel's y axis: linear from zero, or logarithmic from a whole decade up to the values.
 enum YAxis {
     Linear(RangedCoordf64),
     Log(LogCoord<f64>),
