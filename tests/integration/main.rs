@@ -1,5 +1,6 @@
 //! Integration tests: one binary, modules named by behaviour.
 
+mod golden_outputs;
 mod report_files;
 mod report_html;
 mod util;
