@@ -20,9 +20,9 @@ use std::time::Instant;
 use clap::ValueEnum;
 
 use crate::engine::{BinaryHeapQueue, CalendarQueue, PriorityQueueCrate, RadixQueue};
+use crate::results::summary;
 use crate::scenario::{self, Scenario};
 use crate::sim::{self, Event, RunOutput};
-use crate::stats::summary;
 use crate::stats::timeseries::Keep;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);

@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::Nanos;
 use crate::report::{self, table};
+use crate::results::{slo, summary};
 use crate::scenario::{self, Override};
-use crate::stats::{slo, summary};
 
 /// Discrete-event simulator and capacity planner for container APIs on AWS.
 #[derive(Parser, Debug)]
@@ -523,7 +523,7 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
             .health_check
             .clone()
             .unwrap_or_else(|| {
-                scenario::HealthCheck::nlb_defaults(scenario::schema::HealthProtocol::Tcp)
+                scenario::HealthCheck::nlb_defaults(crate::vocab::HealthProtocol::Tcp)
             });
         health_checks.push((spec.clone(), patch_health_check(base, spec)?));
     }

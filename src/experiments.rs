@@ -10,7 +10,7 @@ pub mod sweep;
 
 use serde_json::Value;
 
-use crate::stats::summary::lookup;
+use crate::results::summary::lookup;
 
 /// The figures every study reports, as `(label, path in the figure tree, better when lower)`.
 pub const HEADLINE: [(&str, &str, bool); 6] = [

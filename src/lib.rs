@@ -13,11 +13,14 @@
 //!
 //! | module | job |
 //! |---|---|
+//! | [`vocab`] | the ground floor: enums every layer speaks (failures, stage kinds, algorithms, ...) |
+//! | [`math`] | closed forms: Student-t intervals, `ln_gamma`, Erlang C |
 //! | [`scenario`] | TOML → checked, index-based [`scenario::Scenario`] (errors name field and line) |
 //! | [`engine`] | the AWS-agnostic core: integer time, `(time, seq)` event queue, slab, RNG streams |
 //! | [`model`] | one file per hop: arrivals, balancing, the workers + FIFO stage |
 //! | [`sim`] | the event loop: one `match` over a small `Copy` event enum |
 //! | [`stats`] | streaming statistics: HDR histograms, time-weighted means, time series, CIs |
+//! | [`results`] | a run's figures (merged over replications) and the SLO verdict |
 //! | [`replicate`] | replications in parallel (rayon), merged in order |
 //! | [`experiments`] | sweeps, comparisons and the capacity planner |
 //! | [`report`] | pure renderers to bytes (JSON, CSV, tables) and the atomic folder write |
@@ -29,9 +32,12 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod experiments;
+pub mod math;
 pub mod model;
 pub mod replicate;
 pub mod report;
+pub mod results;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod vocab;

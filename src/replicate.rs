@@ -7,11 +7,11 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::engine::Nanos;
+use crate::results::summary;
 use crate::scenario::Scenario;
 use crate::sim;
 use crate::stats::latency::LatencyStat;
 use crate::stats::recorder::EventRow;
-use crate::stats::summary;
 use crate::stats::timeseries::{Keep, Row};
 
 /// A finished run: the merged figures and what the output files need.

@@ -25,8 +25,8 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 
 use crate::replicate::RunResults;
+use crate::results::summary::lookup;
 use crate::scenario::Scenario;
-use crate::stats::summary::lookup;
 use load::RunData;
 
 /// An output file: its name in the folder and its bytes.

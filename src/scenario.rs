@@ -18,10 +18,13 @@ use std::path::{Path, PathBuf};
 pub use dist::Dist;
 pub use error::ScenarioError;
 pub use overrides::Override;
-pub use schema::{AlgorithmKind, ArrivalKind, Credentials, RawScenario};
+pub use schema::RawScenario;
 
 use crate::model::retry::RetryPolicy;
-use crate::model::routing::ApiKind;
+use crate::vocab::{
+    AlgorithmKind, ApiKind, ArrivalKind, Credentials, DiscoveryFilter, FaultKind, HealthProtocol,
+    SloMetric,
+};
 
 use crate::engine::Nanos;
 use crate::model::source::RateProfile;
@@ -122,7 +125,7 @@ pub enum AlbAction {
     /// HTTPS listener): `None` for a 2xx/3xx, else the failure the client sees.
     Respond {
         /// The failure, if the status is 4xx/5xx.
-        failure: Option<crate::stats::Failure>,
+        failure: Option<crate::vocab::Failure>,
     },
 }
 
@@ -298,7 +301,7 @@ pub struct CloudMap {
     /// From `UpdateInstanceCustomHealthStatus` to the status being applied.
     pub health_lag: Nanos,
     /// `DiscoverInstances` filter of API Gateway's calls.
-    pub filter: schema::DiscoveryFilter,
+    pub filter: DiscoveryFilter,
     /// `DiscoverInstances` `MaxResults`.
     pub max_results: u32,
 }
@@ -320,7 +323,7 @@ pub struct ContainerCheck {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthCheck {
     /// TCP or HTTP.
-    pub protocol: schema::HealthProtocol,
+    pub protocol: HealthProtocol,
     /// Between checks.
     pub interval: Nanos,
     /// Without an answer this long, a check fails.
@@ -340,14 +343,14 @@ pub struct HealthCheck {
 impl HealthCheck {
     /// The documented NLB defaults for `protocol`: interval 30 s, timeout 10 s (TCP) or 6 s
     /// (HTTP), healthy 5, unhealthy 2; a new target needs 1 pass.
-    pub fn nlb_defaults(protocol: schema::HealthProtocol) -> Self {
+    pub fn nlb_defaults(protocol: HealthProtocol) -> Self {
         use crate::engine::time::from_secs;
         HealthCheck {
             protocol,
             interval: from_secs(30.0),
             timeout: from_secs(match protocol {
-                schema::HealthProtocol::Tcp => 10.0,
-                schema::HealthProtocol::Http => 6.0,
+                HealthProtocol::Tcp => 10.0,
+                HealthProtocol::Http => 6.0,
             }),
             healthy_threshold: 5,
             unhealthy_threshold: 2,
@@ -363,7 +366,7 @@ impl HealthCheck {
     pub fn alb_defaults() -> Self {
         use crate::engine::time::from_secs;
         HealthCheck {
-            protocol: schema::HealthProtocol::Http,
+            protocol: HealthProtocol::Http,
             interval: from_secs(30.0),
             timeout: from_secs(5.0),
             healthy_threshold: 5,
@@ -428,7 +431,7 @@ pub struct Fault {
     /// End, if it ends.
     pub end: Option<Nanos>,
     /// What goes wrong.
-    pub kind: schema::FaultKind,
+    pub kind: FaultKind,
     /// Target group index.
     pub group: u32,
     /// Tasks hit (the lowest-numbered running ones).
@@ -491,45 +494,6 @@ pub struct Dependency {
     pub latency: Dist,
     /// Fraction of calls that fail (app answers 500).
     pub error_rate: f64,
-}
-
-/// What an SLO check compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SloMetric {
-    /// Mean end-to-end latency, ms (at most).
-    MeanMs,
-    /// Median latency, ms (at most).
-    P50Ms,
-    /// 99th percentile latency, ms (at most).
-    P99Ms,
-    /// 99.9th percentile latency, ms (at most).
-    P999Ms,
-    /// Failed / completed (at most).
-    ErrorRate,
-    /// Successful responses per second (at least).
-    MinThroughputRps,
-}
-
-impl SloMetric {
-    /// The name used in `[slo]` and in `summary.json`'s `slo.checks`.
-    pub fn name(self) -> &'static str {
-        match self {
-            SloMetric::MeanMs => "mean_ms",
-            SloMetric::P50Ms => "p50_ms",
-            SloMetric::P99Ms => "p99_ms",
-            SloMetric::P999Ms => "p999_ms",
-            SloMetric::ErrorRate => "error_rate",
-            SloMetric::MinThroughputRps => "min_throughput_rps",
-        }
-    }
-
-    /// True when the check passes for `actual`.
-    pub fn passes(self, actual: f64, threshold: f64) -> bool {
-        match self {
-            SloMetric::MinThroughputRps => actual >= threshold,
-            _ => actual <= threshold,
-        }
-    }
 }
 
 /// One SLO threshold.

@@ -14,7 +14,7 @@ use std::process::Command;
 use simroute::scenario::{AlbAction, HealthCheck, Scenario, load_str};
 use simroute::sim;
 use simroute::stats::recorder::Recorder;
-use simroute::stats::{Failure, StageKind};
+use simroute::vocab::{Failure, StageKind};
 
 /// Nanoseconds per second.
 const S: u64 = 1_000_000_000;
@@ -273,7 +273,7 @@ fn plain_http_to_an_https_listener_is_answered_400_with_a_warning() {
 /// least outstanding.
 #[test]
 fn groups_behind_an_alb_take_its_defaults() {
-    use simroute::scenario::AlgorithmKind;
+    use simroute::vocab::AlgorithmKind;
     let traffic = "[[traffic]]\nname = \"pets\"\npath = \"/pets/1\"\nrate_rps = 10";
     let sc = scenario(&alb_scenario(
         20.0,

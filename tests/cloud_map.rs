@@ -15,8 +15,8 @@ use std::path::Path;
 
 use simroute::scenario::{Scenario, load_str};
 use simroute::sim;
-use simroute::stats::Failure;
 use simroute::stats::recorder::{EventRow, Recorder};
+use simroute::vocab::Failure;
 
 /// Nanoseconds per second.
 const S: u64 = 1_000_000_000;

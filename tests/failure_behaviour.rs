@@ -82,7 +82,7 @@ fn mean(xs: &[f64]) -> f64 {
 /// The documented defaults, value by value against the reference tables.
 #[test]
 fn health_check_defaults_match_the_reference_tables() {
-    use simroute::scenario::schema::HealthProtocol;
+    use simroute::vocab::HealthProtocol;
     // §4: "HTTP, interval 30 s, timeout 5 s, healthy 5, unhealthy 2".
     let alb = HealthCheck::alb_defaults();
     assert_eq!(alb.protocol, HealthProtocol::Http);
@@ -237,7 +237,7 @@ fn crash_detection_custom_settings() {
 /// from replacing it), whether or not the window starts at time 0.
 #[test]
 fn healthy_min_is_the_fewest_healthy_targets_seen() {
-    use simroute::stats::summary::{figures, lookup};
+    use simroute::results::summary::{figures, lookup};
     let healthy_min = |sc: &Scenario| {
         let rec = run(sc, 0);
         lookup(&figures(sc, &rec), "target_groups.app.healthy_min")
@@ -566,7 +566,7 @@ target_group = "app"
         // Everything that failed failed at the crashed target: as client timeouts, or as the
         // 502 a reset connection gives a client with no gateway.
         let failures = |name: &str| {
-            let i = simroute::stats::Failure::ALL
+            let i = simroute::vocab::Failure::ALL
                 .iter()
                 .position(|x| x.name() == name)
                 .unwrap();
@@ -1109,7 +1109,7 @@ app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
             rec.groups[0].targets.iter().map(|t| t.requests).collect()
         };
         assert_eq!(requests(&a), requests(&b));
-        for stage in simroute::stats::StageKind::ALL {
+        for stage in simroute::vocab::StageKind::ALL {
             assert_eq!(
                 a.stages[stage as usize].count(),
                 b.stages[stage as usize].count(),

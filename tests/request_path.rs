@@ -10,13 +10,13 @@ use std::path::Path;
 
 use serde_json::Value;
 use simroute::engine::time::from_secs;
+use simroute::math::confidence::{mean_sd, t_quantile};
 use simroute::model::retry::expected_attempts;
 use simroute::model::source::RateProfile;
-use simroute::scenario::schema::ProfileShape;
+use simroute::results::summary::{figures, lookup};
 use simroute::scenario::{self, Override, Scenario, ScenarioError};
 use simroute::sim::{self, RunOutput};
-use simroute::stats::confidence::{mean_sd, t_quantile};
-use simroute::stats::summary::{figures, lookup};
+use simroute::vocab::ProfileShape;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

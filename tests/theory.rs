@@ -36,10 +36,10 @@
 use std::path::Path;
 
 use serde_json::Value;
+use simroute::math::confidence::{mean_sd, t_quantile};
+use simroute::results::summary::{figures, lookup};
 use simroute::scenario::{Scenario, load_str};
 use simroute::sim;
-use simroute::stats::confidence::{mean_sd, t_quantile};
-use simroute::stats::summary::{figures, lookup};
 
 /// Dropped from the start of every run; see the module documentation.
 const WARMUP_S: f64 = 2.0;

@@ -16,8 +16,8 @@ use std::path::Path;
 
 use simroute::scenario::{Scenario, load_str};
 use simroute::sim;
-use simroute::stats::Failure;
 use simroute::stats::recorder::Recorder;
+use simroute::vocab::Failure;
 
 const S: u64 = 1_000_000_000;
 

@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 
 use super::{HEADLINE, replication_values};
-use crate::stats::confidence::{mean_sd, t_cdf, t_quantile};
+use crate::math::confidence::{mean_sd, t_cdf, t_quantile};
 
 /// One figure compared between the baseline and another variant.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,12 +14,12 @@ use serde_json::{Value, json};
 use crate::engine::Nanos;
 use crate::engine::rng::{StreamId, Streams};
 use crate::engine::time::{from_secs, to_ms};
+use crate::math::queueing::{erlang_c, mmc_wait_quantile};
 use crate::replicate::run_many;
-use crate::scenario::schema::FaultKind;
+use crate::results::slo;
+use crate::results::summary::lookup;
 use crate::scenario::{Fault, HealthCheck, Scenario, SloCheck, SourcePath};
-use crate::stats::queueing::{erlang_c, mmc_wait_quantile};
-use crate::stats::slo;
-use crate::stats::summary::lookup;
+use crate::vocab::FaultKind;
 
 /// Most replications per count before the mean decides.
 const MAX_REPLICATIONS: u32 = 24;

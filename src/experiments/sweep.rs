@@ -114,9 +114,9 @@ pub fn table(varies: &[Vary], points: &[Vec<Override>], docs: &[Value]) -> Strin
     let mut rows = vec![header];
     for (point, doc) in points.iter().zip(docs) {
         let f = |path: &str, d: usize| {
-            let v = crate::stats::summary::lookup(doc, path).and_then(Value::as_f64);
-            let ci =
-                crate::stats::summary::lookup(doc, &format!("ci95.{path}")).and_then(Value::as_f64);
+            let v = crate::results::summary::lookup(doc, path).and_then(Value::as_f64);
+            let ci = crate::results::summary::lookup(doc, &format!("ci95.{path}"))
+                .and_then(Value::as_f64);
             match (v, ci) {
                 (Some(v), Some(ci)) => format!("{v:.d$} ± {ci:.d$}"),
                 (Some(v), None) => format!("{v:.d$}"),

@@ -1,7 +1,7 @@
 //! Balancing: which target of a group gets the next request.
 
 use crate::engine::rng::{SimRng, below, mix64, unit_f64};
-use crate::scenario::AlgorithmKind;
+use crate::vocab::AlgorithmKind;
 
 /// Per-group balancing state.
 pub struct Balancer {

@@ -12,7 +12,7 @@
 
 use crate::engine::Nanos;
 use crate::engine::rng::{SimRng, below};
-use crate::scenario::schema::DiscoveryFilter;
+use crate::vocab::DiscoveryFilter;
 
 /// Most records in a multivalue answer.
 pub const DNS_MAX_RECORDS: usize = 8;

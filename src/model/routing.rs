@@ -60,26 +60,7 @@
 
 use std::fmt;
 
-/// Which flavour of API Gateway the routes belong to; it decides precedence and the status of an
-/// unmatched request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiKind {
-    /// HTTP API (API Gateway v2): route keys, `$default`, 404 when nothing matches.
-    Http,
-    /// REST API (API Gateway v1): a resource tree with methods, 403 when nothing matches.
-    Rest,
-}
-
-impl ApiKind {
-    /// The status API Gateway answers when no route matches: 404 `Not Found` for HTTP APIs, 403
-    /// `MISSING_AUTHENTICATION_TOKEN` for REST APIs.
-    pub fn no_route_status(self) -> u16 {
-        match self {
-            ApiKind::Http => 404,
-            ApiKind::Rest => 403,
-        }
-    }
-}
+use crate::vocab::ApiKind;
 
 /// The outcome of matching one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,8 @@ use rand_distr::{Distribution, Exp1};
 
 use crate::engine::rng::SimRng;
 use crate::engine::time::{Nanos, from_secs};
-use crate::scenario::ArrivalKind;
-use crate::scenario::schema::ProfileShape;
+use crate::vocab::ArrivalKind;
+use crate::vocab::ProfileShape;
 
 /// One piece of a rate profile: `rate(t) = rate + slope · (t − start)` from `start` to the next
 /// segment's start (the last segment lasts forever).

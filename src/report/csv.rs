@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use crate::engine::Nanos;
 use crate::engine::time::to_secs;
-use crate::stats::Failure;
 use crate::stats::latency::LatencyStat;
 use crate::stats::recorder::EventRow;
 use crate::stats::timeseries::Row;
+use crate::vocab::Failure;
 
 /// Flattens a JSON tree into `(dotted.path, cell)` pairs, in document order.
 pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {

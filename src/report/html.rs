@@ -203,9 +203,9 @@ pub fn render(d: &RunData, charts: &[Rendered]) -> String {
 
 /// A figure's text with its 95% half-width, for cards.
 pub(super) fn with_ci(d: &RunData, path: &str, fmt: impl Fn(f64) -> String) -> (String, String) {
-    let v = crate::stats::summary::lookup(&d.summary, path).and_then(Value::as_f64);
-    let ci =
-        crate::stats::summary::lookup(&d.summary, &format!("ci95.{path}")).and_then(Value::as_f64);
+    let v = crate::results::summary::lookup(&d.summary, path).and_then(Value::as_f64);
+    let ci = crate::results::summary::lookup(&d.summary, &format!("ci95.{path}"))
+        .and_then(Value::as_f64);
     (
         v.map_or("–".into(), &fmt),
         // Two significant digits are all an interval's width carries.

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::stats::summary::lookup;
+use crate::results::summary::lookup;
 
 /// Text style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -130,7 +130,7 @@ impl Dist {
 
 /// Γ(x) for x > 0, for the Weibull mean.
 fn gamma_fn(x: f64) -> f64 {
-    crate::stats::confidence::ln_gamma(x).exp()
+    crate::math::confidence::ln_gamma(x).exp()
 }
 
 /// Builds a [`Dist`] from its raw form, checking every parameter. `path` names the field in

@@ -8,20 +8,21 @@ use std::path::Path;
 use super::dist::{self, Dist};
 use super::error::{ScenarioError, join_path};
 use super::schema::{
-    ApiKindRaw, AuthorizerKind, FaultKind, HealthProtocol, JitterKind, LoadBalancerKind,
-    ProfileShape, QueueLimit, RawAutoscaling, RawDist, RawFault, RawGateway, RawHealthCheck,
-    RawRetries, RawScenario, RawService, RawThrottle, RawTraffic, RetryOn as RawRetryOn,
+    ApiKindRaw, AuthorizerKind, JitterKind, LoadBalancerKind, QueueLimit, RawAutoscaling, RawDist,
+    RawFault, RawGateway, RawHealthCheck, RawRetries, RawScenario, RawService, RawThrottle,
+    RawTraffic, RetryOn as RawRetryOn,
 };
 use super::schema::{CloudMapHealth, DiscoveryKind, RawCloudMap, RawContainerHealthCheck};
 use super::{
-    AlbGroup, AlgorithmKind, App, Authorizer, Autoscaling, CloudMap, ContainerCheck, Dependency,
-    Deployment, Fault, Front, Gateway, HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario,
-    Service, Sidecar, SloCheck, SloMetric, Source, SourcePath, TargetGroup,
+    AlbGroup, App, Authorizer, Autoscaling, CloudMap, ContainerCheck, Dependency, Deployment,
+    Fault, Front, Gateway, HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service,
+    Sidecar, SloCheck, Source, SourcePath, TargetGroup,
 };
 use crate::engine::time::{from_ms, from_secs, to_secs};
 use crate::model::retry::{Jitter, RetryOn, RetryPolicy};
-use crate::model::routing::{ApiKind, Match, RouteTable};
+use crate::model::routing::{Match, RouteTable};
 use crate::model::source::RateProfile;
+use crate::vocab::{AlgorithmKind, ApiKind, FaultKind, HealthProtocol, ProfileShape, SloMetric};
 
 /// Builds the checked scenario.
 pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioError> {

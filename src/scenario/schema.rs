@@ -6,6 +6,11 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::vocab::{
+    AlgorithmKind, ArrivalKind, Credentials, DiscoveryFilter, FaultKind, HealthProtocol,
+    ProfileShape,
+};
+
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -145,21 +150,6 @@ pub enum DiscoveryKind {
 
 fn default_clients() -> u32 {
     1
-}
-
-/// What credentials a source's requests carry.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Credentials {
-    /// A valid token: authorized.
-    #[default]
-    Valid,
-    /// A token that fails validation (signature, issuer, audience, scope): 401.
-    Invalid,
-    /// No token at all: 401 without calling the authorizer.
-    None,
-    /// A well-formed token past its `exp`: 401.
-    Expired,
 }
 
 /// `retries = { max, base_ms, cap_ms, jitter, on }`: capped exponential backoff with jitter.
@@ -504,17 +494,6 @@ pub struct RawRedirect {
     pub status: u16,
 }
 
-/// How inter-arrival times are drawn.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ArrivalKind {
-    /// A (possibly non-homogeneous) Poisson process: exponential gaps at the current rate.
-    #[default]
-    Poisson,
-    /// Evenly spaced arrivals at the current rate.
-    Constant,
-}
-
 /// One point of a rate profile.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -527,17 +506,6 @@ pub struct RawProfilePoint {
     /// previous point's rate to `rate_rps`, reaching it at `at_s`.
     #[serde(default)]
     pub shape: ProfileShape,
-}
-
-/// How a profile point is reached.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProfileShape {
-    /// Jump at `at_s`.
-    #[default]
-    Step,
-    /// Linear from the previous point.
-    Ramp,
 }
 
 /// `[target_groups.<name>]`.
@@ -628,19 +596,6 @@ pub enum CloudMapHealth {
     None,
 }
 
-/// `DiscoverInstances`' `HealthStatus` filter.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DiscoveryFilter {
-    /// Healthy instances only.
-    #[default]
-    Healthy,
-    /// Every instance.
-    All,
-    /// Healthy instances, or every instance when none is healthy.
-    HealthyOrElseAll,
-}
-
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -708,17 +663,6 @@ pub struct RawHealthCheck {
     /// lag, reported at 70–120 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_target_delay_s: Option<f64>,
-}
-
-/// Health-check protocols.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HealthProtocol {
-    /// A TCP connect to the sidecar's port.
-    #[default]
-    Tcp,
-    /// An HTTP request through the sidecar to the app, taking an app worker.
-    Http,
 }
 
 /// `service = { ... }`: the ECS service behind the target group.
@@ -866,31 +810,6 @@ fn default_fault_targets() -> u32 {
     1
 }
 
-/// Fault kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FaultKind {
-    /// The task stops answering at the network level (host or ENI failure): requests to it
-    /// get no answer; ECS learns of it only from ELB health checks.
-    Crash,
-    /// nginx is alive but the app refuses connections: nginx answers 502.
-    AppCrash,
-    /// The app accepts requests and never answers.
-    Hang,
-    /// Service times multiplied by `factor`.
-    Slow,
-    /// A `fraction` of requests answered 500.
-    Errors,
-    /// Gray failure: a `fraction` of user requests answered 500 at once by the app, without
-    /// taking a worker; health-check requests do not take that code path and still pass.
-    FailFast,
-    /// Every task in `zone` crashes.
-    AzOutage,
-    /// The task's essential container exits: its connections are reset, ECS sees the task
-    /// stop, deregisters it (load balancer and Cloud Map) and replaces it.
-    TaskExit,
-}
-
 /// `[[deployments]]`: a rolling deployment of a new task definition.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -909,28 +828,6 @@ fn default_backlog() -> u32 {
 }
 fn default_proxy_timeout() -> f64 {
     60.0
-}
-
-/// Balancing algorithms of a target group.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlgorithmKind {
-    /// Each target in turn.
-    #[default]
-    RoundRobin,
-    /// A uniformly random target.
-    Random,
-    /// The target with the fewest requests in flight (ties rotate); also written
-    /// `least_outstanding_requests`, the ALB's name for it.
-    #[serde(alias = "least_outstanding_requests")]
-    LeastOutstanding,
-    /// The less loaded of two random targets.
-    PowerOfTwo,
-    /// A hash of the flow (connection): all requests of one connection go to one target.
-    FlowHash,
-    /// ALB `weighted_random`: a random target, drawn in proportion to its weight (automatic
-    /// target weights, slow start); all weights equal: uniform.
-    WeightedRandom,
 }
 
 /// The app stage of a task: `workers` in parallel behind a FIFO queue.
@@ -1170,7 +1067,8 @@ mod tests {
     #[test]
     fn docs_name_every_field_and_choice() {
         let doc = include_str!("../../docs/scenario.md");
-        let (fields, variants) = names_in_schema(include_str!("schema.rs"));
+        let source = [include_str!("schema.rs"), include_str!("../vocab.rs")].concat();
+        let (fields, variants) = names_in_schema(&source);
         // The parse itself works: a few names known to be in the schema were found.
         for known in ["duration_s", "queue_limit", "p99_ms", "components"] {
             assert!(fields.iter().any(|f| f == known), "parsed {fields:?}");

@@ -24,14 +24,15 @@ use crate::model::container_health::ContainerHealth;
 use crate::model::discovery::{DnsCache, Instance};
 use crate::model::health::{Health, HealthTracker};
 use crate::model::retry::RetryOn;
-use crate::model::routing::ApiKind;
 use crate::model::source::SourceState;
 use crate::model::stage::{Admission, Stage};
 use crate::model::token_bucket::{BucketId, ChainId, Throttle, ThrottleOutcome, TokenBucket};
-use crate::scenario::{Credentials, Scenario, SourcePath};
+use crate::scenario::{Scenario, SourcePath};
 use crate::stats::recorder::Recorder;
 use crate::stats::timeseries::Keep;
-use crate::stats::{Failure, StageKind};
+use crate::vocab::ApiKind;
+use crate::vocab::Credentials;
+use crate::vocab::{Failure, StageKind};
 
 /// Where an attempt is on its path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

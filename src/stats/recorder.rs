@@ -8,8 +8,8 @@
 use super::latency::LatencyStat;
 use super::time_weighted::TimeWeighted;
 use super::timeseries::{Keep, TimeSeries};
-use super::{Failure, StageKind};
 use crate::engine::time::Nanos;
+use crate::vocab::{Failure, StageKind};
 
 /// Request counters. Requests are logical (a retried request counts once); `attempts`
 /// counts every try, so `attempts / offered` is the retry amplification.

@@ -12,9 +12,9 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::Failure;
 use super::latency::LatencyStat;
 use crate::engine::time::Nanos;
+use crate::vocab::Failure;
 
 /// One interval's figures.
 #[derive(Debug, Clone, PartialEq)]

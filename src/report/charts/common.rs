@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{DrawResult, FONT};
 use crate::report::load::{Event, RunData};
-use crate::stats::summary::lookup;
+use crate::results::summary::lookup;
 
 /// Body text.
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);

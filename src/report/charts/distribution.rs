@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::DrawResult;
 use super::common::*;
 use crate::report::load::RunData;
-use crate::stats::summary::lookup;
+use crate::results::summary::lookup;
 
 /// Percentiles marked on the CDF: label, `summary.json` key, colour.
 const PERCENTILES: [(&str, &str, RGBColor); 4] = [

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::common::*;
 use super::{DrawResult, render_png, render_svg};
-use crate::stats::summary::lookup;
+use crate::results::summary::lookup;
 
 /// File name of the sweep chart without extension.
 pub const STEM: &str = "chart-sweep";

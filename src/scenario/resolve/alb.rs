@@ -9,7 +9,7 @@ use super::super::schema::{
 };
 use super::super::{AlbAction, AlbPath};
 use crate::model::listener_rules::{self, Conditions, Request, Rule};
-use crate::stats::Failure;
+use crate::vocab::Failure;
 
 /// ALB limits (ELB user guide, "Listener rules" / "Condition types for listener rules";
 /// reference §4): priorities 1–50000; at most 3 match evaluations per condition, 5 per rule,

@@ -16,7 +16,7 @@ use crate::engine::rng::{below, unit_f64};
 use crate::engine::time::NANOS_PER_SEC;
 use crate::model::container_health::ContainerStatus;
 use crate::model::discovery::{Instance, multivalue_answer, returned};
-use crate::stats::Failure;
+use crate::vocab::Failure;
 
 /// `DiscoverInstances` throttle: refill 1,000 requests per second, bucket 6,000, per account
 /// and Region (Cloud Map service quotas, reference §6 M4).
@@ -261,7 +261,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
 /// instances `DiscoverInstances` returns with `filter`, at most `max_results` of them.
 fn discover_round_robin(
     g: &mut GroupState,
-    filter: crate::scenario::schema::DiscoveryFilter,
+    filter: crate::vocab::DiscoveryFilter,
     max_results: u32,
 ) -> Option<u32> {
     let any_healthy = g

@@ -11,9 +11,9 @@ use crate::engine::rng::unit_f64;
 use crate::engine::time::{NANOS_PER_SEC, to_secs};
 use crate::model::container_health::ContainerStatus;
 use crate::scenario::ScalingPolicy;
-use crate::scenario::schema::FaultKind;
-use crate::stats::Failure;
 use crate::stats::recorder::EventRow;
+use crate::vocab::Failure;
+use crate::vocab::FaultKind;
 
 /// ECS and autoscaling evaluate metrics every minute.
 const METRIC_PERIOD: Nanos = 60 * NANOS_PER_SEC;

@@ -4,7 +4,7 @@
 
 use super::{Attempt, Event, EventQueue, Failure, Handle, Health, PROBE_SOURCE, Phase, World};
 use crate::model::health::Thresholds;
-use crate::scenario::schema::HealthProtocol;
+use crate::vocab::HealthProtocol;
 
 impl<Q: EventQueue<Event> + Default> World<'_, Q> {
     /// A check round for `target`: TCP probes see the task's network state at once (a failure
@@ -284,7 +284,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
     /// documents 504 `INTEGRATION_FAILURE`; HTTP APIs answer 503; a client with no gateway sees
     /// the broken connection as a 502-class failure.
     pub(super) fn integration_failure(&self) -> Failure {
-        use crate::model::routing::ApiKind;
+        use crate::vocab::ApiKind;
         match self.sc.gateway.as_ref().map(|g| g.kind) {
             Some(ApiKind::Rest) => Failure::GatewayTimeout504,
             Some(ApiKind::Http) => Failure::Unavailable503,

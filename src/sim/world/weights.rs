@@ -39,7 +39,7 @@
 use super::{Event, EventQueue, GroupState, Health, Nanos, World};
 use crate::engine::rng::mix64;
 use crate::engine::time::NANOS_PER_SEC;
-use crate::scenario::AlgorithmKind;
+use crate::vocab::AlgorithmKind;
 
 /// The load balancer node (zone) a connection reaches, spread evenly by a hash of the flow.
 #[inline]

@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::summary::lookup;
-use crate::scenario::{SloCheck, SloMetric};
+use crate::scenario::SloCheck;
+use crate::vocab::SloMetric;
 
 /// Where each metric lives in the figure tree.
 pub fn figure_path(metric: SloMetric) -> &'static str {

@@ -5,12 +5,12 @@
 
 use serde_json::{Map, Value, json};
 
-use super::confidence::half_width;
-use super::latency::LatencyStat;
-use super::recorder::{Counts, Recorder};
-use super::{Failure, StageKind};
 use crate::engine::time::to_secs;
+use crate::math::confidence::half_width;
 use crate::scenario::Scenario;
+use crate::stats::latency::LatencyStat;
+use crate::stats::recorder::{Counts, Recorder};
+use crate::vocab::{Failure, StageKind};
 
 /// The figures of one replication (no metadata): `requests`, `throughput_rps`, ...
 pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
@@ -49,8 +49,8 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
         // Utilization is busy worker-time over worker-time while the task ran: a task that
         // started late or stopped early is not diluted by the time it did not exist.
         let workers = f64::from(gs.workers);
-        let busy = |t: &super::recorder::TargetStats| t.busy.mean(rec.warmup, rec.end);
-        let running = |t: &super::recorder::TargetStats| t.running.mean(rec.warmup, rec.end);
+        let busy = |t: &crate::stats::recorder::TargetStats| t.busy.mean(rec.warmup, rec.end);
+        let running = |t: &crate::stats::recorder::TargetStats| t.running.mean(rec.warmup, rec.end);
         let ratio = |b: f64, r: f64| if r > 0.0 { b / (workers * r) } else { 0.0 };
         let per_target: Vec<Value> = gs
             .targets

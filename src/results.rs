@@ -1,0 +1,6 @@
+//! The results layer, above the statistics and the scenario: the figures of a run built from a
+//! replication's [`crate::stats::recorder::Recorder`], their merge over replications with
+//! Student-t intervals ([`summary`]), and the verdict against the scenario's `[slo]` ([`slo`]).
+
+pub mod slo;
+pub mod summary;
