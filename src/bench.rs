@@ -19,10 +19,9 @@ use std::time::Instant;
 
 use clap::ValueEnum;
 
-use crate::engine::{BinaryHeapQueue, CalendarQueue, PriorityQueueCrate, RadixQueue};
 use crate::results::summary;
 use crate::scenario::{self, Scenario};
-use crate::sim::{self, Event, RunOutput};
+use crate::sim::{self, RunOutput};
 use crate::stats::timeseries::Keep;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -96,33 +95,27 @@ impl QueueChoice {
     }
 
     /// The queues this choice stands for.
+    /// (The whole simulator runs on the calendar queue only.)
     pub fn queues(self) -> Vec<QueueChoice> {
         match self {
-            QueueChoice::All => Self::EACH.to_vec(),
-            one => vec![one],
+            QueueChoice::All | QueueChoice::Calendar => vec![QueueChoice::Calendar],
+            _ => Vec::new(),
         }
     }
 
-    /// Runs `sc` once (replication 0) over this queue. Never inlined, so that profilers have a
-    /// stable name to start from: `valgrind --tool=callgrind
-    /// --toggle-collect='simroute::bench::QueueChoice::run' simroute bench ...`.
+    /// Runs `sc` once (replication 0) on the simulator's queue. Never inlined, so that
+    /// profilers have a stable name to start from: `valgrind --tool=callgrind
+    /// --toggle-collect='simroute::bench::QueueChoice::run' simroute bench ...`. The
+    /// simulator is built on one queue (the calendar queue); `cargo bench --bench event_queue`
+    /// compares the four on the hold model.
     #[inline(never)]
     pub fn run(self, sc: &Scenario) -> RunOutput {
-        match self {
-            QueueChoice::BinaryHeap => {
-                sim::run_with_queue::<BinaryHeapQueue<Event>>(sc, 0, None, Keep::Spill)
-            }
-            QueueChoice::PriorityQueue => {
-                sim::run_with_queue::<PriorityQueueCrate<Event>>(sc, 0, None, Keep::Spill)
-            }
-            QueueChoice::Calendar => {
-                sim::run_with_queue::<CalendarQueue<Event>>(sc, 0, None, Keep::Spill)
-            }
-            QueueChoice::Radix => {
-                sim::run_with_queue::<RadixQueue<Event>>(sc, 0, None, Keep::Spill)
-            }
-            QueueChoice::All => panic!("`all` is not one queue"),
-        }
+        assert_eq!(
+            self,
+            QueueChoice::Calendar,
+            "the simulator runs on its calendar queue"
+        );
+        sim::run_keeping(sc, 0, None, Keep::Spill)
     }
 }
 
@@ -318,12 +311,7 @@ pub fn measure_full_path(duration_s: f64, repeat: u32) -> (Measurement, usize) {
         .expect("at least one run");
     let long = full_path_scenario(duration_s * 10.0);
     reset_peak();
-    drop(sim::run_with_queue::<sim::DefaultQueue>(
-        &long,
-        0,
-        None,
-        Keep::Spill,
-    ));
+    drop(sim::run_keeping(&long, 0, None, Keep::Spill));
     (best, peak_bytes())
 }
 
@@ -332,7 +320,7 @@ pub fn peak_of_run(duration_s: f64, interval_s: Option<f64>) -> usize {
     let sc = scenario(duration_s, interval_s);
     reset_peak();
     // Exactly as `simroute run` runs replication 0: rows spilled to disk as they close.
-    let out = sim::run_with_queue::<sim::DefaultQueue>(&sc, 0, None, Keep::Spill);
+    let out = sim::run_keeping(&sc, 0, None, Keep::Spill);
     let peak = peak_bytes();
     drop(out);
     peak
@@ -349,6 +337,12 @@ pub fn run(duration_s: f64, queue: QueueChoice, repeat: u32) -> anyhow::Result<(
         "--duration-s must be greater than 0"
     );
     anyhow::ensure!(repeat >= 1, "--repeat must be at least 1");
+    anyhow::ensure!(
+        !queue.queues().is_empty(),
+        "the simulator runs on its calendar queue only; `cargo bench --bench event_queue` \
+         compares the {} queue with the others on the hold model",
+        queue.name()
+    );
     println!(
         "simroute bench: 10-target M/M/c (c = 4, rho = 0.8, round robin), {duration_s} s simulated, \
          one thread, best of {repeat}"

@@ -53,7 +53,7 @@ fn replicate(sc: &Scenario, r: u32, progress: Option<&(dyn Fn(Nanos) + Sync)>) -
     // Only replication 0's time series is written out: it spills to disk as it goes, so memory
     // stays flat in simulated time; the others keep no rows.
     let keep = if r == 0 { Keep::Spill } else { Keep::Nothing };
-    let mut out = sim::run_with_queue::<sim::DefaultQueue>(sc, r, progress, keep);
+    let mut out = sim::run_keeping(sc, r, progress, keep);
     let figures = summary::figures(sc, &out.recorder);
     let events = std::mem::take(&mut out.recorder.events);
     let latency = out.recorder.latency();

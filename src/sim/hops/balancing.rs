@@ -1,7 +1,8 @@
 //! The load balancer's choices that go beyond one plain algorithm over the routable targets:
 //! ALB automatic target weights (anomaly mitigation), slow start, and load balancer nodes per
 //! zone with cross-zone load balancing off. Groups that use none of these never come here (the
-//! `GroupState::special` flag), so their picks are exactly the plain balancer's.
+//! `GroupState::special` flag), so their picks are exactly the plain balancer's. All of it is
+//! state of the group's load balancer (`GroupState`), changed through the methods below.
 //!
 //! **Automatic target weights** (A5, the AWS networking blog "Improving availability with
 //! Application Load Balancer automatic target weights"): detection runs only with at least 3
@@ -36,9 +37,13 @@
 //! targets ("routing failover", N8; health is judged per zone with cross-zone off). When no
 //! zone has a healthy target, DNS answers with every node and each fails open in its zone.
 
-use super::{Event, EventQueue, GroupState, Health, Nanos, World};
+use super::super::ctx::Ctx;
+use super::super::targets::{GroupState, TargetState};
+use crate::engine::Nanos;
 use crate::engine::rng::mix64;
 use crate::engine::time::NANOS_PER_SEC;
+use crate::model::health::Health;
+use crate::scenario::TargetGroup;
 use crate::vocab::AlgorithmKind;
 
 /// The load balancer node (zone) a connection reaches, spread evenly by a hash of the flow.
@@ -49,7 +54,7 @@ fn node_of(flow: u64, zones: usize) -> usize {
 
 /// A node's count of its requests in flight at `target` (grown as targets are added).
 #[inline]
-pub(super) fn node_slot(g: &mut GroupState, target: u32, flow: u64) -> &mut u32 {
+pub(in crate::sim) fn node_slot(g: &mut GroupState, target: u32, flow: u64) -> &mut u32 {
     let zones = g.nodes.len();
     let i = target as usize * zones + node_of(flow, zones);
     if i >= g.node_outstanding.len() {
@@ -59,7 +64,7 @@ pub(super) fn node_slot(g: &mut GroupState, target: u32, flow: u64) -> &mut u32 
 }
 
 /// Automatic target weights: evaluation period (assumed).
-pub(super) const WINDOW: Nanos = 10 * NANOS_PER_SEC;
+pub(in crate::sim) const WINDOW: Nanos = 10 * NANOS_PER_SEC;
 /// Fewest answered attempts for a verdict on a target (assumed).
 const MIN_SAMPLES: u32 = 10;
 /// Lowest weight an anomalous target is stepped down to (assumed: "negligible").
@@ -70,17 +75,20 @@ const RECOVER_STEP: f64 = 0.1;
 const MIN_HEALTHY: usize = 3;
 /// Balancing stream ids of zone nodes: `NODE_STREAMS + 32 × group + zone`, clear of the
 /// groups' own `Balancing(group)` ids.
-pub(super) const NODE_STREAMS: u32 = 1 << 24;
+pub(in crate::sim) const NODE_STREAMS: u32 = 1 << 24;
 /// NLB DNS record TTL (N2, N8).
 const DNS_TTL: Nanos = 60 * NANOS_PER_SEC;
 
-impl<Q: EventQueue<Event> + Default> World<'_, Q> {
+impl GroupState {
     /// The target for a new connection / request of a group on the special path; `None` when
     /// there is nowhere to send it.
-    pub(super) fn pick_special(&mut self, group: u32, flow: u64) -> Option<u32> {
-        let spec = &self.sc.groups[group as usize];
-        let now = self.now;
-        let g = &mut self.groups[group as usize];
+    pub(in crate::sim) fn pick_special(
+        &mut self,
+        spec: &TargetGroup,
+        now: Nanos,
+        flow: u64,
+    ) -> Option<u32> {
+        let g = self;
         if g.routable.is_empty() {
             return None;
         }
@@ -168,7 +176,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         // weight is set to give it that share: w = s·F / (1 − S), F the others' total weight and
         // S the ramping targets' total share.
         let window = spec.slow_start;
-        let ramp = |t: &super::TargetState| -> f64 {
+        let ramp = |t: &TargetState| -> f64 {
             match t.slow_since {
                 Some(since) if now - since < window => (now - since) as f64 / window as f64,
                 _ => 1.0,
@@ -190,7 +198,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
         } else {
             1.0
         };
-        let weight = |t: &super::TargetState| -> f64 {
+        let weight = |t: &TargetState| -> f64 {
             let r = ramp(t);
             if r < 1.0 {
                 r / f64::from(n) * scale * t.weight
@@ -241,13 +249,12 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
 
     /// Target `target` became healthy: it enters slow start when the group has a window and
     /// another healthy target is not in slow start (A1).
-    pub(super) fn begin_slow_start(&mut self, group: u32, target: u32) {
-        let window = self.sc.groups[group as usize].slow_start;
+    pub(in crate::sim) fn begin_slow_start(&mut self, spec: &TargetGroup, now: Nanos, target: u32) {
+        let window = spec.slow_start;
         if window == 0 {
             return;
         }
-        let now = self.now;
-        let g = &mut self.groups[group as usize];
+        let g = self;
         let other = g.targets.iter().enumerate().any(|(i, t)| {
             i as u32 != target
                 && t.health.state() == Health::Healthy
@@ -264,9 +271,9 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
     /// targets; a zone without one is taken out of DNS ("DNS failover") and its node routes to
     /// every registered target of its zone ("routing failover", fail open; both thresholds
     /// default to 1 healthy target).
-    pub(super) fn refresh_zones(&mut self, group: u32) {
-        let now = self.now;
-        let g = &mut self.groups[group as usize];
+    pub(in crate::sim) fn refresh_zones(&mut self, ctx: &mut Ctx, group: u32) {
+        let now = ctx.now;
+        let g = self;
         for z in g.zone_routable.iter_mut() {
             z.clear();
         }
@@ -309,21 +316,27 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 ("in_dns", "out_of_dns")
             };
             let zone = format!("zone {}", (b'a' + z as u8) as char);
-            self.log("zone", group, None, from, to, zone);
+            ctx.log("zone", group, None, from, to, zone);
         }
     }
 
     /// Automatic target weights: an attempt at `target` was answered (`failed`: 5xx, reset or
     /// timeout). Runs the evaluation when its period is due.
-    pub(super) fn target_outcome(&mut self, group: u32, target: u32, failed: bool) {
-        let g = &mut self.groups[group as usize];
+    pub(in crate::sim) fn target_outcome(
+        &mut self,
+        ctx: &mut Ctx,
+        group: u32,
+        target: u32,
+        failed: bool,
+    ) {
+        let g = self;
         let t = &mut g.targets[target as usize];
         t.window_attempts += 1;
         t.window_errors += u32::from(failed);
-        if self.now < g.next_weights {
+        if ctx.now < g.next_weights {
             return;
         }
-        g.next_weights = self.now + WINDOW;
+        g.next_weights = ctx.now + WINDOW;
         let healthy: Vec<u32> = g
             .targets
             .iter()
@@ -386,7 +399,7 @@ impl<Q: EventQueue<Event> + Default> World<'_, Q> {
                 ("normal", "anomalous")
             };
             let detail = format!("error ratio {ratio:.3}");
-            self.log("anomaly", group, Some(target), from, to, detail);
+            ctx.log("anomaly", group, Some(target), from, to, detail);
         }
     }
 }

@@ -1,0 +1,188 @@
+//! The API Gateway hop: throttling (route, stage and account token buckets), route matching,
+//! the authorizer and its cache, and the integration (VPC link, load balancer latency, an ALB's
+//! own answers). It decides; the world acts on the decision.
+
+use super::super::attempt::Attempt;
+use super::super::ctx::Ctx;
+use crate::engine::rng::SimRng;
+use crate::engine::{Handle, Nanos};
+use crate::model::authorizer::{AuthorizerCache, CacheOutcome};
+use crate::model::token_bucket::{BucketId, ChainId, Throttle, ThrottleOutcome, TokenBucket};
+use crate::vocab::{ApiKind, Credentials, Failure, StageKind};
+
+/// Hop-latency stream id of the gateway (the sidecars' start at `targets::SIDECAR_STREAMS`).
+pub(in crate::sim) const GATEWAY_STREAM: u32 = 0;
+
+/// `DiscoverInstances` throttle: refill 1,000 requests per second, bucket 6,000, per account
+/// and Region (Cloud Map service quotas, reference §6 M4).
+const DISCOVER_RATE_PER_S: f64 = 1_000.0;
+/// See [`DISCOVER_RATE_PER_S`].
+const DISCOVER_BURST: u64 = 6_000;
+/// What the client gets when API Gateway's `DiscoverInstances` call is throttled
+/// (`RequestLimitExceeded`): not documented; HTTP APIs answer integration failures with 503
+/// (reference §1), so 503.
+const THROTTLED_DISCOVERY: Failure = Failure::Unavailable503;
+
+/// API Gateway's running state.
+pub(in crate::sim) struct GatewayRun {
+    throttle: Throttle,
+    /// The throttle chain of each route's requests.
+    route_chains: Vec<ChainId>,
+    /// The chain of requests that match no route (stage and account levels only).
+    unrouted_chain: ChainId,
+    cache: AuthorizerCache,
+    rng: SimRng,
+    /// Cloud Map's `DiscoverInstances` throttle (per account and Region).
+    discover: TokenBucket,
+}
+
+impl GatewayRun {
+    pub fn new(gw: &crate::scenario::Gateway, credentials: u32, rng: SimRng) -> Self {
+        let mut throttle = Throttle::new();
+        let bucket = |throttle: &mut Throttle, t: Option<(f64, u64)>| {
+            t.map(|(rate, burst)| throttle.add_bucket(TokenBucket::new(rate, burst)))
+        };
+        // Most specific level first, account last, as AWS applies them. The stage's default
+        // limit applies per route (method), each with a bucket of its own; the account bucket
+        // is shared by every route.
+        let account = bucket(&mut throttle, gw.account_throttle);
+        let mut route_chains = Vec::with_capacity(gw.routes.len());
+        for r in &gw.routes {
+            let route = bucket(&mut throttle, r.throttle);
+            let stage = bucket(&mut throttle, gw.stage_throttle);
+            let levels: Vec<BucketId> = [route, stage, account].into_iter().flatten().collect();
+            route_chains.push(throttle.add_chain(&levels));
+        }
+        let stage = bucket(&mut throttle, gw.stage_throttle);
+        let unrouted: Vec<BucketId> = [stage, account].into_iter().flatten().collect();
+        let unrouted_chain = throttle.add_chain(&unrouted);
+        GatewayRun {
+            throttle,
+            route_chains,
+            unrouted_chain,
+            cache: AuthorizerCache::new(
+                credentials as usize,
+                gw.authorizer.as_ref().map_or(0, |a| a.cache_ttl),
+            ),
+            rng,
+            discover: TokenBucket::new(DISCOVER_RATE_PER_S, DISCOVER_BURST),
+        }
+    }
+}
+
+/// What API Gateway decided for an attempt.
+pub(in crate::sim) enum GatewayDecision {
+    /// Answered by the gateway at once.
+    Reject(Failure),
+    /// Answered after this delay (the authorizer rejecting a token).
+    RejectAfter(Failure, Nanos),
+    /// Answered by the load balancer (ALB fixed response, redirect, 400) after this delay.
+    Respond(Option<Failure>, Nanos),
+    /// Sent to the integration (its timeout started), reaching target group `group` after
+    /// `delay`.
+    Forward { delay: Nanos, group: u32 },
+}
+
+impl GatewayRun {
+    /// The gateway's decisions for an attempt, drawing its latencies; acting on them is left to
+    /// the caller so that this borrows only the gateway's own state.
+    pub fn decide(
+        &mut self,
+        ctx: &mut Ctx,
+        req: Handle,
+        a: &Attempt,
+        route: Option<u32>,
+    ) -> GatewayDecision {
+        let sc = ctx.sc;
+        let now = ctx.now;
+        let gw = sc.gateway.as_ref().expect("gateway path has a gateway");
+        let run = self;
+        let gateway_latency = gw.latency.sample(&mut run.rng);
+        ctx.rec
+            .stage(a.first_arrived, StageKind::Gateway, gateway_latency);
+
+        // Throttling comes first: the route's, stage's and account's buckets (unrouted requests
+        // still spend stage and account tokens).
+        let chain = route.map_or(run.unrouted_chain, |r| run.route_chains[r as usize]);
+        if run.throttle.try_take(now, chain) != ThrottleOutcome::Admitted {
+            return GatewayDecision::Reject(Failure::Throttled429);
+        }
+        let Some(route) = route else {
+            return GatewayDecision::Reject(match gw.kind {
+                ApiKind::Http => Failure::NotFound404,
+                ApiKind::Rest => Failure::Forbidden403,
+            });
+        };
+        let r = &gw.routes[route as usize];
+        let mut auth_latency = 0;
+        if r.auth {
+            let credentials = sc.sources[a.source as usize].credentials;
+            if credentials == Credentials::None {
+                // No identity source: rejected without calling the authorizer.
+                return GatewayDecision::Reject(Failure::Unauthorized401);
+            }
+            let authorizer = gw.authorizer.as_ref().expect("resolve checks auth routes");
+            let valid = credentials == Credentials::Valid;
+            match run.cache.check(now, a.credential) {
+                CacheOutcome::Hit if !valid => {
+                    return GatewayDecision::Reject(Failure::Unauthorized401);
+                }
+                CacheOutcome::Hit => {}
+                CacheOutcome::Miss => {
+                    auth_latency = authorizer.latency.sample(&mut run.rng);
+                    ctx.rec.authorizer_call(a.first_arrived);
+                    ctx.rec
+                        .stage(a.first_arrived, StageKind::Authorizer, auth_latency);
+                    if !valid {
+                        return GatewayDecision::RejectAfter(
+                            Failure::Unauthorized401,
+                            gateway_latency + auth_latency,
+                        );
+                    }
+                }
+            }
+        }
+        if r.cloud_map && !run.discover.try_take(now) {
+            // DiscoverInstances answered RequestLimitExceeded: the integration fails.
+            return GatewayDecision::RejectAfter(
+                THROTTLED_DISCOVERY,
+                gateway_latency + auth_latency,
+            );
+        }
+        let mut network = gw.vpc_link_latency.sample(&mut run.rng);
+        if let Some(lb) = r.load_balancer {
+            network += sc.load_balancers[lb as usize].latency.sample(&mut run.rng);
+        }
+        let mut group = r.group;
+        if let Some(alb) = sc.sources[a.source as usize].alb {
+            if alb.https {
+                // TLS termination at the ALB, per request: API Gateway does not document
+                // reusing its connections to the integration (see docs/scenario.md).
+                network += sc.load_balancers[alb.load_balancer as usize]
+                    .tls_latency
+                    .sample(&mut run.rng);
+            }
+            match alb.action {
+                crate::scenario::AlbAction::Forward { group: g } => group = g,
+                crate::scenario::AlbAction::Respond { failure } => {
+                    ctx.rec
+                        .stage(a.first_arrived, StageKind::LoadBalancer, network);
+                    return GatewayDecision::Respond(
+                        failure,
+                        gateway_latency + auth_latency + network,
+                    );
+                }
+            }
+        }
+        ctx.rec
+            .stage(a.first_arrived, StageKind::LoadBalancer, network);
+        // The integration timeout runs from when the gateway forwards the request.
+        let forwarded_after = gateway_latency + auth_latency;
+        let deadline = now + forwarded_after + gw.integration_timeout;
+        ctx.start_timer(ctx.timers.layout.integration(), deadline, req);
+        GatewayDecision::Forward {
+            delay: forwarded_after + network,
+            group,
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The nginx sidecar hop: a connection takes one of its slots (`worker_connections` / 2, as each
+//! proxied request holds a client and an upstream connection), waits in the listen backlog, or
+//! is refused; an accepted request reaches the app after nginx's own latency.
+
+use super::super::attempt::{Attempt, Kind};
+use super::super::ctx::Ctx;
+use super::super::targets::{GroupState, TargetState};
+use crate::engine::{Handle, Nanos};
+use crate::model::stage::Admission;
+use crate::vocab::StageKind;
+
+/// What happened to a connection offered to a target's task.
+pub(in crate::sim) enum Accept {
+    /// The task is gone (crashed, or a stopped task behind a stale DNS record): no answer.
+    NoAnswer,
+    /// No sidecar: straight on to the app.
+    NoSidecar,
+    /// nginx took one of its slots, queued it in the backlog, or refused it.
+    Sidecar(Admission),
+}
+
+/// nginx's read timeout for attempt `req` as it goes on to the app (groups with a sidecar); a
+/// container check runs inside the task, not through nginx.
+#[inline]
+pub(in crate::sim) fn start_read_timeout(ctx: &mut Ctx, a: &Attempt, req: Handle) {
+    if let Some(sidecar) = &ctx.sc.groups[a.group as usize].sidecar
+        && a.kind != Kind::ContainerCheck
+    {
+        let timer = ctx.timers.layout.proxy_read(a.group);
+        ctx.start_timer(timer, ctx.now + sidecar.read_timeout, req);
+    }
+}
+
+impl TargetState {
+    /// The task is offered connection `req`; `gone`: it no longer answers at all.
+    #[inline]
+    pub(in crate::sim) fn accept(&mut self, req: Handle, gone: bool) -> Accept {
+        if gone {
+            return Accept::NoAnswer;
+        }
+        match self.sidecar.as_mut() {
+            None => Accept::NoSidecar,
+            Some(s) => Accept::Sidecar(s.offer(req)),
+        }
+    }
+}
+
+impl GroupState {
+    /// nginx passes attempt `a` on: its latency (drawn from the group's hop stream), recorded
+    /// with the time `a` waited in the backlog as the sidecar stage of a user request.
+    #[inline]
+    pub(in crate::sim) fn sidecar_latency(&mut self, ctx: &mut Ctx, a: &Attempt) -> Nanos {
+        let sidecar = ctx.sc.groups[a.group as usize]
+            .sidecar
+            .as_ref()
+            .expect("group has a sidecar");
+        let latency = sidecar.latency.sample(&mut self.hop_rng);
+        if a.is_user() {
+            // Stage figures are of user requests; health-check probes are counted apart.
+            ctx.rec.stage(
+                a.first_arrived,
+                StageKind::Sidecar,
+                ctx.now - a.mark + latency,
+            );
+        }
+        latency
+    }
+}
