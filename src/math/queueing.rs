@@ -1,5 +1,6 @@
 //! Closed forms of queueing theory used for analytic estimates (the planner's first guess).
-//! Checked against the worked values in `shared/reference/queueing-theory.md`.
+//! Checked against textbook values (Kleinrock, *Queueing Systems* vol. 1; Gross & Harris) in
+//! the unit tests below and by simulation in `tests/theory.rs`.
 
 /// Erlang C: the probability that an arrival waits, in an M/M/c queue with offered load
 /// `a = λ/μ` (requires `a < c`). Computed by the stable Erlang B recursion.
