@@ -8,33 +8,19 @@
 //! under the 99% normal band of its Poisson count, so a correct simulator fails with probability
 //! 1% on a given seed (seeds are fixed, so runs are reproducible).
 
-use std::path::Path;
 use std::process::Command;
 
-use simroute::scenario::{AlbAction, HealthCheck, Scenario, load_str};
-use simroute::sim;
+use simroute::scenario::{AlbAction, HealthCheck};
 use simroute::stats::recorder::Recorder;
 use simroute::vocab::{Failure, StageKind};
+
+mod common;
+use common::{event_time, failures, run, scenario};
 
 /// Nanoseconds per second.
 const S: u64 = 1_000_000_000;
 /// The two-sided 99% quantile of the standard normal.
 const Z99: f64 = 2.575_829;
-
-fn scenario(toml: &str) -> Scenario {
-    match load_str(toml, Path::new("."), &[]) {
-        Ok((sc, _)) => sc,
-        Err(e) => panic!("bad test scenario: {e}\n{toml}"),
-    }
-}
-
-fn run(sc: &Scenario) -> Recorder {
-    sim::run(sc, 0, None).recorder
-}
-
-fn failures(rec: &Recorder, f: Failure) -> u64 {
-    rec.counts.failures[f.index()]
-}
 
 /// Failures of every cause but `except`.
 fn other_failures(rec: &Recorder, except: &[Failure]) -> u64 {
@@ -43,14 +29,6 @@ fn other_failures(rec: &Recorder, except: &[Failure]) -> u64 {
         .filter(|f| !except.contains(f))
         .map(|&f| failures(rec, f))
         .sum()
-}
-
-/// The first event of `kind` into `to` (at or after `after`).
-fn event_time(rec: &Recorder, kind: &str, to: &str, after: u64) -> Option<u64> {
-    rec.events
-        .iter()
-        .find(|e| e.kind == kind && e.to == to && e.t >= after)
-        .map(|e| e.t)
 }
 
 /// An HTTP API with one route per source, all integrated with listener 443 of ALB `alb`.

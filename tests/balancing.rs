@@ -9,22 +9,10 @@
 //! Bands: a share of `n` picks drawn with probability `p` is compared with `p` within 4
 //! binomial standard deviations (plus the stated model slack where the rule itself is loose).
 
-use std::path::Path;
-
-use simroute::scenario::{Scenario, load_str};
-use simroute::sim;
 use simroute::stats::recorder::Recorder;
 
-fn scenario(toml: &str) -> Scenario {
-    match load_str(toml, Path::new("."), &[]) {
-        Ok((sc, _)) => sc,
-        Err(e) => panic!("bad test scenario: {e}\n{toml}"),
-    }
-}
-
-fn run(sc: &Scenario) -> Recorder {
-    sim::run(sc, 0, None).recorder
-}
+mod common;
+use common::{run, scenario};
 
 /// Length of every test run, seconds.
 const END: f64 = 600.0;

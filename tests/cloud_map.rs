@@ -13,26 +13,17 @@
 
 use std::path::Path;
 
-use simroute::scenario::{Scenario, load_str};
-use simroute::sim;
+use simroute::scenario::load_str;
 use simroute::stats::recorder::{EventRow, Recorder};
 use simroute::vocab::Failure;
+
+mod common;
+use common::{run_replication as run, scenario};
 
 /// Nanoseconds per second.
 const S: u64 = 1_000_000_000;
 /// Nanoseconds per millisecond.
 const MS: u64 = 1_000_000;
-
-fn scenario(toml: &str) -> Scenario {
-    match load_str(toml, Path::new("."), &[]) {
-        Ok((sc, _)) => sc,
-        Err(e) => panic!("bad test scenario: {e}\n{toml}"),
-    }
-}
-
-fn run(sc: &Scenario, replication: u32) -> Recorder {
-    sim::run(sc, replication, None).recorder
-}
 
 fn events<'a>(rec: &'a Recorder, kind: &'a str) -> impl Iterator<Item = &'a EventRow> + 'a {
     rec.events.iter().filter(move |e| e.kind == kind)

@@ -28,8 +28,10 @@ use std::path::Path;
 
 use simroute::engine::time::to_secs;
 use simroute::scenario::{HealthCheck, Scenario, load_str};
-use simroute::sim;
 use simroute::stats::recorder::{EventRow, Recorder};
+
+mod common;
+use common::run_replication as run;
 
 /// The two-sided 99% quantile of the standard normal.
 const Z99: f64 = 2.575_829;
@@ -37,11 +39,9 @@ const Z99: f64 = 2.575_829;
 /// Nanoseconds per second.
 const S: u64 = 1_000_000_000;
 
+/// The shared harness's scenario, reseeded when `SIMROUTE_FAILURE_SEED` is set.
 fn scenario(toml: &str) -> Scenario {
-    match load_str(toml, Path::new("."), &[]) {
-        Ok((sc, _)) => reseeded(sc),
-        Err(e) => panic!("bad test scenario: {e}\n{toml}"),
-    }
+    reseeded(common::scenario(toml))
 }
 
 /// `sc` with the seed of `SIMROUTE_FAILURE_SEED`, when set (see the module documentation).
@@ -52,10 +52,6 @@ fn reseeded(mut sc: Scenario) -> Scenario {
             .expect("SIMROUTE_FAILURE_SEED is a whole number");
     }
     sc
-}
-
-fn run(sc: &Scenario, replication: u32) -> Recorder {
-    sim::run(sc, replication, None).recorder
 }
 
 /// The events of `kind` (in time order, as recorded).

@@ -19,6 +19,9 @@ use simroute::sim;
 use simroute::stats::recorder::Recorder;
 use simroute::vocab::Failure;
 
+mod common;
+use common::route_failures as failures;
+
 const S: u64 = 1_000_000_000;
 
 fn shipped() -> Scenario {
@@ -44,10 +47,6 @@ fn first(rec: &Recorder, kind: &str, group: usize, to: &str) -> u64 {
         .find(|e| e.kind == kind && e.group as usize == group && e.target == Some(0) && e.to == to)
         .map(|e| e.t)
         .unwrap_or_else(|| panic!("no {kind} -> {to} for group {group}"))
-}
-
-fn failures(rec: &Recorder, route: usize, cause: Failure) -> u64 {
-    rec.routes[route].counts.failures[cause as usize]
 }
 
 #[test]
