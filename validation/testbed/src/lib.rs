@@ -5,6 +5,11 @@
 use std::io::{self, Read};
 use std::time::Duration;
 
+/// The random stream of the app's service times.
+pub const APP_STREAM: u64 = 1;
+/// The random stream of the client's arrival times.
+pub const LOAD_STREAM: u64 = 2;
+
 /// xoshiro256** seeded through splitmix64: small, fast, and the same stream on every machine.
 #[derive(Debug, Clone)]
 pub struct Rng {
@@ -24,6 +29,13 @@ impl Rng {
         Rng {
             s: [next(), next(), next(), next()],
         }
+    }
+
+    /// Stream `stream` of `seed`: the app's service times and the client's arrival times must
+    /// come from different streams even under one `--seed`, or each service time would be a
+    /// copy of an inter-arrival gap (a long service after every long gap hides the queueing).
+    pub fn stream(seed: u64, stream: u64) -> Self {
+        Rng::new(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03))
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -68,7 +80,9 @@ impl Dist {
             if v.is_finite() && v >= 0.0 {
                 Ok(v)
             } else {
-                Err(format!("`{s}` in `{spec}` must be a finite number, 0 or more"))
+                Err(format!(
+                    "`{s}` in `{spec}` must be a finite number, 0 or more"
+                ))
             }
         };
         match parts.as_slice() {
@@ -99,9 +113,7 @@ impl Dist {
         match *self {
             Dist::Constant { ms } => ms,
             Dist::Exponential { mean_ms } => mean_ms * rng.exp1(),
-            Dist::Uniform { min_ms, max_ms } => {
-                min_ms + (max_ms - min_ms) * rng.unit_open0()
-            }
+            Dist::Uniform { min_ms, max_ms } => min_ms + (max_ms - min_ms) * rng.unit_open0(),
         }
     }
 
@@ -280,11 +292,21 @@ mod tests {
             (0..5).map(|_| b.next_u64()).collect::<Vec<_>>()
         );
         assert_ne!(Rng::new(9).next_u64(), Rng::new(10).next_u64());
+        assert_ne!(
+            Rng::stream(9, APP_STREAM).next_u64(),
+            Rng::stream(9, LOAD_STREAM).next_u64()
+        );
     }
 
     #[test]
     fn bad_distributions_are_rejected() {
-        for bad in ["exponential:0", "exponential", "normal:3", "uniform:5:1", "constant:-1"] {
+        for bad in [
+            "exponential:0",
+            "exponential",
+            "normal:3",
+            "uniform:5:1",
+            "constant:-1",
+        ] {
             assert!(Dist::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(

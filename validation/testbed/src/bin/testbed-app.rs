@@ -21,7 +21,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Instant;
 
-use simroute_testbed::{Dist, Options, Rng, ms, read_head};
+use simroute_testbed::{APP_STREAM, Dist, Options, Rng, ms, read_head};
 
 const HELP: &str = "\
 testbed-app: a C-worker HTTP/1.1 app with a bounded queue and sleep-based service times
@@ -191,7 +191,7 @@ fn run() -> Result<(), Option<String>> {
         queue: Mutex::new(Queue {
             waiting: VecDeque::new(),
             busy: 0,
-            rng: Rng::new(seed),
+            rng: Rng::stream(seed, APP_STREAM),
         }),
         wake: Condvar::new(),
         log,

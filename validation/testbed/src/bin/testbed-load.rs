@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use simroute_testbed::{Options, Rng, read_head};
+use simroute_testbed::{LOAD_STREAM, Options, Rng, read_head};
 
 const HELP: &str = "\
 testbed-load: open-loop Poisson load, one new connection per request
@@ -119,10 +119,9 @@ fn run() -> Result<(), Option<String>> {
     if !(timeout.is_finite() && timeout > 0.0) {
         return Err(Some("--timeout-s must be greater than 0".into()));
     }
-    let mut file =
-        BufWriter::new(File::create(&out).map_err(|e| format!("--out {out}: {e}"))?);
+    let mut file = BufWriter::new(File::create(&out).map_err(|e| format!("--out {out}: {e}"))?);
 
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::stream(seed, LOAD_STREAM);
     let mut arrivals = Vec::new();
     let mut t = 0.0;
     loop {
