@@ -424,7 +424,7 @@ def report(out_dir, results_paths, meta_path):
         "# nginx testbed: real nginx and app vs simroute",
         "",
         "- command: `%s`" % meta["command"],
-        "- %s, started %s, %s" % (meta["nginx_version"], meta["started_utc"], meta["host"]),
+        "- %s, finished %s, %s" % (meta["nginx_version"], meta["finished_utc"], meta["host"]),
         "- settings: %s" % ", ".join("%s = %s" % (k, v) for k, v in meta["settings"].items()),
         "- calibration (zero-service app, %d requests at %.1f req/s): nginx plus loopback adds "
         "p50 %.3f ms, p99 %.3f ms, mean %.3f ms; these latencies, resampled, are the sidecar's "
