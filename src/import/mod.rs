@@ -9,6 +9,7 @@ mod cloudformation;
 mod emit;
 mod infra;
 mod openapi;
+mod terraform;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -70,6 +71,8 @@ pub enum Kind {
     Cloudformation,
     /// An OpenAPI 3 definition with API Gateway's extensions.
     Openapi,
+    /// A directory of Terraform `.tf` files, or a `terraform show -json` plan.
+    Terraform,
 }
 
 impl Kind {
@@ -77,6 +80,7 @@ impl Kind {
         match self {
             Kind::Cloudformation => "cloudformation",
             Kind::Openapi => "openapi",
+            Kind::Terraform => "terraform",
         }
     }
 }
@@ -140,6 +144,7 @@ pub fn import(
     let infra = match kind {
         Kind::Cloudformation => cloudformation::read(path, params)?,
         Kind::Openapi => openapi::read(path, params)?,
+        Kind::Terraform => terraform::read(path, params)?,
     };
     let stem = path
         .file_stem()
@@ -329,6 +334,8 @@ impl<'a> Props<'a> {
             None => Ok(Vec::new()),
             Some(Value::Array(a)) => Ok(a.iter().collect()),
             Some(v @ Value::Object(_)) => Ok(vec![v]),
+            // A reference whose value cannot be known offline (a remote module's output).
+            Some(Value::String(s)) if s.contains('⟨') => Ok(Vec::new()),
             Some(v) => Err(format!("`{}` must be a list (got {v})", self.name(key))),
         }
     }
