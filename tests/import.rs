@@ -506,3 +506,203 @@ fn bad_input_exits_2_naming_file_line_and_resource() {
     assert!(fails("cloudformation", &plain).contains("no `Resources`"));
     assert!(fails("openapi", &plain).contains("not an OpenAPI definition"));
 }
+
+#[test]
+fn terraform_directory_with_modules_and_tfvars() {
+    let imp = import("terraform", &fixture("terraform-alb"), &[]);
+    let d = &imp.doc;
+    assert_eq!(string(d, "gateway.kind"), "http");
+    assert_eq!(string(d, "gateway.authorizer.kind"), "jwt");
+    assert_eq!(int(d, "gateway.stage_throttle.rate_rps"), 100);
+    // The variable's default (30000 ms).
+    assert_eq!(int(d, "gateway.integration_timeout_s"), 30);
+    let rs = routes(d);
+    assert_eq!(rs.len(), 4);
+    let put = rs.iter().find(|(k, _)| k == "PUT /pets/{proxy+}").unwrap();
+    assert_eq!(put.1["auth"].as_bool(), Some(true));
+    assert!(rs.iter().any(|(k, _)| k == "$default"));
+    for (_, r) in &rs {
+        assert_eq!(r["integration"]["port"].as_integer(), Some(443));
+        // local.host, from var.domain in petstore.auto.tfvars.
+        assert_eq!(
+            r["integration"]["tls_server_name"].as_str(),
+            Some("api.internal.example.com")
+        );
+    }
+    let l = "load_balancers.internal.listeners.0";
+    assert_eq!(string(d, "load_balancers.internal.kind"), "alb");
+    assert_eq!(int(d, "load_balancers.internal.idle_timeout_s"), 60);
+    assert_eq!(string(d, &format!("{l}.protocol")), "https");
+    assert_eq!(
+        int(d, &format!("{l}.default_action.fixed_response.status")),
+        404
+    );
+    assert_eq!(int(d, &format!("{l}.rules.0.priority")), 10);
+    assert_eq!(
+        string(d, &format!("{l}.rules.0.conditions.path.0")),
+        "/pets*"
+    );
+    // The rule's target group comes from the local module's output.
+    assert_eq!(
+        string(d, &format!("{l}.rules.0.action.target_group")),
+        "pets"
+    );
+    assert_eq!(
+        string(d, &format!("{l}.rules.1.action.target_group")),
+        "food"
+    );
+    // pets_count = 3 from terraform.tfvars, food's 2 from the module call.
+    assert_eq!(int(d, "target_groups.pets.targets"), 3);
+    assert_eq!(int(d, "target_groups.food.targets"), 2);
+    assert_eq!(
+        string(d, "target_groups.pets.algorithm"),
+        "least_outstanding"
+    );
+    assert_eq!(int(d, "target_groups.pets.deregistration_delay_s"), 60);
+    assert_eq!(
+        string(d, "target_groups.pets.health_check.protocol"),
+        "http"
+    );
+    assert_eq!(int(d, "target_groups.pets.health_check.interval_s"), 15);
+    assert_eq!(int(d, "target_groups.pets.service.stop_timeout_s"), 45);
+    assert_eq!(
+        int(
+            d,
+            "target_groups.pets.service.container_health_check.interval_s"
+        ),
+        20
+    );
+    assert!(at(d, "target_groups.pets").get("sidecar").is_some());
+    let a = "target_groups.pets.autoscaling";
+    assert_eq!(int(d, &format!("{a}.min_tasks")), 3);
+    assert_eq!(int(d, &format!("{a}.max_tasks")), 8);
+    assert_eq!(int(d, &format!("{a}.scale_out_datapoints")), 3);
+    assert_eq!(int(d, &format!("{a}.scale_in_datapoints")), 15);
+    let steps = at(d, &format!("{a}.request_steps")).as_array().unwrap();
+    let triples: Vec<(i64, Option<i64>, i64)> = steps
+        .iter()
+        .map(|s| {
+            (
+                s["lower"].as_integer().unwrap(),
+                s.get("upper").and_then(toml::Value::as_integer),
+                s["change"].as_integer().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        triples,
+        [
+            (0, Some(1500), -1),
+            (6000, Some(12000), 1),
+            (12000, None, 3)
+        ]
+    );
+    // The registry module is listed with the output used from it and its inputs.
+    let note = imp
+        .stderr
+        .lines()
+        .find(|l| l.contains("module.network"))
+        .expect("the remote module is listed");
+    assert!(note.contains("module.network.private_subnets"), "{note}");
+    assert!(note.contains("cidr = \"10.0.0.0/16\""), "{note}");
+    assert!(
+        imp.stderr
+            .contains("module.pets.aws_lb_target_group.this: stickiness is not modelled")
+    );
+    assert!(
+        imp.text
+            .contains("targets = 3  # from Terraform module.pets.aws_ecs_service.this")
+    );
+    check_assumptions(
+        &imp,
+        &["traffic.0.rate_rps", "target_groups.food.app.workers"],
+    );
+    validates_and_runs(&imp, "terraform-alb");
+
+    let imp = import(
+        "terraform",
+        &fixture("terraform-alb"),
+        &["--var", "pets_count=5"],
+    );
+    assert_eq!(int(&imp.doc, "target_groups.pets.targets"), 5);
+    let out = simroute(&[
+        "import",
+        "terraform",
+        &fixture("terraform-alb"),
+        "--var",
+        "nope=1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no variable `nope`"));
+}
+
+#[test]
+fn terraform_plan_json_with_stage_variables_and_a_module() {
+    let imp = import("terraform", &fixture("storage-service.tfplan.json"), &[]);
+    let d = &imp.doc;
+    assert_eq!(string(d, "gateway.kind"), "rest");
+    assert_eq!(string(d, "gateway.authorizer.kind"), "cognito");
+    assert_eq!(int(d, "gateway.stage_throttle.burst"), 2500);
+    let rs = routes(d);
+    let keys: Vec<&str> = rs.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["ANY /bags/{proxy+}", "ANY /ingests/{proxy+}"]);
+    // Ports from stageVariables.bags_port and ingests_port; the NLB from the VPC link's target.
+    assert_eq!(rs[0].1["integration"]["port"].as_integer(), Some(65534));
+    assert_eq!(rs[1].1["integration"]["port"].as_integer(), Some(65535));
+    assert_eq!(string(d, "load_balancers.storage.kind"), "nlb");
+    assert_eq!(
+        string(d, "load_balancers.storage.listeners.1.target_group"),
+        "ingests"
+    );
+    assert_eq!(
+        at(d, "target_groups.bags.cross_zone").as_bool(),
+        Some(false)
+    );
+    assert_eq!(int(d, "target_groups.bags.targets"), 3);
+    // The module's service is tied to the root's target group through its input variable.
+    assert_eq!(int(d, "target_groups.ingests.targets"), 2);
+    assert_eq!(int(d, "target_groups.ingests.deregistration_delay_s"), 30);
+    assert!(
+        imp.text
+            .contains("# from Terraform module.ingests.aws_ecs_service.this")
+    );
+    assert_eq!(
+        at(d, "target_groups").as_table().unwrap().len(),
+        2,
+        "one group per service"
+    );
+    check_assumptions(&imp, &["gateway.vpc_link"]);
+    validates_and_runs(&imp, "terraform-plan");
+}
+
+#[test]
+fn bad_terraform_exits_2_naming_file_line_and_resource() {
+    let dir = scratch("bad-terraform");
+    let tf = dir.join("syntax");
+    std::fs::create_dir_all(&tf).unwrap();
+    std::fs::write(
+        tf.join("main.tf"),
+        "resource \"aws_lb\" \"x\" {\n  name = \"a\"\n  port = \n}\n",
+    )
+    .unwrap();
+    let e = fails("terraform", &tf);
+    assert!(e.contains("main.tf:"), "{e}");
+
+    let typed = dir.join("typed");
+    std::fs::create_dir_all(&typed).unwrap();
+    std::fs::write(
+        typed.join("lb.tf"),
+        "# a listener with a port that is not a number\n\nresource \"aws_lb_listener\" \"l\" {\n  port = \"https\"\n}\n",
+    )
+    .unwrap();
+    let e = fails("terraform", &typed);
+    assert!(
+        e.contains("lb.tf:3: Terraform aws_lb_listener.l: `port` must be a number"),
+        "{e}"
+    );
+
+    let plan = dir.join("plan.json");
+    std::fs::write(&plan, "{\"format_version\": \"1.2\"}\n").unwrap();
+    assert!(fails("terraform", &plan).contains("planned_values"));
+    assert!(fails("terraform", &dir.join("nowhere")).contains("nowhere"));
+}

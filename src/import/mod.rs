@@ -335,7 +335,8 @@ impl<'a> Props<'a> {
             Some(Value::Array(a)) => Ok(a.iter().collect()),
             Some(v @ Value::Object(_)) => Ok(vec![v]),
             // A reference whose value cannot be known offline (a remote module's output).
-            Some(Value::String(s)) if s.contains('⟨') => Ok(Vec::new()),
+            // (one element standing for them all).
+            Some(v @ Value::String(s)) if s.contains('⟨') => Ok(vec![v]),
             Some(v) => Err(format!("`{}` must be a list (got {v})", self.name(key))),
         }
     }

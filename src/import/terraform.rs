@@ -866,6 +866,7 @@ fn read_plan(path: &Path) -> Result<Infra, ImportError> {
         root,
         doc.pointer("/configuration/root_module"),
         "",
+        &BTreeMap::new(),
         &mut resources,
     );
     let mut infra = Infra::default();
@@ -886,6 +887,7 @@ fn plan_module(
     module: &Value,
     config: Option<&Value>,
     prefix: &str,
+    var_refs: &BTreeMap<String, String>,
     out: &mut Vec<(String, String, Value)>,
 ) {
     for r in module
@@ -914,7 +916,7 @@ fn plan_module(
             })
             .and_then(|x| x.get("expressions"))
         {
-            fill_unknown(&mut values, exprs, prefix);
+            fill_unknown(&mut values, exprs, prefix, var_refs);
         }
         out.push((addr.to_string(), ty.to_string(), values));
     }
@@ -929,43 +931,84 @@ fn plan_module(
             .and_then(Value::as_str)
             .unwrap_or_default();
         let name = caddr.rsplit("module.").next().unwrap_or_default();
-        let cconfig = config.and_then(|c| c.pointer(&format!("/module_calls/{name}/module")));
-        plan_module(child, cconfig, &format!("{caddr}."), out);
+        let call = config.and_then(|c| c.pointer(&format!("/module_calls/{name}")));
+        // What each of the child's input variables refers to in this module.
+        let mut child_refs = BTreeMap::new();
+        if let Some(exprs) = call
+            .and_then(|c| c.get("expressions"))
+            .and_then(Value::as_object)
+        {
+            for (k, e) in exprs {
+                if let Some(r) = reference_marker(e, prefix, var_refs) {
+                    child_refs.insert(k.clone(), r);
+                }
+            }
+        }
+        plan_module(
+            child,
+            call.and_then(|c| c.get("module")),
+            &format!("{caddr}."),
+            &child_refs,
+            out,
+        );
     }
 }
 
+/// The marker for what expression `e` (of a plan's `configuration`) refers to: a resource
+/// (`aws_lb.storage.arn` → `⟨aws_lb.storage#arn⟩`) or, through `var_refs`, what a module input
+/// variable was given.
+fn reference_marker(
+    e: &Value,
+    prefix: &str,
+    var_refs: &BTreeMap<String, String>,
+) -> Option<String> {
+    let refs = e.get("references")?.as_array()?;
+    for r in refs.iter().filter_map(Value::as_str) {
+        let parts: Vec<&str> = r.split('.').collect();
+        if parts[0] == "var" {
+            if let Some(m) = parts.get(1).and_then(|v| var_refs.get(*v)) {
+                return Some(m.clone());
+            }
+            continue;
+        }
+        if parts[0] == "local" || parts[0] == "data" || parts.len() < 2 {
+            continue;
+        }
+        let (id, attr) = (parts[..2].join("."), parts.get(2).copied());
+        let id = format!("{prefix}{id}");
+        return Some(match attr {
+            Some("id") | None => marker(&id, None),
+            Some(a) => marker(&id, Some(a)),
+        });
+    }
+    None
+}
+
 /// Sets values unknown in the plan (null or missing) to the marker of what their expression
-/// refers to (`aws_lb.storage.arn` → `⟨aws_lb.storage#arn⟩`).
-fn fill_unknown(values: &mut Value, exprs: &Value, prefix: &str) {
+/// refers to; nested blocks are followed.
+fn fill_unknown(
+    values: &mut Value,
+    exprs: &Value,
+    prefix: &str,
+    var_refs: &BTreeMap<String, String>,
+) {
     let Some(em) = exprs.as_object() else { return };
     let Some(vm) = values.as_object_mut() else {
         return;
     };
     for (k, e) in em {
         let current = vm.get(k).cloned().unwrap_or(Value::Null);
-        if let Some(refs) = e.get("references").and_then(Value::as_array) {
+        if e.get("references").is_some() {
             if current.is_null()
-                && let Some(r) = refs.iter().filter_map(Value::as_str).find(|r| {
-                    !r.starts_with("var.") && !r.starts_with("local.") && r.split('.').count() >= 3
-                })
+                && let Some(m) = reference_marker(e, prefix, var_refs)
             {
-                let parts: Vec<&str> = r.split('.').collect();
-                let n = if parts[0] == "module" { 4 } else { 2 };
-                let id = format!("{prefix}{}", parts[..n.min(parts.len())].join("."));
-                let attr = parts.get(n).copied();
-                vm.insert(
-                    k.clone(),
-                    Value::from(match attr {
-                        Some("id") | None => marker(&id, None),
-                        Some(a) => marker(&id, Some(a)),
-                    }),
-                );
+                vm.insert(k.clone(), Value::from(m));
             }
         } else if let (Value::Array(blocks), Value::Array(vals)) =
             (e, vm.entry(k.clone()).or_insert(Value::Null))
         {
             for (b, v) in blocks.iter().zip(vals.iter_mut()) {
-                fill_unknown(v, b, prefix);
+                fill_unknown(v, b, prefix, var_refs);
             }
         }
     }
