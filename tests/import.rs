@@ -706,3 +706,82 @@ fn bad_terraform_exits_2_naming_file_line_and_resource() {
     assert!(fails("terraform", &plan).contains("planned_values"));
     assert!(fails("terraform", &dir.join("nowhere")).contains("nowhere"));
 }
+
+/// Imports `template` (written to a scratch file) as CloudFormation.
+fn import_text(name: &str, template: &str) -> Imported {
+    let dir = scratch(name);
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, template).unwrap();
+    import("cloudformation", &file.display().to_string(), &[])
+}
+
+#[test]
+fn sam_http_api_definition_body_and_edge_cases_still_validate() {
+    // A SAM HttpApi whose inline OpenAPI body names the listener by !Ref; two routes that give
+    // the same request (`ANY` and `GET`); a 5 s health check interval, shorter than the NLB's
+    // default 10 s timeout.
+    let imp = import_text(
+        "sam",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: 3.0.1
+        info: { title: pets, version: "1" }
+        paths:
+          /pets/{proxy+}:
+            x-amazon-apigateway-any-method:
+              x-amazon-apigateway-integration: &i
+                type: http_proxy
+                connectionType: VPC_LINK
+                connectionId: !Ref Link
+                uri: !Ref Listener
+                payloadFormatVersion: "1.0"
+            get:
+              x-amazon-apigateway-integration: *i
+  Link:
+    Type: AWS::ApiGatewayV2::VpcLink
+    Properties: { Name: l, SubnetIds: [a] }
+  Nlb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: { Type: network, Name: pets }
+  Listener:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Nlb
+      Port: 8080
+      Protocol: TCP
+      DefaultActions: [{ Type: forward, TargetGroupArn: !Ref Tg }]
+  Tg:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: { Name: pets, Protocol: TCP, Port: 8080, HealthCheckIntervalSeconds: 5 }
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: { Handler: index.handler, Runtime: nodejs20.x }
+"#,
+    );
+    let d = &imp.doc;
+    assert_eq!(string(d, "gateway.kind"), "http");
+    let rs = routes(d);
+    assert_eq!(rs.len(), 2);
+    for (_, r) in &rs {
+        assert_eq!(r["integration"]["load_balancer"].as_str(), Some("pets"));
+        assert_eq!(r["integration"]["port"].as_integer(), Some(8080));
+    }
+    let names: Vec<&str> = at(d, "traffic")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["get-pets-example", "get-pets-example-2"]);
+    assert_eq!(int(d, "target_groups.pets.health_check.interval_s"), 5);
+    assert_eq!(int(d, "target_groups.pets.health_check.timeout_s"), 5);
+    assert!(
+        imp.stderr
+            .contains("AWS::Serverless::Function Worker: resource type not modelled")
+    );
+    validates_and_runs(&imp, "sam");
+}

@@ -583,7 +583,7 @@ fn map_resource(
                 kind: ApiKind::Http,
             });
             if let Some(body) = p.get("Body") {
-                super::openapi::read_document(body, &id, ApiKind::Http, &prov, infra)?;
+                super::openapi::read_document(body, &id, &prov, infra)?;
             }
             if p.has("BodyS3Location") {
                 infra.unsupported.push((
@@ -599,7 +599,7 @@ fn map_resource(
                 kind: ApiKind::Rest,
             });
             if let Some(body) = p.get("Body") {
-                super::openapi::read_document(body, &id, ApiKind::Rest, &prov, infra)?;
+                super::openapi::read_document(body, &id, &prov, infra)?;
             }
             if p.has("BodyS3Location") {
                 infra.unsupported.push((
@@ -621,7 +621,7 @@ fn map_resource(
             });
             match p.get("DefinitionBody") {
                 Some(body) => {
-                    super::openapi::read_document(body, &id, api_kind, &prov, infra)?;
+                    super::openapi::read_document(body, &id, &prov, infra)?;
                 }
                 None => infra.unsupported.push((
                     prov,
@@ -1189,7 +1189,7 @@ mod tests {
             e.resource.as_deref() == Some("AWS::ECS::Service Dev"),
             "{e}"
         );
-        assert_eq!(e.line, Some(12));
+        assert_eq!(e.line, Some(13));
         let infra = template(
             "Parameters:\n  Env:\n    Type: String\n    Default: prod\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n  Svc:\n    Type: AWS::ECS::Service\n    Properties:\n      ServiceName: !Sub '${Env}-bags'\n      DesiredCount: !If [IsProd, 3, 1]\n",
         )

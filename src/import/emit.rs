@@ -630,16 +630,16 @@ pub fn emit(infra: &Infra, source: &Source) -> Emitted {
 
     // Traffic: entirely assumed.
     if let Some((_, routes, _)) = &chosen {
+        let mut names: Vec<String> = Vec::new();
         for (i, r) in routes.iter().enumerate() {
             let path = format!("traffic.{i}");
             w.section("[[traffic]]");
+            let name = unique_name(&names, sanitize(&format!("{} {}", r.method, r.path)));
+            names.push(name.clone());
             w.kv(
                 &path,
                 "name",
-                s(&sanitize(&format!("{} {}", r.method, r.path))
-                    .replace("--", "-")
-                    .chars()
-                    .collect::<String>()),
+                s(&name),
                 Note::Plain(format!("a request on route `{}`", r.key)),
             );
             w.kv(
@@ -756,7 +756,7 @@ pub fn emit(infra: &Infra, source: &Source) -> Emitted {
         if let Some(st) = infra
             .stages
             .iter()
-            .find(|st| api_matches(&st.api, api) && st.throttle.is_some())
+            .find(|st| api_matches(&st.api, api) && st.throttle.is_some_and(|(r, _)| r > 0.0))
         {
             let (rate, burst) = st.throttle.expect("found with a throttle");
             w.kv(
@@ -1442,7 +1442,6 @@ fn write_tg_settings(
     not_imported: &mut Vec<String>,
 ) {
     let alb = lb.is_some_and(|l| l.kind == LbKind::Alb);
-    let nlb = lb.is_some_and(|l| l.kind == LbKind::Nlb);
     let algorithm = tg.algorithm.as_deref().map(|a| match a {
         "least_outstanding_requests" => "least_outstanding",
         "weighted_random" => "weighted_random",
@@ -1541,6 +1540,26 @@ fn write_tg_settings(
     if let Some(v) = h.timeout_s {
         let v = v.clamp(2.0, interval.unwrap_or(30.0).min(120.0));
         w.kv(&hpath, "timeout_s", n(v), from(&tg.prov));
+    } else if let Some(iv) = interval {
+        // ELB's default timeout (10 s TCP, 6 s HTTP; 5 s behind an ALB) must not exceed the
+        // interval.
+        let default = match proto {
+            Some("http") if alb => 5.0,
+            Some("http") => 6.0,
+            _ => 10.0,
+        };
+        if default > iv {
+            w.kv(
+                &hpath,
+                "timeout_s",
+                n(iv),
+                Note::Plain(format!(
+                    "{}: the default timeout ({} s) is longer than the interval, so the interval",
+                    tg.prov,
+                    n(default)
+                )),
+            );
+        }
     }
     if let Some(v) = h.healthy {
         w.kv(
@@ -1569,7 +1588,6 @@ fn write_tg_settings(
             tg.prov
         ));
     }
-    let _ = nlb;
 }
 
 struct Steps {

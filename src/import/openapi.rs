@@ -51,13 +51,7 @@ fn detect_kind(doc: &Value) -> ApiKind {
 }
 
 /// Adds the routes, integrations and authorizers of `doc` to `infra`, for API `api`.
-pub fn read_document(
-    doc: &Value,
-    api: &str,
-    kind: ApiKind,
-    prov: &Prov,
-    infra: &mut Infra,
-) -> Result<(), String> {
+pub fn read_document(doc: &Value, api: &str, prov: &Prov, infra: &mut Infra) -> Result<(), String> {
     let paths = doc
         .get("paths")
         .and_then(Value::as_object)
@@ -187,7 +181,6 @@ pub fn read_document(
             });
         }
     }
-    let _ = kind;
     Ok(())
 }
 
@@ -226,7 +219,7 @@ pub fn read(path: &Path, params: &[(String, String)]) -> Result<Infra, ImportErr
         prov: prov.clone(),
         kind,
     });
-    read_document(&doc, "openapi", kind, &prov, &mut infra).map_err(|m| {
+    read_document(&doc, "openapi", &prov, &mut infra).map_err(|m| {
         let line = m
             .strip_prefix("paths.")
             .and_then(|rest| rest.split(".get").next())
@@ -365,14 +358,7 @@ mod tests {
         .unwrap();
         assert_eq!(detect_kind(&doc), ApiKind::Http);
         let mut infra = Infra::default();
-        read_document(
-            &doc,
-            "a",
-            ApiKind::Http,
-            &Prov::new("OpenAPI", "t"),
-            &mut infra,
-        )
-        .unwrap();
+        read_document(&doc, "a", &Prov::new("OpenAPI", "t"), &mut infra).unwrap();
         assert_eq!(infra.routes.len(), 2);
         assert_eq!(infra.routes[0].auth, RouteAuth::None);
         assert!(matches!(infra.routes[1].auth, RouteAuth::Authorizer(_)));
@@ -392,14 +378,7 @@ mod tests {
         .unwrap();
         assert_eq!(detect_kind(&doc), ApiKind::Rest);
         let mut infra = Infra::default();
-        read_document(
-            &doc,
-            "a",
-            ApiKind::Rest,
-            &Prov::new("OpenAPI", "t"),
-            &mut infra,
-        )
-        .unwrap();
+        read_document(&doc, "a", &Prov::new("OpenAPI", "t"), &mut infra).unwrap();
         let vars = BTreeMap::from([("bags_port".to_string(), "65534".to_string())]);
         synthesize_backends(&mut infra, &vars);
         assert_eq!(infra.listeners[0].port, 65534);

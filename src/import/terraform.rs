@@ -1136,10 +1136,10 @@ fn map_one(
     let p = Props::of(v, "");
     let prov = Prov::new("Terraform", addr);
     let id = addr.to_string();
-    let body = |infra: &mut Infra, kind: ApiKind| -> Result<(), String> {
+    let body = |infra: &mut Infra| -> Result<(), String> {
         if let Some(b) = p.str("body")? {
             let doc = parse_document(&b).map_err(|(_, m)| format!("`body`: {m}"))?;
-            super::openapi::read_document(&doc, &marker(addr, None), kind, &prov, infra)?;
+            super::openapi::read_document(&doc, &marker(addr, None), &prov, infra)?;
         }
         Ok(())
     };
@@ -1150,7 +1150,7 @@ fn map_one(
                 prov: prov.clone(),
                 kind: ApiKind::Rest,
             });
-            body(infra, ApiKind::Rest)?;
+            body(infra)?;
         }
         "aws_apigatewayv2_api" => {
             let proto = p.str("protocol_type")?.unwrap_or_default();
@@ -1165,7 +1165,7 @@ fn map_one(
                 prov: prov.clone(),
                 kind: ApiKind::Http,
             });
-            body(infra, ApiKind::Http)?;
+            body(infra)?;
         }
         "aws_api_gateway_resource" => infra.rest_resources.push(RestResource {
             id,
