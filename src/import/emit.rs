@@ -834,7 +834,7 @@ pub fn emit(infra: &Infra, source: &Source) -> Emitted {
                 Note::Assumed("token validation time on a cache miss".into()),
             );
             if let Some(ttl) = a.ttl_s
-                && !(kind == "jwt")
+                && kind != "jwt"
             {
                 w.kv(
                     "gateway.authorizer",
@@ -922,10 +922,9 @@ pub fn emit(infra: &Infra, source: &Source) -> Emitted {
             ports.push(l.port);
             let lpath = format!("{path}.listeners.{li}");
             let default = match &l.default_action {
-                Some(Action::Forward(tg)) => match ctx.group_of_tg(tg) {
-                    Some(g) => Some(format!("target_group = {}", s(&g.name))),
-                    None => None,
-                },
+                Some(Action::Forward(tg)) => ctx
+                    .group_of_tg(tg)
+                    .map(|g| format!("target_group = {}", s(&g.name))),
                 Some(Action::Fixed(st)) if alb => Some(format!(
                     "default_action = {{ fixed_response = {{ status = {st} }} }}"
                 )),

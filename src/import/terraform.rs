@@ -143,6 +143,14 @@ fn to_hcl(v: &Value) -> hcl::Value {
     serde_json::from_value(v.clone()).unwrap_or(hcl::Value::Null)
 }
 
+/// A `module` block: name, source, arguments, and the module itself when it is local.
+type ModuleCall = (
+    String,
+    String,
+    Vec<(String, hcl::Expression)>,
+    Option<Box<Module>>,
+);
+
 /// One parsed module: its files and blocks.
 struct Module {
     dir: PathBuf,
@@ -156,12 +164,7 @@ struct Module {
     data: Vec<(String, String)>,
     outputs: Vec<(String, hcl::Expression)>,
     /// `(name, source, arguments, child)`.
-    modules: Vec<(
-        String,
-        String,
-        Vec<(String, hcl::Expression)>,
-        Option<Box<Module>>,
-    )>,
+    modules: Vec<ModuleCall>,
 }
 
 fn load_module(dir: &Path, prefix: &str) -> Result<Module, ImportError> {
@@ -306,7 +309,7 @@ fn computed(addr: &str) -> Map<String, Value> {
 
 thread_local! {
     /// The module directory that `file()` reads relative to.
-    static BASE_DIR: RefCell<PathBuf> = RefCell::new(PathBuf::new());
+    static BASE_DIR: RefCell<PathBuf> = const { RefCell::new(PathBuf::new()) };
 }
 
 fn funcs(ctx: &mut Context) {
