@@ -24,6 +24,7 @@
 //! | [`replicate`] | replications in parallel (rayon), merged in order |
 //! | [`experiments`] | sweeps, comparisons and the capacity planner |
 //! | [`report`] | pure renderers to bytes (JSON, CSV, tables) and the atomic folder write |
+//! | [`import`] | `simroute import`: CloudFormation, OpenAPI or Terraform to a scenario |
 //! | [`cli`] | the `simroute` command line |
 //! | [`bench`] | `simroute bench`: events/s, requests/s and peak memory |
 #![warn(missing_docs)]
@@ -32,6 +33,7 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod experiments;
+pub mod import;
 pub mod math;
 pub mod model;
 pub mod replicate;
