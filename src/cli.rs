@@ -40,6 +40,8 @@ enum Command {
     Report(ReportArgs),
     /// Measure the engine: simulated requests/s, events/s and peak memory on one thread.
     Bench(BenchArgs),
+    /// Fit service times, rate profiles and status mixes from ALB or API Gateway access logs.
+    Fit(crate::fit::FitArgs),
 }
 
 /// Options shared by every command that runs a scenario.
@@ -186,6 +188,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
             crate::bench::run(args.duration_s, args.queue, args.repeat)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Fit(args) => crate::fit::run(&args),
     }
 }
 

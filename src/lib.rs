@@ -20,6 +20,7 @@
 //! | [`stats`] | streaming statistics: HDR histograms, time-weighted means, time series, CIs |
 //! | [`replicate`] | replications in parallel (rayon), merged in order |
 //! | [`experiments`] | sweeps, comparisons and the capacity planner |
+//! | [`fit`] | `simroute fit`: service times, rate profiles and status mixes from access logs |
 //! | [`report`] | pure renderers to bytes (JSON, CSV, tables) and the atomic folder write |
 //! | [`cli`] | the `simroute` command line |
 //! | [`bench`] | `simroute bench`: events/s, requests/s and peak memory |
@@ -29,6 +30,7 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod experiments;
+pub mod fit;
 pub mod model;
 pub mod replicate;
 pub mod report;
