@@ -108,7 +108,12 @@ pub fn parse(line: &str) -> Result<Record, String> {
     let arrival = f
         .get(21)
         .and_then(|t| super::input::parse_iso8601(t))
-        .unwrap_or_else(|| time - [request_s, target_s, response_s].iter().filter(|v| **v > 0.0).sum::<f64>());
+        .unwrap_or_else(|| {
+            time - [request_s, target_s, response_s]
+                .iter()
+                .filter(|v| **v > 0.0)
+                .sum::<f64>()
+        });
     let never_reached = request_s == -1.0 || target_s == -1.0;
     Ok(Record {
         at_s: arrival,

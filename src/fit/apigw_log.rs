@@ -83,7 +83,9 @@ pub fn parse(line: &str) -> Result<Record, String> {
         let t = text(v);
         super::input::parse_clf(&t)
             .or_else(|| super::input::parse_iso8601(&t))
-            .ok_or_else(|| format!("requestTime is not a time like 02/Jul/2018:22:23:00 +0000 (got {t:?})"))?
+            .ok_or_else(|| {
+                format!("requestTime is not a time like 02/Jul/2018:22:23:00 +0000 (got {t:?})")
+            })?
     } else {
         return Err("no requestTimeEpoch or requestTime".into());
     };
@@ -120,7 +122,11 @@ pub fn parse(line: &str) -> Result<Record, String> {
     let response = latency(&obj, &["responseLatency"])?;
     let authorizer = latency(
         &obj,
-        &["authorizer.latency", "authorizerLatency", "authorize.latency"],
+        &[
+            "authorizer.latency",
+            "authorizerLatency",
+            "authorize.latency",
+        ],
     )?;
     Ok(Record {
         at_s,
@@ -135,8 +141,10 @@ pub fn parse(line: &str) -> Result<Record, String> {
         target_status: integration.map(|_| status),
         service_ms: integration,
         never_reached: integration.is_none(),
+        // responseLatency covers the whole request, authorizer included; simroute adds the
+        // gateway's latency and the authorizer's separately, so the overhead is what is left.
         overhead_ms: match (response, integration) {
-            (Some(r), Some(i)) => Some((r - i).max(0.0)),
+            (Some(r), Some(i)) => Some((r - i - authorizer.unwrap_or(0.0)).max(0.0)),
             _ => None,
         },
         authorizer_ms: authorizer,
@@ -173,16 +181,22 @@ mod tests {
     #[test]
     fn bad_entries_say_why() {
         assert!(parse("hello").unwrap_err().contains("no JSON"));
-        assert!(parse(r#"{"status":"200"}"#).unwrap_err().contains("requestTime"));
+        assert!(
+            parse(r#"{"status":"200"}"#)
+                .unwrap_err()
+                .contains("requestTime")
+        );
         assert!(
             parse(r#"{"requestTimeEpoch":1,"routeKey":"GET /","status":"abc"}"#)
                 .unwrap_err()
                 .contains("status")
         );
         assert!(
-            parse(r#"{"requestTimeEpoch":1,"routeKey":"GET /","status":200,"integrationLatency":"x"}"#)
-                .unwrap_err()
-                .contains("integrationLatency")
+            parse(
+                r#"{"requestTimeEpoch":1,"routeKey":"GET /","status":200,"integrationLatency":"x"}"#
+            )
+            .unwrap_err()
+            .contains("integrationLatency")
         );
     }
 }

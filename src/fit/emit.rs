@@ -147,7 +147,13 @@ fn traffic_table(r: &RouteFit, target_group: Option<&str>) -> Table {
     t
 }
 
-fn group_table(fit: &Fit, g: &GroupFit, f: &DistFit, targets: usize, service: InlineTable) -> Table {
+fn group_table(
+    fit: &Fit,
+    g: &GroupFit,
+    f: &DistFit,
+    targets: usize,
+    service: InlineTable,
+) -> Table {
     let mut t = Table::new();
     t["targets"] = value(targets as i64);
     let mut app = InlineTable::new();
@@ -160,7 +166,9 @@ fn group_table(fit: &Fit, g: &GroupFit, f: &DistFit, targets: usize, service: In
     t
 }
 
-const METHODS: [&str; 8] = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"];
+const METHODS: [&str; 8] = [
+    "GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
+];
 
 /// A new scenario from the fit, named `name`, with empirical samples written to `samples_dir`
 /// under names starting with `stem`.
@@ -185,7 +193,12 @@ pub fn standalone(fit: &Fit, name: &str, samples_dir: &Path, stem: &str) -> Emit
                     ));
                     continue;
                 };
-                let service = dist(f, samples_dir, &format!("{stem}-{}.csv", slug(&g.name)), &mut out);
+                let service = dist(
+                    f,
+                    samples_dir,
+                    &format!("{stem}-{}.csv", slug(&g.name)),
+                    &mut out,
+                );
                 let mut t = group_table(fit, g, f, g.targets.max(1), service);
                 t.decor_mut().set_prefix(format!(
                     "\n# {} targets seen in the logs. `workers` is not in the logs: set it (see docs/fit.md).\n",
@@ -213,7 +226,12 @@ pub fn standalone(fit: &Fit, name: &str, samples_dir: &Path, stem: &str) -> Emit
             );
             gateway["kind"] = value("http");
             if let Some(f) = &fit.overhead {
-                gateway["latency"] = value(dist(f, samples_dir, &format!("{stem}-gateway.csv"), &mut out));
+                gateway["latency"] = value(dist(
+                    f,
+                    samples_dir,
+                    &format!("{stem}-gateway.csv"),
+                    &mut out,
+                ));
             }
             if let Some(f) = &fit.authorizer {
                 let mut a = Table::new();
@@ -221,7 +239,12 @@ pub fn standalone(fit: &Fit, name: &str, samples_dir: &Path, stem: &str) -> Emit
                     "\n# The authorizer's type is not in the logs; every logged call is fitted, so no cache.\n",
                 );
                 a["kind"] = value("lambda");
-                a["latency"] = value(dist(f, samples_dir, &format!("{stem}-authorizer.csv"), &mut out));
+                a["latency"] = value(dist(
+                    f,
+                    samples_dir,
+                    &format!("{stem}-authorizer.csv"),
+                    &mut out,
+                ));
                 a["cache_ttl_s"] = value(0);
                 gateway["authorizer"] = Item::Table(a);
             }
@@ -325,7 +348,12 @@ fn set_service(doc: &mut DocumentMut, group: &str, service: InlineTable) -> bool
 /// Gateway), the rates of `[[traffic]]` entries named after a route or with its method and
 /// path, and the gateway's and authorizer's latencies. Anything without a counterpart is left
 /// out and noted.
-pub fn merge_into(fit: &Fit, text: &str, samples_dir: &Path, stem: &str) -> anyhow::Result<Emitted> {
+pub fn merge_into(
+    fit: &Fit,
+    text: &str,
+    samples_dir: &Path,
+    stem: &str,
+) -> anyhow::Result<Emitted> {
     let mut out = Emitted::default();
     let mut doc: DocumentMut = text
         .parse()
@@ -334,11 +362,18 @@ pub fn merge_into(fit: &Fit, text: &str, samples_dir: &Path, stem: &str) -> anyh
         Kind::Alb => {
             for g in &fit.groups {
                 let Some(f) = &g.service else { continue };
-                let service = dist(f, samples_dir, &format!("{stem}-{}.csv", slug(&g.name)), &mut out);
+                let service = dist(
+                    f,
+                    samples_dir,
+                    &format!("{stem}-{}.csv", slug(&g.name)),
+                    &mut out,
+                );
                 if set_service(&mut doc, &g.name, service) {
-                    out.notes.push(format!("target group {}: service merged", g.name));
+                    out.notes
+                        .push(format!("target group {}: service merged", g.name));
                 } else {
-                    out.samples.retain(|(p, _)| !p.ends_with(format!("{stem}-{}.csv", slug(&g.name))));
+                    out.samples
+                        .retain(|(p, _)| !p.ends_with(format!("{stem}-{}.csv", slug(&g.name))));
                     out.notes.push(format!(
                         "target group {}: no [target_groups.{}] with an `app` in the scenario; not merged",
                         g.name, g.name
@@ -363,7 +398,10 @@ pub fn merge_into(fit: &Fit, text: &str, samples_dir: &Path, stem: &str) -> anyh
                     doc["gateway"]["authorizer"]["latency"] = value(d);
                     out.notes.push("authorizer latency merged".into());
                 } else {
-                    out.notes.push("authorizer latency: no [gateway.authorizer] in the scenario; not merged".into());
+                    out.notes.push(
+                        "authorizer latency: no [gateway.authorizer] in the scenario; not merged"
+                            .into(),
+                    );
                 }
             }
             for g in &fit.groups {
@@ -373,9 +411,9 @@ pub fn merge_into(fit: &Fit, text: &str, samples_dir: &Path, stem: &str) -> anyh
                     .and_then(|gw| gw.get("routes"))
                     .and_then(Item::as_array_of_tables)
                     .and_then(|routes| {
-                        routes
-                            .iter()
-                            .find(|t| t.get("route").and_then(Item::as_str) == Some(g.name.as_str()))
+                        routes.iter().find(|t| {
+                            t.get("route").and_then(Item::as_str) == Some(g.name.as_str())
+                        })
                     })
                     .and_then(|t| t.get("integration"))
                     .and_then(|i| i.get("target_group"))
@@ -416,12 +454,11 @@ pub fn merge_into(fit: &Fit, text: &str, samples_dir: &Path, stem: &str) -> anyh
         .get("simulation")
         .and_then(|s| s.get("duration_s"))
         .and_then(|d| d.as_float().or_else(|| d.as_integer().map(|i| i as f64)))
+        && d < span as f64
     {
-        if d < span as f64 {
-            out.notes.push(format!(
-                "simulation.duration_s is {d}; the logs span {span} s, so the later steps are not simulated"
-            ));
-        }
+        out.notes.push(format!(
+            "simulation.duration_s is {d}; the logs span {span} s, so the later steps are not simulated"
+        ));
     }
     out.toml = doc.to_string();
     Ok(out)
@@ -444,8 +481,16 @@ mod tests {
         let mut t = Table::new();
         t["rate_rps"] = value(5);
         let steps = [
-            Step { start_s: 0.0, width_s: 60.0, count: 600 },
-            Step { start_s: 60.0, width_s: 60.0, count: 1500 },
+            Step {
+                start_s: 0.0,
+                width_s: 60.0,
+                count: 600,
+            },
+            Step {
+                start_s: 60.0,
+                width_s: 60.0,
+                count: 1500,
+            },
         ];
         set_rate(&mut t, &steps);
         assert!(!t.contains_key("rate_rps"));

@@ -20,7 +20,8 @@ pub fn digamma(mut x: f64) -> f64 {
         x += 1.0;
     }
     let f = 1.0 / (x * x);
-    acc + x.ln() - 0.5 / x
+    acc + x.ln()
+        - 0.5 / x
         - f * (1.0 / 12.0 - f * (1.0 / 120.0 - f * (1.0 / 252.0 - f * (1.0 / 240.0 - f / 132.0))))
 }
 
@@ -567,7 +568,13 @@ mod tests {
             })
             .collect();
         let f = fit_dist(xs, 0.0).unwrap();
-        assert_eq!(f.choice, Choice::Empirical, "{:?} {:?}", f.lognormal, f.gamma);
+        assert_eq!(
+            f.choice,
+            Choice::Empirical,
+            "{:?} {:?}",
+            f.lognormal,
+            f.gamma
+        );
     }
 
     #[test]

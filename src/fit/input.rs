@@ -184,8 +184,14 @@ mod tests {
             parse_iso8601("2018-07-03T00:23:00+02:00"),
             Some(1_530_570_180.0)
         );
-        assert_eq!(parse_clf("02/Jul/2018:22:23:00 +0000"), Some(1_530_570_180.0));
-        assert_eq!(parse_clf("03/Jul/2018:00:23:00 +0200"), Some(1_530_570_180.0));
+        assert_eq!(
+            parse_clf("02/Jul/2018:22:23:00 +0000"),
+            Some(1_530_570_180.0)
+        );
+        assert_eq!(
+            parse_clf("03/Jul/2018:00:23:00 +0200"),
+            Some(1_530_570_180.0)
+        );
         assert_eq!(parse_iso8601("2018-13-02T22:23:00Z"), None);
         assert_eq!(parse_iso8601("yesterday"), None);
         assert_eq!(parse_clf("02/Foo/2018:22:23:00 +0000"), None);

@@ -79,10 +79,7 @@ fn is_id(seg: &str) -> bool {
     let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
     let digit = seg.bytes().any(|b| b.is_ascii_digit());
     let uuid = seg.len() == 36
-        && seg
-            .split('-')
-            .map(str::len)
-            .eq([8usize, 4, 4, 4, 12].into_iter())
+        && seg.split('-').map(str::len).eq([8usize, 4, 4, 4, 12])
         && hex(&seg.replace('-', ""));
     (!seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()))
         || uuid
@@ -385,10 +382,10 @@ fn add(
     *route.groups.entry(name.clone()).or_default() += 1;
     let g = groups.entry(name.clone()).or_default();
     g.requests += 1;
-    if let Some(t) = &r.target {
-        if !g.targets.contains(t) {
-            g.targets.insert(t.clone());
-        }
+    if let Some(t) = &r.target
+        && !g.targets.contains(t)
+    {
+        g.targets.insert(t.clone());
     }
     match r.target_status {
         Some(s) => g.target_classes[usize::from(s / 100 - 1).min(4)] += 1,

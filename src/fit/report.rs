@@ -141,7 +141,11 @@ pub fn render(fit: &Fit) -> String {
             let _ = writeln!(
                 out,
                 "  answered by the {} itself: {}",
-                if fit.kind == Kind::Alb { "ALB" } else { "gateway" },
+                if fit.kind == Kind::Alb {
+                    "ALB"
+                } else {
+                    "gateway"
+                },
                 own.join(", ")
             );
         }
@@ -155,7 +159,11 @@ pub fn render(fit: &Fit) -> String {
     }
     if let Some(f) = &fit.overhead {
         let _ = writeln!(out, "\ngateway");
-        dist_lines(&mut out, "overhead (responseLatency − integrationLatency)", f);
+        dist_lines(
+            &mut out,
+            "overhead (responseLatency − integrationLatency)",
+            f,
+        );
     }
     if let Some(f) = &fit.authorizer {
         if fit.overhead.is_none() {
@@ -177,7 +185,11 @@ pub fn render(fit: &Fit) -> String {
             r.steps.len(),
             if r.steps.len() == 1 { "" } else { "s" }
         );
-        let statuses: Vec<String> = r.statuses.iter().map(|(s, n)| format!("{s} ×{n}")).collect();
+        let statuses: Vec<String> = r
+            .statuses
+            .iter()
+            .map(|(s, n)| format!("{s} ×{n}"))
+            .collect();
         let _ = writeln!(out, "  statuses: {}", statuses.join(", "));
         if r.authorized_share > 0.0 {
             let _ = writeln!(
@@ -186,7 +198,11 @@ pub fn render(fit: &Fit) -> String {
                 r.authorized_share * 100.0
             );
         }
-        let _ = writeln!(out, "  {:>8}  {:>8}  {:>9}  95% interval", "at_s", "width_s", "rate_rps");
+        let _ = writeln!(
+            out,
+            "  {:>8}  {:>8}  {:>9}  95% interval",
+            "at_s", "width_s", "rate_rps"
+        );
         for s in &r.steps {
             let (lo, hi) = s.rate_ci();
             let _ = writeln!(
