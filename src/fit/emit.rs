@@ -77,13 +77,22 @@ fn dist(f: &DistFit, samples_dir: &Path, file_name: &str, out: &mut Emitted) -> 
 }
 
 /// A source's rate: one step is `rate_rps`, more are a `profile` array, one point a line.
+/// An existing `rate_rps` is replaced where it stands, so a merged file keeps its layout.
 fn set_rate(table: &mut Table, steps: &[Step]) {
-    table.remove("rate_rps");
     table.remove("profile");
     if let [only] = steps {
-        table["rate_rps"] = value(num(only.rate()));
+        let decor = table
+            .get("rate_rps")
+            .and_then(Item::as_value)
+            .map(|v| v.decor().clone());
+        let mut v = num(only.rate());
+        if let Some(d) = decor {
+            *v.decor_mut() = d;
+        }
+        table["rate_rps"] = value(v);
         return;
     }
+    table.remove("rate_rps");
     let mut arr = Array::new();
     for s in steps {
         let mut p = InlineTable::new();
@@ -304,11 +313,34 @@ pub fn standalone(fit: &Fit, name: &str, samples_dir: &Path, stem: &str) -> Emit
     }
     doc["target_groups"] = Item::Table(groups);
     out.toml = doc.to_string();
+    if !out.toml.ends_with('\n') {
+        out.toml.push('\n');
+    }
     out
 }
 
-/// Finds the `[[traffic]]` entry for a route: the same name, else the same method and path
-/// pattern.
+/// Whether a request path fits a route's path template: `{name}` stands for one non-empty
+/// segment, a last `{name+}` for one or more; other segments must be equal. `/orders/17` fits
+/// `/orders/{id}` and `/pets/dog-42` fits `/pets/{proxy+}`.
+pub fn template_matches(template: &str, path: &str) -> bool {
+    let path = route_pattern(path);
+    let t: Vec<&str> = template.trim_end_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    for (i, seg) in t.iter().enumerate() {
+        if seg.starts_with('{') && seg.ends_with("+}") {
+            return i == t.len() - 1 && p.len() > i && p[i..].iter().all(|s| !s.is_empty());
+        }
+        match p.get(i) {
+            Some(ps) if seg.starts_with('{') && seg.ends_with('}') && !ps.is_empty() => {}
+            Some(ps) if ps == seg => {}
+            _ => return false,
+        }
+    }
+    t.len() == p.len()
+}
+
+/// Finds the `[[traffic]]` entry for a route: the same name, else the first with the route's
+/// method (any, for `ANY`) and a path that fits the route's template ([`template_matches`]).
 fn find_traffic<'a>(doc: &'a mut DocumentMut, r: &RouteFit) -> Option<&'a mut Table> {
     let aot = doc.get_mut("traffic")?.as_array_of_tables_mut()?;
     let by_name = aot
@@ -318,7 +350,7 @@ fn find_traffic<'a>(doc: &'a mut DocumentMut, r: &RouteFit) -> Option<&'a mut Ta
         aot.iter().position(|t| {
             let m = t.get("method").and_then(Item::as_str).unwrap_or("GET");
             let p = t.get("path").and_then(Item::as_str).unwrap_or("/");
-            (m == r.method || r.method == "ANY") && route_pattern(p) == r.path
+            (m == r.method || r.method == "ANY") && template_matches(&r.path, p)
         })
     };
     let i = by_name.or_else(by_path)?;
@@ -449,12 +481,18 @@ pub fn merge_into(
             )),
         }
     }
+    let last_step = fit
+        .routes
+        .iter()
+        .filter_map(|r| r.steps.last())
+        .map(|s| s.start_s)
+        .fold(0.0, f64::max);
     let span = fit.end - fit.t0;
     if let Some(d) = doc
         .get("simulation")
         .and_then(|s| s.get("duration_s"))
         .and_then(|d| d.as_float().or_else(|| d.as_integer().map(|i| i as f64)))
-        && d < span as f64
+        && d <= last_step
     {
         out.notes.push(format!(
             "simulation.duration_s is {d}; the logs span {span} s, so the later steps are not simulated"
@@ -467,6 +505,18 @@ pub fn merge_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates() {
+        assert!(template_matches("/orders/{id}", "/orders/17"));
+        assert!(template_matches("/orders/{id}", "/orders/{id}"));
+        assert!(!template_matches("/orders/{id}", "/orders/17/items"));
+        assert!(template_matches("/pets/{proxy+}", "/pets/dog-42"));
+        assert!(template_matches("/pets/{proxy+}", "/pets/dog/toys"));
+        assert!(!template_matches("/pets/{proxy+}", "/pets"));
+        assert!(template_matches("/", "/"));
+        assert!(!template_matches("/food", "/pets"));
+    }
 
     #[test]
     fn slugs() {
