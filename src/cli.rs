@@ -42,6 +42,8 @@ enum Command {
     Bench(BenchArgs),
     /// Write a scenario from infrastructure code: CloudFormation, OpenAPI or Terraform.
     Import(crate::import::ImportArgs),
+    /// Fit service times, rate profiles and status mixes from ALB or API Gateway access logs.
+    Fit(crate::fit::FitArgs),
 }
 
 /// Options shared by every command that runs a scenario.
@@ -189,6 +191,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(args) => crate::import::run(&args),
+        Command::Fit(args) => crate::fit::run(&args),
     }
 }
 

@@ -23,6 +23,7 @@
 //! | [`results`] | a run's figures (merged over replications) and the SLO verdict |
 //! | [`replicate`] | replications in parallel (rayon), merged in order |
 //! | [`experiments`] | sweeps, comparisons and the capacity planner |
+//! | [`fit`] | `simroute fit`: service times, rate profiles and status mixes from access logs |
 //! | [`report`] | pure renderers to bytes (JSON, CSV, tables) and the atomic folder write |
 //! | [`import`] | `simroute import`: CloudFormation, OpenAPI or Terraform to a scenario |
 //! | [`cli`] | the `simroute` command line |
@@ -35,6 +36,7 @@ pub mod engine;
 pub mod experiments;
 pub mod import;
 pub mod math;
+pub mod fit;
 pub mod model;
 pub mod replicate;
 pub mod report;
