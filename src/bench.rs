@@ -247,7 +247,7 @@ pub struct QueueResult {
 pub fn measure(queues: &[QueueChoice], duration_s: f64, repeat: u32) -> Vec<QueueResult> {
     let sc = scenario(duration_s, None);
     let mut runs: Vec<Vec<Measurement>> = vec![Vec::new(); queues.len()];
-    let mut reference: Option<(&'static str, u64, serde_json::Value)> = None;
+    let mut reference: Option<(&'static str, u64, summary::Figures<summary::Count>)> = None;
     for round in 0..repeat.max(1) {
         for (i, &q) in queues.iter().enumerate() {
             let (m, out) = measure_once(q, &sc, duration_s);

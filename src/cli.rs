@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::Nanos;
 use crate::report::{self, table};
-use crate::results::{slo, summary};
+use crate::results::slo;
+use crate::results::summary::Summary;
 use crate::scenario::{self, Override};
 
 /// Discrete-event simulator and capacity planner for container APIs on AWS.
@@ -293,10 +294,10 @@ type Files = Vec<(String, Vec<u8>)>;
 fn run_files(
     loaded: &scenario::Loaded,
     results: &crate::replicate::RunResults,
-) -> anyhow::Result<(Files, serde_json::Value)> {
+) -> anyhow::Result<(Files, Summary)> {
     let sc = &loaded.scenario;
     let slo = slo::evaluate(&sc.slo, &results.figures);
-    let doc = summary::document(sc, results.figures.clone(), results.ci95.clone(), slo);
+    let doc = Summary::new(sc, results.figures.clone(), results.ci95.clone(), slo);
     let scenario_toml = toml::to_string_pretty(&loaded.raw)?;
     let files = report::render_all(sc, &scenario_toml, results, &doc)?
         .into_iter()
@@ -305,12 +306,7 @@ fn run_files(
     Ok((files, doc))
 }
 
-fn slo_met(doc: &serde_json::Value) -> bool {
-    doc.get("slo")
-        .is_none_or(|s| s["passed"] == serde_json::Value::Bool(true))
-}
-
-fn print_doc(format: Format, doc: &serde_json::Value) {
+fn print_doc(format: Format, doc: &Summary) {
     match format {
         Format::Table => print!("{}", table::render(doc, table::Style::Plain)),
         Format::Markdown => print!("{}", table::render(doc, table::Style::Markdown)),
@@ -332,7 +328,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if !args.options.quiet {
         eprintln!("results in {}", out_dir.display());
     }
-    Ok(if slo_met(&doc) {
+    Ok(if doc.slo_met() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

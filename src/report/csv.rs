@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::engine::Nanos;
 use crate::engine::time::to_secs;
+use crate::results::summary::Summary;
 use crate::stats::latency::LatencyStat;
 use crate::stats::recorder::EventRow;
 use crate::stats::timeseries::Row;
@@ -45,22 +46,31 @@ pub fn write(
 }
 
 /// `summary.csv`: one row, one column per figure of `summary.json`.
-pub fn summary_csv(doc: &Value) -> anyhow::Result<Vec<u8>> {
+pub fn summary_csv(doc: &Summary) -> anyhow::Result<Vec<u8>> {
     summary_rows(std::slice::from_ref(doc), &[])
 }
 
 /// Several summaries as rows of one CSV (sweeps); `extra` columns come first, one value per row.
 /// Columns are the union over the rows, in first-seen order (points with more targets have more
 /// `per_target` columns); a row without a column has an empty cell there.
-pub fn summary_rows(docs: &[Value], extra: &[(String, Vec<String>)]) -> anyhow::Result<Vec<u8>> {
+pub fn summary_rows(docs: &[Summary], extra: &[(String, Vec<String>)]) -> anyhow::Result<Vec<u8>> {
+    summary_rows_of(docs, extra)
+}
+
+/// [`summary_rows`] for anything that serializes to a tree (its fields' names make the
+/// dotted column names, in field order).
+fn summary_rows_of<T: serde::Serialize>(
+    docs: &[T],
+    extra: &[(String, Vec<String>)],
+) -> anyhow::Result<Vec<u8>> {
     let flat: Vec<Vec<(String, String)>> = docs
         .iter()
         .map(|doc| {
             let mut cells = Vec::new();
-            flatten("", doc, &mut cells);
-            cells
+            flatten("", &serde_json::to_value(doc)?, &mut cells);
+            Ok(cells)
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let mut columns: Vec<&str> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for cells in &flat {
@@ -175,7 +185,7 @@ mod tests {
         let a = json!({"x": 1, "t": [1]});
         let b = json!({"x": 2, "t": [1, 2]});
         let text = String::from_utf8(
-            summary_rows(&[a, b], &[("k".into(), vec!["a".into(), "b".into()])]).unwrap(),
+            summary_rows_of(&[a, b], &[("k".into(), vec!["a".into(), "b".into()])]).unwrap(),
         )
         .unwrap();
         assert_eq!(text, "k,x,t.0,t.1\na,1,1,\nb,2,1,2\n");
@@ -184,7 +194,7 @@ mod tests {
     #[test]
     fn flattens_in_document_order() {
         let doc = json!({"scenario": "x", "requests": {"ok": 3, "failures": {"a": 1}}, "p": null, "l": [1, 2]});
-        let text = String::from_utf8(summary_csv(&doc).unwrap()).unwrap();
+        let text = String::from_utf8(summary_rows_of(&[doc], &[]).unwrap()).unwrap();
         assert_eq!(
             text,
             "scenario,requests.ok,requests.failures.a,p,l.0,l.1\nx,3,1,,1,2\n"

@@ -11,6 +11,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde_json::Value;
 
+use crate::results::summary::Summary;
+
 /// The data files a run writes and the report is drawn from.
 pub const DATA_FILES: [&str; 5] = [
     "summary.json",
@@ -23,8 +25,8 @@ pub const DATA_FILES: [&str; 5] = [
 /// Everything the charts and the report need, read from a run's data files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunData {
-    /// `summary.json`, as parsed.
-    pub summary: Value,
+    /// `summary.json`, as typed figures.
+    pub summary: Summary,
     /// `timeseries.csv`.
     pub timeseries: TimeSeries,
     /// `latency.csv`: `(latency_ms, cumulative_fraction)`, ascending.
@@ -156,6 +158,9 @@ impl RunData {
         if !summary.is_object() || summary.get("scenario").is_none() {
             bail!("summary.json is not a simroute summary (no \"scenario\" key)");
         }
+        let summary: Summary = serde_path_to_error::deserialize(summary)
+            .map_err(|e| anyhow::anyhow!("at {}: {}", e.path(), e.inner()))
+            .context("summary.json does not hold simroute's figures")?;
         let scenario_toml = String::from_utf8(get("scenario.toml")?.to_vec())
             .context("scenario.toml is not UTF-8")?;
         scenario_toml
@@ -309,7 +314,10 @@ mod tests {
 
     fn files(ts: &str, events: &str) -> Vec<(&'static str, Vec<u8>)> {
         vec![
-            ("summary.json", br#"{"scenario": "x", "seed": 1}"#.to_vec()),
+            (
+                "summary.json",
+                crate::report::summary_json(&crate::results::summary::testing::summary("x", 1)),
+            ),
             ("timeseries.csv", ts.as_bytes().to_vec()),
             (
                 "latency.csv",
@@ -352,6 +360,14 @@ mod tests {
         f[0].1 = b"[1, 2]".to_vec();
         let e = RunData::from_files(&f).unwrap_err();
         assert!(format!("{e:#}").contains("not a simroute summary"), "{e:#}");
+        // A summary without one of the figures is not one simroute wrote: the error names it.
+        let mut f = files(TS, "t_s,kind,target_group,target,from,to,detail\n");
+        f[0].1 = br#"{"scenario": "x", "seed": 1}"#.to_vec();
+        let e = RunData::from_files(&f).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("missing field `replications`"),
+            "{e:#}"
+        );
         let f = files("t_s,ok\n1,2\n", "");
         let e = RunData::from_files(&f).unwrap_err();
         assert!(format!("{e:#}").contains("timeseries.csv"), "{e:#}");
