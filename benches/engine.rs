@@ -1,10 +1,16 @@
-//! `cargo bench --bench engine`: the `simroute bench` measurement (the 10-target M/M/c scenario
-//! over every event queue, best of N, then peak heap at 1× and 10× the duration).
+//! `cargo bench --bench engine`: the `simroute bench` measurement (the 10-target M/M/c scenario,
+//! best of N, then peak heap at 1× and 10× the duration), over the simulator's calendar queue
+//! and the comparison queues of `benches/queues/`, which must give the same events and figures.
 //!
 //! Options after `--`: `--duration-s N` (default 600) and `--repeat N` (default 5), e.g.
 //! `cargo bench --bench engine -- --duration-s 60`.
 
-use simroute::bench::{self, CountingAllocator, QueueChoice};
+mod queues;
+
+use queues::{BinaryHeapQueue, PriorityQueueCrate, RadixQueue};
+use simroute::bench::{self, CALENDAR, Contender, CountingAllocator};
+use simroute::sim::{self, Event};
+use simroute::stats::timeseries::Keep;
 
 // Peak heap is only known with the counting allocator installed, as in the binary.
 #[global_allocator]
@@ -22,5 +28,20 @@ fn main() -> anyhow::Result<()> {
             _ => {}
         }
     }
-    bench::run(duration_s, QueueChoice::All, repeat)
+    let contenders = [
+        Contender {
+            name: "binary-heap",
+            run: |sc| sim::run_with_queue::<BinaryHeapQueue<Event>>(sc, 0, None, Keep::Spill),
+        },
+        Contender {
+            name: "priority-queue",
+            run: |sc| sim::run_with_queue::<PriorityQueueCrate<Event>>(sc, 0, None, Keep::Spill),
+        },
+        CALENDAR,
+        Contender {
+            name: "radix",
+            run: |sc| sim::run_with_queue::<RadixQueue<Event>>(sc, 0, None, Keep::Spill),
+        },
+    ];
+    bench::run(duration_s, &contenders, repeat)
 }

@@ -1,10 +1,12 @@
 //! `simroute bench`: the engine's speed and memory on a fixed scenario, one thread.
 //!
 //! The scenario is a 10-target M/M/c group (4 workers per target, 10 ms exponential service,
-//! Poisson arrivals at ρ = 0.8, round robin). Each event queue runs the same replication (same
-//! seed, so the same events), `repeat` times, interleaved so that a noisy moment on a shared
-//! machine hits every queue alike; the best run counts. The queues must agree on every figure of
-//! the run, which the benchmark checks.
+//! Poisson arrivals at ρ = 0.8, round robin). `simroute bench` runs it over the simulator's
+//! calendar queue; `cargo bench --bench engine` also over the comparison queues of
+//! `benches/queues/`, each running the same replication (same seed, so the same events),
+//! `repeat` times, interleaved so that a noisy moment on a shared machine hits every queue
+//! alike; the best run counts. The queues must agree on every figure of the run, which the
+//! benchmark checks.
 //!
 //! Peak heap memory comes from a counting global allocator (installed by the binary and the
 //! `cargo bench` targets), measured with the simulator's own queue at two durations, 1× and 10×,
@@ -17,12 +19,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use clap::ValueEnum;
-
-use crate::engine::{BinaryHeapQueue, CalendarQueue, PriorityQueueCrate, RadixQueue};
 use crate::results::summary;
 use crate::scenario::{self, Scenario};
-use crate::sim::{self, Event, RunOutput};
+use crate::sim::{self, RunOutput};
 use crate::stats::timeseries::Keep;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -60,71 +59,30 @@ pub fn peak_bytes() -> usize {
     PEAK.load(Ordering::Relaxed)
 }
 
-/// Which event queue(s) to measure.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueChoice {
-    /// `std::collections::BinaryHeap` over packed `(time, seq)` keys.
-    BinaryHeap,
-    /// The `priority-queue` crate.
-    PriorityQueue,
-    /// A calendar queue with resizing.
-    Calendar,
-    /// A radix heap over monotone times.
-    Radix,
-    /// Every implementation.
-    All,
+/// An event queue to measure: its name and the simulator run over it.
+#[derive(Debug, Clone, Copy)]
+pub struct Contender {
+    /// The name shown in the output.
+    pub name: &'static str,
+    /// Runs replication 0 of a scenario over this queue, exactly as `simroute run` runs it
+    /// (time-series rows spilled to disk).
+    pub run: fn(&Scenario) -> RunOutput,
 }
 
-impl QueueChoice {
-    /// The single queues, in the order they are reported.
-    pub const EACH: [QueueChoice; 4] = [
-        QueueChoice::BinaryHeap,
-        QueueChoice::PriorityQueue,
-        QueueChoice::Calendar,
-        QueueChoice::Radix,
-    ];
-
-    /// The name shown in the output (the command-line value).
-    pub fn name(self) -> &'static str {
-        match self {
-            QueueChoice::BinaryHeap => "binary-heap",
-            QueueChoice::PriorityQueue => "priority-queue",
-            QueueChoice::Calendar => "calendar",
-            QueueChoice::Radix => "radix",
-            QueueChoice::All => "all",
-        }
-    }
-
-    /// The queues this choice stands for.
-    pub fn queues(self) -> Vec<QueueChoice> {
-        match self {
-            QueueChoice::All => Self::EACH.to_vec(),
-            one => vec![one],
-        }
-    }
-
-    /// Runs `sc` once (replication 0) over this queue. Never inlined, so that profilers have a
-    /// stable name to start from: `valgrind --tool=callgrind
-    /// --toggle-collect='simroute::bench::QueueChoice::run' simroute bench ...`.
-    #[inline(never)]
-    pub fn run(self, sc: &Scenario) -> RunOutput {
-        match self {
-            QueueChoice::BinaryHeap => {
-                sim::run_with_queue::<BinaryHeapQueue<Event>>(sc, 0, None, Keep::Spill)
-            }
-            QueueChoice::PriorityQueue => {
-                sim::run_with_queue::<PriorityQueueCrate<Event>>(sc, 0, None, Keep::Spill)
-            }
-            QueueChoice::Calendar => {
-                sim::run_with_queue::<CalendarQueue<Event>>(sc, 0, None, Keep::Spill)
-            }
-            QueueChoice::Radix => {
-                sim::run_with_queue::<RadixQueue<Event>>(sc, 0, None, Keep::Spill)
-            }
-            QueueChoice::All => panic!("`all` is not one queue"),
-        }
-    }
+/// Runs `sc` once (replication 0) over the simulator's own queue. Never inlined, so that
+/// profilers have a stable name to start from: `valgrind --tool=callgrind
+/// --toggle-collect='simroute::bench::run_calendar' simroute bench ...`.
+#[inline(never)]
+pub fn run_calendar(sc: &Scenario) -> RunOutput {
+    sim::run_with_queue::<sim::DefaultQueue>(sc, 0, None, Keep::Spill)
 }
+
+/// The simulator's own queue, the calendar queue: what `simroute bench` measures. The other
+/// queues it was chosen against live in `benches/queues/` and are measured by `cargo bench`.
+pub const CALENDAR: Contender = Contender {
+    name: "calendar",
+    run: run_calendar,
+};
 
 /// The benchmark scenario, `duration_s` simulated seconds long, with time-series buckets
 /// `interval_s` wide (the scenario default, 1 s, when `None`).
@@ -209,18 +167,18 @@ fn thread_cpu_s() -> Option<f64> {
 }
 
 /// Runs `sc` once over `queue`, timing it and tracking its peak heap; also returns the run.
-fn measure_once(queue: QueueChoice, sc: &Scenario, duration_s: f64) -> (Measurement, RunOutput) {
+fn measure_once(queue: Contender, sc: &Scenario, duration_s: f64) -> (Measurement, RunOutput) {
     reset_peak();
     let cpu_started = thread_cpu_s();
     let started = Instant::now();
-    let out = queue.run(sc);
+    let out = (queue.run)(sc);
     let wall_s = started.elapsed().as_secs_f64();
     let cpu_s = match (cpu_started, thread_cpu_s()) {
         (Some(a), Some(b)) => b - a,
         _ => wall_s,
     };
     let m = Measurement {
-        queue: queue.name(),
+        queue: queue.name,
         simulated_s: duration_s,
         wall_s,
         cpu_s,
@@ -244,7 +202,7 @@ pub struct QueueResult {
 
 /// `repeat` runs of each queue, interleaved across queues. Panics if two queues disagree on any
 /// figure of the run: the queues must be interchangeable.
-pub fn measure(queues: &[QueueChoice], duration_s: f64, repeat: u32) -> Vec<QueueResult> {
+pub fn measure(queues: &[Contender], duration_s: f64, repeat: u32) -> Vec<QueueResult> {
     let sc = scenario(duration_s, None);
     let mut runs: Vec<Vec<Measurement>> = vec![Vec::new(); queues.len()];
     let mut reference: Option<(&'static str, u64, summary::Figures<summary::Count>)> = None;
@@ -254,11 +212,11 @@ pub fn measure(queues: &[QueueChoice], duration_s: f64, repeat: u32) -> Vec<Queu
             if round == 0 {
                 let figures = summary::figures(&sc, &out.recorder);
                 match &reference {
-                    None => reference = Some((q.name(), out.events, figures)),
+                    None => reference = Some((q.name, out.events, figures)),
                     Some((name, events, expected)) => assert!(
                         out.events == *events && figures == *expected,
                         "{} and {name} disagree on the same run",
-                        q.name()
+                        q.name
                     ),
                 }
             }
@@ -313,7 +271,7 @@ pub fn full_path_scenario(duration_s: f64) -> Scenario {
 pub fn measure_full_path(duration_s: f64, repeat: u32) -> (Measurement, usize) {
     let sc = full_path_scenario(duration_s);
     let best = (0..repeat.max(1))
-        .map(|_| measure_once(QueueChoice::Calendar, &sc, duration_s).0)
+        .map(|_| measure_once(CALENDAR, &sc, duration_s).0)
         .min_by(|a, b| a.cpu_s.total_cmp(&b.cpu_s))
         .expect("at least one run");
     let long = full_path_scenario(duration_s * 10.0);
@@ -343,7 +301,7 @@ fn mib(bytes: usize) -> f64 {
 }
 
 /// Runs the benchmark and prints the figures.
-pub fn run(duration_s: f64, queue: QueueChoice, repeat: u32) -> anyhow::Result<()> {
+pub fn run(duration_s: f64, queues: &[Contender], repeat: u32) -> anyhow::Result<()> {
     anyhow::ensure!(
         duration_s > 0.0 && duration_s.is_finite(),
         "--duration-s must be greater than 0"
@@ -369,7 +327,7 @@ pub fn run(duration_s: f64, queue: QueueChoice, repeat: u32) -> anyhow::Result<(
         "wall M events/s",
         "peak heap"
     );
-    let results = measure(&queue.queues(), duration_s, repeat);
+    let results = measure(queues, duration_s, repeat);
     for r in &results {
         let m = &r.best;
         println!(

@@ -144,10 +144,7 @@ struct BenchArgs {
     /// Simulated seconds of the benchmark scenario.
     #[arg(long, default_value_t = 600.0)]
     duration_s: f64,
-    /// Event queue(s) to measure.
-    #[arg(long, value_enum, default_value_t = crate::bench::QueueChoice::All)]
-    queue: crate::bench::QueueChoice,
-    /// Timed runs per queue; the fastest counts.
+    /// Timed runs; the fastest counts.
     #[arg(long, default_value_t = 5)]
     repeat: u32,
 }
@@ -184,7 +181,7 @@ pub fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {
-            crate::bench::run(args.duration_s, args.queue, args.repeat)?;
+            crate::bench::run(args.duration_s, &[crate::bench::CALENDAR], args.repeat)?;
             Ok(ExitCode::SUCCESS)
         }
     }
