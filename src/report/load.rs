@@ -87,10 +87,11 @@ impl TimeSeries {
     }
 }
 
-/// One row of `events.csv`.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// One row of `events.csv`, as written (`report::csv::events_csv`) and read back.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     /// Simulated time, seconds.
+    #[serde(with = "super::csv::num")]
     pub t_s: f64,
     /// What happened: health transition, fault, registration, deregistration, scaling.
     pub kind: String,
@@ -266,46 +267,23 @@ fn parse_timeseries(bytes: &[u8]) -> anyhow::Result<TimeSeries> {
     Ok(ts)
 }
 
+/// Rows of a derived row type, columns by name; an error names the line.
+fn rows<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> anyhow::Result<Vec<T>> {
+    reader(bytes)
+        .deserialize()
+        .map(|r: Result<T, csv::Error>| r.map_err(|e| anyhow::anyhow!("{e}")))
+        .collect()
+}
+
 fn parse_latency(bytes: &[u8]) -> anyhow::Result<Vec<(f64, f64)>> {
-    let mut rdr = reader(bytes);
-    let header = rdr.headers()?.clone();
-    let (ms, frac) = (
-        column(&header, "latency_ms")?,
-        column(&header, "cumulative_fraction")?,
-    );
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let cell = |i: usize| number(rec.get(i).unwrap_or(""), &header[i], line);
-        out.push((cell(ms)?, cell(frac)?));
-    }
-    Ok(out)
+    Ok(rows::<super::csv::LatencyRow>(bytes)?
+        .into_iter()
+        .map(|r| (r.latency_ms, r.cumulative_fraction))
+        .collect())
 }
 
 fn parse_events(bytes: &[u8]) -> anyhow::Result<Vec<Event>> {
-    let mut rdr = reader(bytes);
-    let header = rdr.headers()?.clone();
-    let cols: Vec<usize> = super::csv::EVENTS_COLUMNS
-        .iter()
-        .map(|c| column(&header, c))
-        .collect::<Result<_, _>>()?;
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let text = |k: usize| rec.get(cols[k]).unwrap_or("").to_string();
-        out.push(Event {
-            t_s: number(rec.get(cols[0]).unwrap_or(""), "t_s", line)?,
-            kind: text(1),
-            target_group: text(2),
-            target: text(3),
-            from: text(4),
-            to: text(5),
-            detail: text(6),
-        });
-    }
-    Ok(out)
+    rows(bytes)
 }
 
 #[cfg(test)]
