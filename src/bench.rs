@@ -15,6 +15,8 @@
 //! the duration by design), and with a single time-series bucket, which leaves the memory of the
 //! engine and the streaming statistics alone.
 
+pub mod whole_process;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;

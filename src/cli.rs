@@ -141,9 +141,13 @@ struct ReportArgs {
 
 #[derive(Args, Debug)]
 struct BenchArgs {
-    /// Simulated seconds of the benchmark scenario.
-    #[arg(long, default_value_t = 600.0)]
-    duration_s: f64,
+    /// Simulated seconds of the benchmark scenario (default 600; 625000 with --whole-process).
+    #[arg(long)]
+    duration_s: Option<f64>,
+    /// Time a whole `simroute run` of an M/M/4 (load, run, render, write) against a bare event
+    /// loop of the same model, and print the ratio and the run's peak RSS.
+    #[arg(long)]
+    whole_process: bool,
     /// Timed runs; the fastest counts.
     #[arg(long, default_value_t = 5)]
     repeat: u32,
@@ -181,7 +185,13 @@ pub fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {
-            crate::bench::run(args.duration_s, &[crate::bench::CALENDAR], args.repeat)?;
+            if args.whole_process {
+                let exe = std::env::current_exe().context("locating the simroute binary")?;
+                crate::bench::whole_process::run(&exe, args.duration_s.unwrap_or(625_000.0))?;
+            } else {
+                let duration_s = args.duration_s.unwrap_or(600.0);
+                crate::bench::run(duration_s, &[crate::bench::CALENDAR], args.repeat)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
