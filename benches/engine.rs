@@ -1,10 +1,12 @@
-//! `cargo bench --bench engine`: the `simroute bench` measurement (the 10-target M/M/c scenario
-//! over every event queue, best of N, then peak heap at 1× and 10× the duration).
+//! `cargo bench --bench engine`: the `simroute bench` measurement (the 10-target M/M/c scenario,
+//! best of N, then peak heap at 1× and 10× the duration), over the simulator's calendar queue,
+//! the one queue the simulator is built on; `cargo bench --bench event_queue` compares it with
+//! the queues of `benches/queues/` on the hold model.
 //!
 //! Options after `--`: `--duration-s N` (default 600) and `--repeat N` (default 5), e.g.
 //! `cargo bench --bench engine -- --duration-s 60`.
 
-use simroute::bench::{self, CountingAllocator, QueueChoice};
+use simroute::bench::{self, CALENDAR, CountingAllocator};
 
 // Peak heap is only known with the counting allocator installed, as in the binary.
 #[global_allocator]
@@ -22,5 +24,6 @@ fn main() -> anyhow::Result<()> {
             _ => {}
         }
     }
-    bench::run(duration_s, QueueChoice::All, repeat)
+    let contenders = [CALENDAR];
+    bench::run(duration_s, &contenders, repeat)
 }

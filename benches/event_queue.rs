@@ -12,10 +12,11 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+mod queues;
+
+use queues::{BinaryHeapQueue, PriorityQueueCrate, RadixQueue};
 use simroute::engine::rng::mix64;
-use simroute::engine::{
-    BinaryHeapQueue, CalendarQueue, EventQueue, Nanos, PriorityQueueCrate, RadixQueue,
-};
+use simroute::engine::{CalendarQueue, EventQueue, Nanos};
 
 /// Pending-event counts measured: the bench scenario keeps about 34 events pending.
 const SIZES: [usize; 5] = [16, 256, 4_096, 65_536, 1_048_576];

@@ -1,10 +1,12 @@
 //! `simroute bench`: the engine's speed and memory on a fixed scenario, one thread.
 //!
 //! The scenario is a 10-target M/M/c group (4 workers per target, 10 ms exponential service,
-//! Poisson arrivals at ρ = 0.8, round robin). Each event queue runs the same replication (same
-//! seed, so the same events), `repeat` times, interleaved so that a noisy moment on a shared
-//! machine hits every queue alike; the best run counts. The queues must agree on every figure of
-//! the run, which the benchmark checks.
+//! Poisson arrivals at ρ = 0.8, round robin). `simroute bench` runs it over the simulator's
+//! calendar queue; `cargo bench --bench engine` also over the comparison queues of
+//! `benches/queues/`, each running the same replication (same seed, so the same events),
+//! `repeat` times, interleaved so that a noisy moment on a shared machine hits every queue
+//! alike; the best run counts. The queues must agree on every figure of the run, which the
+//! benchmark checks.
 //!
 //! Peak heap memory comes from a counting global allocator (installed by the binary and the
 //! `cargo bench` targets), measured with the simulator's own queue at two durations, 1× and 10×,
@@ -13,11 +15,11 @@
 //! the duration by design), and with a single time-series bucket, which leaves the memory of the
 //! engine and the streaming statistics alone.
 
+pub mod whole_process;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-use clap::ValueEnum;
 
 use crate::results::summary;
 use crate::scenario::{self, Scenario};
@@ -59,65 +61,30 @@ pub fn peak_bytes() -> usize {
     PEAK.load(Ordering::Relaxed)
 }
 
-/// Which event queue(s) to measure.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueChoice {
-    /// `std::collections::BinaryHeap` over packed `(time, seq)` keys.
-    BinaryHeap,
-    /// The `priority-queue` crate.
-    PriorityQueue,
-    /// A calendar queue with resizing.
-    Calendar,
-    /// A radix heap over monotone times.
-    Radix,
-    /// Every implementation.
-    All,
+/// An event queue to measure: its name and the simulator run over it.
+#[derive(Debug, Clone, Copy)]
+pub struct Contender {
+    /// The name shown in the output.
+    pub name: &'static str,
+    /// Runs replication 0 of a scenario over this queue, exactly as `simroute run` runs it
+    /// (time-series rows spilled to disk).
+    pub run: fn(&Scenario) -> RunOutput,
 }
 
-impl QueueChoice {
-    /// The single queues, in the order they are reported.
-    pub const EACH: [QueueChoice; 4] = [
-        QueueChoice::BinaryHeap,
-        QueueChoice::PriorityQueue,
-        QueueChoice::Calendar,
-        QueueChoice::Radix,
-    ];
-
-    /// The name shown in the output (the command-line value).
-    pub fn name(self) -> &'static str {
-        match self {
-            QueueChoice::BinaryHeap => "binary-heap",
-            QueueChoice::PriorityQueue => "priority-queue",
-            QueueChoice::Calendar => "calendar",
-            QueueChoice::Radix => "radix",
-            QueueChoice::All => "all",
-        }
-    }
-
-    /// The queues this choice stands for.
-    /// (The whole simulator runs on the calendar queue only.)
-    pub fn queues(self) -> Vec<QueueChoice> {
-        match self {
-            QueueChoice::All | QueueChoice::Calendar => vec![QueueChoice::Calendar],
-            _ => Vec::new(),
-        }
-    }
-
-    /// Runs `sc` once (replication 0) on the simulator's queue. Never inlined, so that
-    /// profilers have a stable name to start from: `valgrind --tool=callgrind
-    /// --toggle-collect='simroute::bench::QueueChoice::run' simroute bench ...`. The
-    /// simulator is built on one queue (the calendar queue); `cargo bench --bench event_queue`
-    /// compares the four on the hold model.
-    #[inline(never)]
-    pub fn run(self, sc: &Scenario) -> RunOutput {
-        assert_eq!(
-            self,
-            QueueChoice::Calendar,
-            "the simulator runs on its calendar queue"
-        );
-        sim::run_keeping(sc, 0, None, Keep::Spill)
-    }
+/// Runs `sc` once (replication 0) over the simulator's own queue. Never inlined, so that
+/// profilers have a stable name to start from: `valgrind --tool=callgrind
+/// --toggle-collect='simroute::bench::run_calendar' simroute bench ...`.
+#[inline(never)]
+pub fn run_calendar(sc: &Scenario) -> RunOutput {
+    sim::run_keeping(sc, 0, None, Keep::Spill)
 }
+
+/// The simulator's own queue, the calendar queue: what `simroute bench` measures. The other
+/// queues it was chosen against live in `benches/queues/` and are measured by `cargo bench`.
+pub const CALENDAR: Contender = Contender {
+    name: "calendar",
+    run: run_calendar,
+};
 
 /// The benchmark scenario, `duration_s` simulated seconds long, with time-series buckets
 /// `interval_s` wide (the scenario default, 1 s, when `None`).
@@ -202,18 +169,18 @@ fn thread_cpu_s() -> Option<f64> {
 }
 
 /// Runs `sc` once over `queue`, timing it and tracking its peak heap; also returns the run.
-fn measure_once(queue: QueueChoice, sc: &Scenario, duration_s: f64) -> (Measurement, RunOutput) {
+fn measure_once(queue: Contender, sc: &Scenario, duration_s: f64) -> (Measurement, RunOutput) {
     reset_peak();
     let cpu_started = thread_cpu_s();
     let started = Instant::now();
-    let out = queue.run(sc);
+    let out = (queue.run)(sc);
     let wall_s = started.elapsed().as_secs_f64();
     let cpu_s = match (cpu_started, thread_cpu_s()) {
         (Some(a), Some(b)) => b - a,
         _ => wall_s,
     };
     let m = Measurement {
-        queue: queue.name(),
+        queue: queue.name,
         simulated_s: duration_s,
         wall_s,
         cpu_s,
@@ -237,21 +204,21 @@ pub struct QueueResult {
 
 /// `repeat` runs of each queue, interleaved across queues. Panics if two queues disagree on any
 /// figure of the run: the queues must be interchangeable.
-pub fn measure(queues: &[QueueChoice], duration_s: f64, repeat: u32) -> Vec<QueueResult> {
+pub fn measure(queues: &[Contender], duration_s: f64, repeat: u32) -> Vec<QueueResult> {
     let sc = scenario(duration_s, None);
     let mut runs: Vec<Vec<Measurement>> = vec![Vec::new(); queues.len()];
-    let mut reference: Option<(&'static str, u64, serde_json::Value)> = None;
+    let mut reference: Option<(&'static str, u64, summary::Figures<summary::Count>)> = None;
     for round in 0..repeat.max(1) {
         for (i, &q) in queues.iter().enumerate() {
             let (m, out) = measure_once(q, &sc, duration_s);
             if round == 0 {
                 let figures = summary::figures(&sc, &out.recorder);
                 match &reference {
-                    None => reference = Some((q.name(), out.events, figures)),
+                    None => reference = Some((q.name, out.events, figures)),
                     Some((name, events, expected)) => assert!(
                         out.events == *events && figures == *expected,
                         "{} and {name} disagree on the same run",
-                        q.name()
+                        q.name
                     ),
                 }
             }
@@ -306,7 +273,7 @@ pub fn full_path_scenario(duration_s: f64) -> Scenario {
 pub fn measure_full_path(duration_s: f64, repeat: u32) -> (Measurement, usize) {
     let sc = full_path_scenario(duration_s);
     let best = (0..repeat.max(1))
-        .map(|_| measure_once(QueueChoice::Calendar, &sc, duration_s).0)
+        .map(|_| measure_once(CALENDAR, &sc, duration_s).0)
         .min_by(|a, b| a.cpu_s.total_cmp(&b.cpu_s))
         .expect("at least one run");
     let long = full_path_scenario(duration_s * 10.0);
@@ -331,18 +298,12 @@ fn mib(bytes: usize) -> f64 {
 }
 
 /// Runs the benchmark and prints the figures.
-pub fn run(duration_s: f64, queue: QueueChoice, repeat: u32) -> anyhow::Result<()> {
+pub fn run(duration_s: f64, queues: &[Contender], repeat: u32) -> anyhow::Result<()> {
     anyhow::ensure!(
         duration_s > 0.0 && duration_s.is_finite(),
         "--duration-s must be greater than 0"
     );
     anyhow::ensure!(repeat >= 1, "--repeat must be at least 1");
-    anyhow::ensure!(
-        !queue.queues().is_empty(),
-        "the simulator runs on its calendar queue only; `cargo bench --bench event_queue` \
-         compares the {} queue with the others on the hold model",
-        queue.name()
-    );
     println!(
         "simroute bench: 10-target M/M/c (c = 4, rho = 0.8, round robin), {duration_s} s simulated, \
          one thread, best of {repeat}"
@@ -363,7 +324,7 @@ pub fn run(duration_s: f64, queue: QueueChoice, repeat: u32) -> anyhow::Result<(
         "wall M events/s",
         "peak heap"
     );
-    let results = measure(&queue.queues(), duration_s, repeat);
+    let results = measure(queues, duration_s, repeat);
     for r in &results {
         let m = &r.best;
         println!(

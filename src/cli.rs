@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::Nanos;
 use crate::report::{self, table};
-use crate::results::{slo, summary};
+use crate::results::slo;
+use crate::results::summary::Summary;
 use crate::scenario::{self, Override};
 
 /// Discrete-event simulator and capacity planner for container APIs on AWS.
@@ -144,13 +145,14 @@ struct ReportArgs {
 
 #[derive(Args, Debug)]
 struct BenchArgs {
-    /// Simulated seconds of the benchmark scenario.
-    #[arg(long, default_value_t = 600.0)]
-    duration_s: f64,
-    /// Event queue(s) to measure.
-    #[arg(long, value_enum, default_value_t = crate::bench::QueueChoice::All)]
-    queue: crate::bench::QueueChoice,
-    /// Timed runs per queue; the fastest counts.
+    /// Simulated seconds of the benchmark scenario (default 600; 625000 with --whole-process).
+    #[arg(long)]
+    duration_s: Option<f64>,
+    /// Time a whole `simroute run` of an M/M/4 (load, run, render, write) against a bare event
+    /// loop of the same model, and print the ratio and the run's peak RSS.
+    #[arg(long)]
+    whole_process: bool,
+    /// Timed runs; the fastest counts.
     #[arg(long, default_value_t = 5)]
     repeat: u32,
 }
@@ -187,7 +189,13 @@ pub fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {
-            crate::bench::run(args.duration_s, args.queue, args.repeat)?;
+            if args.whole_process {
+                let exe = std::env::current_exe().context("locating the simroute binary")?;
+                crate::bench::whole_process::run(&exe, args.duration_s.unwrap_or(625_000.0))?;
+            } else {
+                let duration_s = args.duration_s.unwrap_or(600.0);
+                crate::bench::run(duration_s, &[crate::bench::CALENDAR], args.repeat)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(args) => crate::import::run(&args),
@@ -299,10 +307,10 @@ type Files = Vec<(String, Vec<u8>)>;
 fn run_files(
     loaded: &scenario::Loaded,
     results: &crate::replicate::RunResults,
-) -> anyhow::Result<(Files, serde_json::Value)> {
+) -> anyhow::Result<(Files, Summary)> {
     let sc = &loaded.scenario;
     let slo = slo::evaluate(&sc.slo, &results.figures);
-    let doc = summary::document(sc, results.figures.clone(), results.ci95.clone(), slo);
+    let doc = Summary::new(sc, results.figures.clone(), results.ci95.clone(), slo);
     let scenario_toml = toml::to_string_pretty(&loaded.raw)?;
     let files = report::render_all(sc, &scenario_toml, results, &doc)?
         .into_iter()
@@ -311,12 +319,7 @@ fn run_files(
     Ok((files, doc))
 }
 
-fn slo_met(doc: &serde_json::Value) -> bool {
-    doc.get("slo")
-        .is_none_or(|s| s["passed"] == serde_json::Value::Bool(true))
-}
-
-fn print_doc(format: Format, doc: &serde_json::Value) {
+fn print_doc(format: Format, doc: &Summary) {
     match format {
         Format::Table => print!("{}", table::render(doc, table::Style::Plain)),
         Format::Markdown => print!("{}", table::render(doc, table::Style::Markdown)),
@@ -338,7 +341,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if !args.options.quiet {
         eprintln!("results in {}", out_dir.display());
     }
-    Ok(if slo_met(&doc) {
+    Ok(if doc.slo_met() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -9,7 +9,7 @@ pub mod slab;
 pub mod time;
 
 pub use deadline::DeadlineFifo;
-pub use queue::{BinaryHeapQueue, CalendarQueue, EventQueue, PriorityQueueCrate, RadixQueue};
+pub use queue::{CalendarQueue, EventQueue};
 pub use rng::{SimRng, StreamId, Streams};
 pub use slab::{Handle, Slab};
 pub use time::Nanos;

@@ -8,24 +8,23 @@ pub mod compare;
 pub mod plan;
 pub mod sweep;
 
-use serde_json::Value;
+use crate::results::summary::{Count, Figures};
+use crate::vocab::SloMetric;
 
-use crate::results::summary::lookup;
-
-/// The figures every study reports, as `(label, path in the figure tree, better when lower)`.
-pub const HEADLINE: [(&str, &str, bool); 6] = [
-    ("throughput (ok/s)", "throughput_rps", false),
-    ("error rate", "error_rate", true),
-    ("mean latency (ms)", "latency_ms.mean", true),
-    ("p50 latency (ms)", "latency_ms.p50", true),
-    ("p99 latency (ms)", "latency_ms.p99", true),
-    ("p99.9 latency (ms)", "latency_ms.p999", true),
+/// The figures every study reports, as `(label, figure, better when lower)`.
+pub const HEADLINE: [(&str, SloMetric, bool); 6] = [
+    ("throughput (ok/s)", SloMetric::MinThroughputRps, false),
+    ("error rate", SloMetric::ErrorRate, true),
+    ("mean latency (ms)", SloMetric::MeanMs, true),
+    ("p50 latency (ms)", SloMetric::P50Ms, true),
+    ("p99 latency (ms)", SloMetric::P99Ms, true),
+    ("p99.9 latency (ms)", SloMetric::P999Ms, true),
 ];
 
 /// A figure of each replication, in order (undefined figures are left out).
-pub fn replication_values(per_replication: &[Value], path: &str) -> Vec<f64> {
+pub fn replication_values(per_replication: &[Figures<Count>], metric: SloMetric) -> Vec<f64> {
     per_replication
         .iter()
-        .filter_map(|v| lookup(v, path).and_then(Value::as_f64))
+        .filter_map(|f| f.traffic.figure(metric))
         .collect()
 }

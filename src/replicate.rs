@@ -3,25 +3,23 @@
 //! sweeps, comparisons and the planner): every (scenario, replication) pair is one task of the
 //! same pool.
 
-use rayon::prelude::*;
-use serde_json::Value;
-
 use crate::engine::Nanos;
-use crate::results::summary;
+use crate::results::summary::{self, Count, Figures, HalfWidth};
 use crate::scenario::Scenario;
 use crate::sim;
 use crate::stats::latency::LatencyStat;
 use crate::stats::recorder::EventRow;
 use crate::stats::timeseries::{Keep, Row};
+use rayon::prelude::*;
 
 /// A finished run: the merged figures and what the output files need.
 pub struct RunResults {
     /// Mean figures over replications.
-    pub figures: Value,
+    pub figures: Figures<Count>,
     /// 95% half-widths (two or more replications).
-    pub ci95: Option<Value>,
+    pub ci95: Option<Figures<HalfWidth>>,
     /// Each replication's figures, in replication order (for paired comparisons).
-    pub per_replication: Vec<Value>,
+    pub per_replication: Vec<Figures<Count>>,
     /// End-to-end latency of successful requests, all replications pooled (for `latency.csv`).
     pub latency: LatencyStat,
     /// Time series of replication 0 (a representative run, not an average).
@@ -34,7 +32,7 @@ pub struct RunResults {
 
 /// What one replication leaves for the merge.
 struct Replication {
-    figures: Value,
+    figures: Figures<Count>,
     latency: LatencyStat,
     first: Option<(Vec<Row>, Vec<EventRow>)>,
     events: u64,
@@ -66,7 +64,7 @@ fn replicate(sc: &Scenario, r: u32, progress: Option<&(dyn Fn(Nanos) + Sync)>) -
 }
 
 fn merge(reps: Vec<Replication>) -> RunResults {
-    let per_replication: Vec<Value> = reps.iter().map(|r| r.figures.clone()).collect();
+    let per_replication: Vec<Figures<Count>> = reps.iter().map(|r| r.figures.clone()).collect();
     let (figures, ci95) = summary::merge(&per_replication);
     let mut latency = LatencyStat::new();
     let mut timeseries = Vec::new();

@@ -22,11 +22,12 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::replicate::RunResults;
-use crate::results::summary::lookup;
+use crate::results::summary::{Fig, Leaf, Summary, Traffic};
 use crate::scenario::Scenario;
+use crate::vocab::SloMetric;
 use load::RunData;
 
 /// An output file: its name in the folder and its bytes.
@@ -37,7 +38,7 @@ pub fn render_all(
     sc: &Scenario,
     scenario_toml: &str,
     results: &RunResults,
-    doc: &Value,
+    doc: &Summary,
 ) -> anyhow::Result<Vec<File>> {
     let group_names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
     let data = vec![
@@ -134,9 +135,10 @@ pub fn rebuild(dir: &Path) -> anyhow::Result<Vec<String>> {
     Ok(written)
 }
 
-/// `summary.json`: pretty-printed, keys in a fixed order, a trailing newline.
-pub fn summary_json(doc: &Value) -> Vec<u8> {
-    let mut out = serde_json::to_vec_pretty(doc).expect("JSON values always serialize");
+/// `summary.json` (and the studies' JSON files): pretty-printed, keys in the types' field
+/// order, a trailing newline.
+pub fn summary_json(doc: &impl Serialize) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(doc).expect("figures always serialize");
     out.push(b'\n');
     out
 }
@@ -157,48 +159,36 @@ pub enum Verdict {
 
 /// Reads the verdict from `summary.json`'s `slo` object.
 pub fn verdict(d: &RunData) -> Verdict {
-    let Some(slo) = lookup(&d.summary, "slo") else {
+    let Some(slo) = &d.summary.slo else {
         return Verdict::None;
     };
-    let checks = slo["checks"]
-        .as_array()
-        .map(|cs| {
-            cs.iter()
-                .map(|c| {
-                    check_sentence(
-                        c["metric"].as_str().unwrap_or("?"),
-                        c["actual"].as_f64(),
-                        c["threshold"].as_f64(),
-                        c["passed"] == Value::Bool(true),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     Verdict::Checked {
-        passed: slo["passed"] == Value::Bool(true),
-        checks,
+        passed: slo.passed,
+        checks: slo
+            .checks
+            .iter()
+            .map(|c| check_sentence(c.metric, c.actual, Some(c.threshold), c.passed))
+            .collect(),
     }
 }
 
 /// One SLO check as a sentence: `p99 latency 163.6 ms (limit ≤ 250 ms): pass`.
 pub fn check_sentence(
-    metric: &str,
+    metric: SloMetric,
     actual: Option<f64>,
     threshold: Option<f64>,
     passed: bool,
 ) -> String {
     let (label, unit, scale) = match metric {
-        "mean_ms" => ("mean latency", " ms", 1.0),
-        "p50_ms" => ("p50 latency", " ms", 1.0),
-        "p99_ms" => ("p99 latency", " ms", 1.0),
-        "p999_ms" => ("p99.9 latency", " ms", 1.0),
-        "error_rate" => ("error rate", "%", 100.0),
-        "min_throughput_rps" => ("throughput", " ok/s", 1.0),
-        other => (other, "", 1.0),
+        SloMetric::MeanMs => ("mean latency", " ms", 1.0),
+        SloMetric::P50Ms => ("p50 latency", " ms", 1.0),
+        SloMetric::P99Ms => ("p99 latency", " ms", 1.0),
+        SloMetric::P999Ms => ("p99.9 latency", " ms", 1.0),
+        SloMetric::ErrorRate => ("error rate", "%", 100.0),
+        SloMetric::MinThroughputRps => ("throughput", " ok/s", 1.0),
     };
     // Throughput floors pass from above; every other check from below.
-    let op = if metric.starts_with("min_") {
+    let op = if metric == SloMetric::MinThroughputRps {
         "≥"
     } else {
         "≤"
@@ -254,23 +244,37 @@ pub fn count(v: f64) -> String {
 /// The headline figures for the top of the reports: `(label, value, ± 95% half-width or "")`.
 pub fn key_figures(d: &RunData) -> Vec<(String, String, String)> {
     type Format<'a> = &'a dyn Fn(f64) -> String;
+    type Get = fn(&Traffic<crate::results::summary::HalfWidth>) -> Fig;
     let ms = |v: f64| format!("{} ms", number(v));
-    let items: [(&str, &str, Format); 6] = [
-        ("throughput", "throughput_rps", &|v| {
+    let s = &d.summary;
+    let t = &s.figures.traffic;
+    let items: [(&str, Option<f64>, Get, Format); 6] = [
+        ("throughput", t.throughput_rps, |c| c.throughput_rps, &|v| {
             format!("{} ok/s", number(v))
         }),
-        ("error rate", "error_rate", &|v| {
+        ("error rate", t.error_rate, |c| c.error_rate, &|v| {
             format!("{}%", number(v * 100.0))
         }),
-        ("p50 latency", "latency_ms.p50", &ms),
-        ("p99 latency", "latency_ms.p99", &ms),
-        ("p99.9 latency", "latency_ms.p999", &ms),
-        ("requests offered", "requests.offered", &count),
+        ("p50 latency", t.latency_ms.p50, |c| c.latency_ms.p50, &ms),
+        ("p99 latency", t.latency_ms.p99, |c| c.latency_ms.p99, &ms),
+        (
+            "p99.9 latency",
+            t.latency_ms.p999,
+            |c| c.latency_ms.p999,
+            &ms,
+        ),
+        (
+            "requests offered",
+            t.requests.offered.value(),
+            |c| c.requests.offered,
+            &count,
+        ),
     ];
     items
         .iter()
-        .map(|(label, path, fmt)| {
-            let (value, ci) = html::with_ci(d, path, fmt);
+        .map(|(label, value, ci, fmt)| {
+            let ci = s.ci95.as_ref().and_then(|c| ci(&c.traffic));
+            let (value, ci) = html::with_ci(*value, ci, fmt);
             (label.to_string(), value, ci)
         })
         .collect()
@@ -278,31 +282,28 @@ pub fn key_figures(d: &RunData) -> Vec<(String, String, String)> {
 
 /// What `±` means, when the run has confidence intervals (two or more replications).
 pub fn ci_note(d: &RunData) -> Option<String> {
-    lookup(&d.summary, "ci95")?;
-    let reps = lookup(&d.summary, "replications").and_then(Value::as_f64)?;
+    d.summary.ci95.as_ref()?;
     Some(format!(
         "± is the half-width of the 95% confidence interval over {} replications.",
-        number(reps)
+        number(f64::from(d.summary.replications))
     ))
 }
 
 /// One line on what was run: seed, replications, measured window and warm-up.
 pub fn run_line(d: &RunData) -> String {
-    let f = |p: &str| lookup(&d.summary, p).and_then(Value::as_f64);
-    let seed = lookup(&d.summary, "seed").map_or("?".into(), |v| v.to_string());
-    let reps = f("replications").unwrap_or(1.0);
+    let s = &d.summary;
+    let reps = f64::from(s.replications);
     let mut line = format!(
-        "seed {seed} · {} replication{}",
+        "seed {} · {} replication{}",
+        s.seed,
         number(reps),
         if reps == 1.0 { "" } else { "s" }
     );
-    if let (Some(sim), Some(measured)) = (f("simulated_s"), f("measured_s")) {
-        line += &format!(
-            " · {} s measured after a {} s warm-up ({} s simulated)",
-            number(measured),
-            number(sim - measured),
-            number(sim)
-        );
-    }
+    line += &format!(
+        " · {} s measured after a {} s warm-up ({} s simulated)",
+        number(s.measured_s),
+        number(s.simulated_s - s.measured_s),
+        number(s.simulated_s)
+    );
     line
 }

@@ -26,6 +26,9 @@
 
 use std::path::Path;
 
+#[path = "support/figures.rs"]
+mod support;
+
 use simroute::engine::time::to_secs;
 use simroute::scenario::{HealthCheck, Scenario, load_str};
 use simroute::stats::recorder::{EventRow, Recorder};
@@ -233,7 +236,7 @@ fn crash_detection_custom_settings() {
 /// from replacing it), whether or not the window starts at time 0.
 #[test]
 fn healthy_min_is_the_fewest_healthy_targets_seen() {
-    use simroute::results::summary::{figures, lookup};
+    use support::{figures, lookup};
     let healthy_min = |sc: &Scenario| {
         let rec = run(sc, 0);
         lookup(&figures(sc, &rec), "target_groups.app.healthy_min")

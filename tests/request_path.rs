@@ -9,14 +9,16 @@
 use std::path::Path;
 
 use serde_json::Value;
+#[path = "support/figures.rs"]
+mod support;
 use simroute::engine::time::from_secs;
 use simroute::math::confidence::{mean_sd, t_quantile};
 use simroute::model::retry::expected_attempts;
 use simroute::model::source::RateProfile;
-use simroute::results::summary::{figures, lookup};
 use simroute::scenario::{self, Override, Scenario, ScenarioError};
 use simroute::sim::{self, RunOutput};
 use simroute::vocab::ProfileShape;
+use support::{figures, lookup};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -1219,7 +1221,8 @@ fn storage_service_reports_every_stage() {
     ];
     let merged = simroute::replicate::run_all(sc, Some(1), None).expect("run");
     let (_, one) = run(sc, 0);
-    for tree in [&merged.figures, &one] {
+    let merged = support::json(&merged.figures);
+    for tree in [&merged, &one] {
         let present: Vec<&String> = lookup(tree, "stages")
             .and_then(Value::as_object)
             .expect("stages")

@@ -36,10 +36,12 @@
 use std::path::Path;
 
 use serde_json::Value;
+#[path = "support/figures.rs"]
+mod support;
 use simroute::math::confidence::{mean_sd, t_quantile};
-use simroute::results::summary::{figures, lookup};
 use simroute::scenario::{Scenario, load_str};
 use simroute::sim;
+use support::{figures, lookup};
 
 /// Dropped from the start of every run; see the module documentation.
 const WARMUP_S: f64 = 2.0;

@@ -2,29 +2,18 @@
 //! assigned at scheduling. Ties therefore leave in the order they were scheduled, which makes a
 //! run reproducible to the byte.
 //!
-//! [`EventQueue`] is a trait only so that `simroute bench` can run the same model over different
-//! queues; the simulator is generic over it (static dispatch, no trait objects in the hot loop).
+//! The simulator's queue is [`CalendarQueue`], Brown's calendar queue: a ring of sorted day
+//! buckets, resized as it grows, O(1) expected per push and pop. [`EventQueue`] is a trait so
+//! that the benchmarks can run the same model over other queues (a binary heap, the
+//! `priority-queue` crate, a radix heap: `benches/queues/`, measured by `cargo bench --bench
+//! event_queue` and `cargo bench --bench engine`); the simulator is generic over it (static
+//! dispatch, no trait objects in the hot loop).
 //!
-//! Four implementations, compared by `simroute bench` and `cargo bench --bench event_queue`:
-//!
-//! | queue | structure | push / pop |
-//! |---|---|---|
-//! | [`BinaryHeapQueue`] | `std` binary heap over packed `u128` `(time, seq)` keys | O(log n) |
-//! | [`PriorityQueueCrate`] | the `priority-queue` crate's indexed heap (hash map + heap) | O(log n) |
-//! | [`CalendarQueue`] | Brown's calendar queue: a ring of sorted day buckets, resized as it grows | O(1) expected |
-//! | [`RadixQueue`] | a radix heap over monotone `u64` times, FIFO within a time | O(1) amortized |
-//!
-//! The two bucketed queues rely on simulated time never going backwards: an event is never
+//! The calendar queue relies on simulated time never going backwards: an event is never
 //! scheduled before the time of the last event popped (the simulator only schedules at `now` or
-//! later). They keep ties in scheduling order without storing a sequence number, by keeping each
-//! bucket in insertion order among equal times; the differential tests check this against
-//! [`BinaryHeapQueue`].
-
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use priority_queue::PriorityQueue;
+//! later). It keeps ties in scheduling order without storing a sequence number, by keeping each
+//! bucket in insertion order among equal times; the differential tests check this against a
+//! plain ordered map.
 
 use super::time::Nanos;
 
@@ -41,157 +30,6 @@ pub trait EventQueue<E: Copy> {
     /// True when nothing is pending.
     fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// Packs `(time, seq)` into one `u128` so each comparison is a single integer compare.
-#[inline]
-fn key(time: Nanos, seq: u64) -> u128 {
-    (u128::from(time) << 64) | u128::from(seq)
-}
-
-struct Entry<E> {
-    key: u128,
-    event: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: `BinaryHeap` is a max-heap and we want the earliest key first.
-        other.key.cmp(&self.key)
-    }
-}
-
-/// `std::collections::BinaryHeap` over packed `(time, seq)` keys.
-pub struct BinaryHeapQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
-    seq: u64,
-}
-
-impl<E> Default for BinaryHeapQueue<E> {
-    fn default() -> Self {
-        BinaryHeapQueue {
-            heap: BinaryHeap::with_capacity(1024),
-            seq: 0,
-        }
-    }
-}
-
-impl<E: Copy> EventQueue<E> for BinaryHeapQueue<E> {
-    #[inline]
-    fn push(&mut self, time: Nanos, event: E) {
-        self.seq += 1;
-        self.heap.push(Entry {
-            key: key(time, self.seq),
-            event,
-        });
-    }
-
-    #[inline]
-    fn pop(&mut self) -> Option<(Nanos, E)> {
-        self.heap.pop().map(|e| ((e.key >> 64) as Nanos, e.event))
-    }
-
-    fn len(&self) -> usize {
-        self.heap.len()
-    }
-}
-
-/// The priority of a [`PriorityQueueCrate`] entry: ordered by key only, carrying its event so no
-/// side table is needed (the crate's heap is a max-heap, hence the `Reverse`).
-struct Keyed<E> {
-    key: Reverse<u128>,
-    event: E,
-}
-
-impl<E> PartialEq for Keyed<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Keyed<E> {}
-impl<E> PartialOrd for Keyed<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Keyed<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
-/// Hashes the `u64` sequence numbers the `priority-queue` crate indexes by. They are unique and
-/// dense, so one multiply (Fibonacci hashing, which fills the high bits hashbrown's tags use) is
-/// enough; the default SipHash would cost more than the heap operations themselves.
-#[derive(Default)]
-struct SeqHasher(u64);
-
-impl Hasher for SeqHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Not reached for `u64` items; a plain fold keeps it correct for anything else.
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// The `priority-queue` crate's `PriorityQueue`, items being sequence numbers and priorities the
-/// packed `(time, seq)` key with the event beside it. Its index map allows changing priorities in
-/// place, which the event list never needs; it is here to be measured against the others.
-pub struct PriorityQueueCrate<E> {
-    pq: PriorityQueue<u64, Keyed<E>, BuildHasherDefault<SeqHasher>>,
-    seq: u64,
-}
-
-impl<E> Default for PriorityQueueCrate<E> {
-    fn default() -> Self {
-        PriorityQueueCrate {
-            pq: PriorityQueue::with_capacity_and_default_hasher(1024),
-            seq: 0,
-        }
-    }
-}
-
-impl<E: Copy> EventQueue<E> for PriorityQueueCrate<E> {
-    #[inline]
-    fn push(&mut self, time: Nanos, event: E) {
-        self.seq += 1;
-        self.pq.push(
-            self.seq,
-            Keyed {
-                key: Reverse(key(time, self.seq)),
-                event,
-            },
-        );
-    }
-
-    #[inline]
-    fn pop(&mut self) -> Option<(Nanos, E)> {
-        self.pq
-            .pop()
-            .map(|(_, k)| ((k.key.0 >> 64) as Nanos, k.event))
-    }
-
-    fn len(&self) -> usize {
-        self.pq.len()
     }
 }
 
@@ -403,103 +241,6 @@ impl<E: Copy> EventQueue<E> for CalendarQueue<E> {
     }
 }
 
-/// Buckets of a [`RadixQueue`]: one for times equal to the last popped, then one per bit.
-const RADIX_BUCKETS: usize = 65;
-
-/// A radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) over `u64` times. Bucket `0` holds events
-/// at exactly the last popped time `last`; bucket `b ≥ 1` those whose time's highest bit differing
-/// from `last` is bit `b − 1`. A pop takes from bucket 0, or else empties the lowest non-empty
-/// bucket, sets `last` to its earliest time and re-files its events into lower buckets: each
-/// event moves down at most 64 times in its life, in practice a few. Push is O(1).
-///
-/// All events of one time are always in the same bucket, appended in scheduling order and moved
-/// together in order, so equal times leave first-scheduled first without a sequence number.
-pub struct RadixQueue<E> {
-    /// Bucket 0 is read from `head` onwards (a FIFO); the others are unordered except among
-    /// equal times.
-    buckets: [Vec<(Nanos, E)>; RADIX_BUCKETS],
-    head: usize,
-    /// Bit `b − 1` set when bucket `b ≥ 1` is non-empty.
-    occupied: u64,
-    last: Nanos,
-    len: usize,
-}
-
-impl<E> Default for RadixQueue<E> {
-    fn default() -> Self {
-        RadixQueue {
-            buckets: std::array::from_fn(|_| Vec::new()),
-            head: 0,
-            occupied: 0,
-            last: 0,
-            len: 0,
-        }
-    }
-}
-
-impl<E: Copy> RadixQueue<E> {
-    #[inline]
-    fn bucket(last: Nanos, time: Nanos) -> usize {
-        (u64::BITS - (time ^ last).leading_zeros()) as usize
-    }
-
-    /// The `occupied` bit of bucket `b`: bit `b − 1`, none for bucket 0 (its length is its flag).
-    /// Written without a `u128` shift (`b` reaches 64), which compiles to a branchy sequence
-    /// that cost more than the rest of `push`.
-    #[inline]
-    fn flag(b: usize) -> u64 {
-        u64::from(b != 0) << (b.wrapping_sub(1) & 63)
-    }
-}
-
-impl<E: Copy> EventQueue<E> for RadixQueue<E> {
-    #[inline]
-    fn push(&mut self, time: Nanos, event: E) {
-        assert!(time >= self.last, "event scheduled in the past");
-        let b = Self::bucket(self.last, time);
-        self.buckets[b].push((time, event));
-        self.occupied |= Self::flag(b);
-        self.len += 1;
-    }
-
-    #[inline]
-    fn pop(&mut self) -> Option<(Nanos, E)> {
-        if self.buckets[0].is_empty() {
-            if self.occupied == 0 {
-                return None;
-            }
-            let b = self.occupied.trailing_zeros() as usize + 1;
-            self.occupied &= self.occupied - 1;
-            let mut moving = std::mem::take(&mut self.buckets[b]);
-            let last = moving.iter().map(|e| e.0).min().expect("occupied");
-            self.last = last;
-            for &(t, e) in &moving {
-                // Every event of bucket b lands strictly lower, at least one of them in 0.
-                let to = Self::bucket(last, t);
-                self.buckets[to].push((t, e));
-                self.occupied |= Self::flag(to);
-            }
-            moving.clear();
-            // Hand the allocation back so the bucket does not reallocate when it refills.
-            self.buckets[b] = moving;
-        }
-        let zero = &mut self.buckets[0];
-        let e = zero[self.head];
-        self.head += 1;
-        if self.head == zero.len() {
-            // Emptied: reset so bucket 0 never grows beyond the events of one time.
-            zero.clear();
-            self.head = 0;
-        }
-        self.len -= 1;
-        Some(e)
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -539,13 +280,33 @@ pub(crate) mod tests {
         assert_eq!(popped.len(), 20_000);
     }
 
-    /// Drives `Q` and [`BinaryHeapQueue`] with the same random pushes and pops and checks that
+    /// The reference for the differential test: an ordered map keyed by `(time, seq)`.
+    #[derive(Default)]
+    pub(crate) struct Reference {
+        map: std::collections::BTreeMap<(Nanos, u64), u32>,
+        seq: u64,
+    }
+
+    impl EventQueue<u32> for Reference {
+        fn push(&mut self, time: Nanos, event: u32) {
+            self.seq += 1;
+            self.map.insert((time, self.seq), event);
+        }
+        fn pop(&mut self) -> Option<(Nanos, u32)> {
+            self.map.pop_first().map(|((t, _), e)| (t, e))
+        }
+        fn len(&self) -> usize {
+            self.map.len()
+        }
+    }
+
+    /// Drives `Q` and [`Reference`] with the same random pushes and pops and checks that
     /// every pop agrees, ties included. Phases vary the time increments (all ties, tiny, the
     /// simulator's range, huge jumps) and the push/pop balance (the queue grows to a few thousand
     /// events and drains to empty, which makes the calendar queue resize both ways).
-    pub(crate) fn check_against_binary_heap<Q: EventQueue<u32> + Default>(seed: u64) {
+    pub(crate) fn check_against_reference<Q: EventQueue<u32> + Default>(seed: u64) {
         let mut q = Q::default();
-        let mut reference = BinaryHeapQueue::<u32>::default();
+        let mut reference = Reference::default();
         let mut state = seed;
         let mut rand = move || {
             state = crate::engine::rng::mix64(state);
@@ -598,31 +359,10 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn binary_heap_orders_by_time_then_seq() {
-        check_order::<BinaryHeapQueue<u32>>();
-    }
-
-    #[test]
-    fn priority_queue_crate_orders_by_time_then_seq() {
-        check_order::<PriorityQueueCrate<u32>>();
-        for seed in 0..4 {
-            check_against_binary_heap::<PriorityQueueCrate<u32>>(seed);
-        }
-    }
-
-    #[test]
     fn calendar_queue_orders_by_time_then_seq() {
         check_order::<CalendarQueue<u32>>();
         for seed in 0..4 {
-            check_against_binary_heap::<CalendarQueue<u32>>(seed);
-        }
-    }
-
-    #[test]
-    fn radix_queue_orders_by_time_then_seq() {
-        check_order::<RadixQueue<u32>>();
-        for seed in 0..4 {
-            check_against_binary_heap::<RadixQueue<u32>>(seed);
+            check_against_reference::<CalendarQueue<u32>>(seed);
         }
     }
 
@@ -670,8 +410,8 @@ pub(crate) mod tests {
 
     #[test]
     #[should_panic(expected = "in the past")]
-    fn bucketed_queues_refuse_the_past() {
-        let mut q = RadixQueue::<u32>::default();
+    fn calendar_queue_refuses_the_past() {
+        let mut q = CalendarQueue::<u32>::default();
         q.push(10, 0);
         q.pop();
         q.push(9, 1);

@@ -6,10 +6,11 @@
 //! differences then separates a real difference from seed noise with far fewer replications
 //! than comparing two independent means.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::{HEADLINE, replication_values};
 use crate::math::confidence::{mean_sd, t_cdf, t_quantile};
+use crate::results::summary::{Count, Figures};
 
 /// One figure compared between the baseline and another variant.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,12 +52,12 @@ pub fn paired(baseline: &[f64], other: &[f64]) -> Option<(f64, f64, f64)> {
 }
 
 /// Compares `other` with `baseline` on every headline figure.
-pub fn differences(baseline: &[Value], other: &[Value]) -> Vec<Difference> {
+pub fn differences(baseline: &[Figures<Count>], other: &[Figures<Count>]) -> Vec<Difference> {
     let mut diffs: Vec<Difference> = HEADLINE
         .iter()
-        .filter_map(|&(figure, path, _)| {
-            let a = replication_values(baseline, path);
-            let b = replication_values(other, path);
+        .filter_map(|&(figure, metric, _)| {
+            let a = replication_values(baseline, metric);
+            let b = replication_values(other, metric);
             let (difference, ci95, p_value) = paired(&a, &b)?;
             Some(Difference {
                 figure,
@@ -88,23 +89,67 @@ fn holm(diffs: &mut [Difference], alpha: f64) {
     }
 }
 
+/// One figure of one variant in `compare.json`.
+#[derive(Debug, Serialize)]
+pub struct FigureJson {
+    /// Figure label.
+    pub figure: &'static str,
+    /// Baseline mean.
+    pub baseline: f64,
+    /// The variant's mean.
+    pub variant: f64,
+    /// Mean paired difference.
+    pub difference: f64,
+    /// Its 95% half-width.
+    pub ci95: f64,
+    /// Two-sided p-value.
+    pub p_value: f64,
+    /// Significant after Holm's correction.
+    pub significant: bool,
+}
+
+/// One variant against the baseline in `compare.json`.
+#[derive(Debug, Serialize)]
+pub struct ComparisonJson<'a> {
+    /// The variant's label.
+    pub variant: &'a str,
+    /// Its figures.
+    pub figures: Vec<FigureJson>,
+}
+
+/// `compare.json`.
+#[derive(Debug, Serialize)]
+pub struct CompareJson<'a> {
+    /// The baseline's label.
+    pub baseline: &'a str,
+    /// Every other variant against it.
+    pub comparisons: Vec<ComparisonJson<'a>>,
+}
+
 /// The comparison as JSON: every variant against the first.
-pub fn to_json(labels: &[String], diffs: &[Vec<Difference>]) -> Value {
-    json!({
-        "baseline": labels[0],
-        "comparisons": labels[1..].iter().zip(diffs).map(|(label, ds)| json!({
-            "variant": label,
-            "figures": ds.iter().map(|d| json!({
-                "figure": d.figure,
-                "baseline": d.baseline,
-                "variant": d.other,
-                "difference": d.difference,
-                "ci95": d.ci95,
-                "p_value": d.p_value,
-                "significant": d.significant,
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
+pub fn to_json<'a>(labels: &'a [String], diffs: &[Vec<Difference>]) -> CompareJson<'a> {
+    CompareJson {
+        baseline: &labels[0],
+        comparisons: labels[1..]
+            .iter()
+            .zip(diffs)
+            .map(|(label, ds)| ComparisonJson {
+                variant: label,
+                figures: ds
+                    .iter()
+                    .map(|d| FigureJson {
+                        figure: d.figure,
+                        baseline: d.baseline,
+                        variant: d.other,
+                        difference: d.difference,
+                        ci95: d.ci95,
+                        p_value: d.p_value,
+                        significant: d.significant,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 /// Rows `(variant, figure, baseline, variant value, difference, ci95, p, significant)`.

@@ -9,7 +9,7 @@
 //!    threshold (doubling up to a cap; still undecided, the mean decides and the row says
 //!    `marginal`).
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::engine::Nanos;
 use crate::engine::rng::{StreamId, Streams};
@@ -17,9 +17,9 @@ use crate::engine::time::{from_secs, to_ms};
 use crate::math::queueing::{erlang_c, mmc_wait_quantile};
 use crate::replicate::run_many;
 use crate::results::slo;
-use crate::results::summary::lookup;
+use crate::results::summary::{Count, Figures, HalfWidth};
 use crate::scenario::{Fault, HealthCheck, Scenario, SloCheck, SourcePath};
-use crate::vocab::FaultKind;
+use crate::vocab::{FaultKind, SloMetric};
 
 /// Most replications per count before the mean decides.
 const MAX_REPLICATIONS: u32 = 24;
@@ -78,9 +78,9 @@ pub struct Evaluation {
     /// Verdict.
     pub verdict: Verdict,
     /// Merged figures.
-    pub figures: Value,
+    pub figures: Figures<Count>,
     /// 95% half-widths.
-    pub ci95: Value,
+    pub ci95: Option<Figures<HalfWidth>>,
     /// The tightest SLO check: `(metric, threshold, figure at the interval's bad edge)`.
     pub binding: Option<(&'static str, f64, f64)>,
 }
@@ -245,10 +245,6 @@ fn judge(check: &SloCheck, mean: f64, half: f64) -> (Option<bool>, f64) {
     (decided, bad_edge)
 }
 
-fn figure_path(check: &SloCheck) -> &'static str {
-    slo::figure_path(check.metric)
-}
-
 /// Evaluates `tasks` with each health-check setting in turn; the first that passes wins.
 fn evaluate(
     sc: &Scenario,
@@ -273,19 +269,21 @@ fn evaluate(
             let result = run_many(std::slice::from_ref(&s), threads, None)?
                 .pop()
                 .expect("one result");
-            let ci95 = result.ci95.unwrap_or(Value::Null);
+            let ci95 = result.ci95;
             let mut all_pass = true;
             let mut any_fail = false;
             let mut binding: Option<(&'static str, f64, f64)> = None;
             let mut tightest = f64::INFINITY;
             for check in &sc.slo {
-                let path = figure_path(check);
-                let Some(mean) = lookup(&result.figures, path).and_then(Value::as_f64) else {
+                let Some(mean) = result.figures.traffic.figure(check.metric) else {
                     any_fail = true;
                     all_pass = false;
                     continue;
                 };
-                let half = lookup(&ci95, path).and_then(Value::as_f64).unwrap_or(0.0);
+                let half = ci95
+                    .as_ref()
+                    .and_then(|c| c.traffic.figure(check.metric))
+                    .unwrap_or(0.0);
                 let (decided, bad_edge) = judge(check, mean, half);
                 match decided {
                     Some(true) => {}
@@ -306,8 +304,7 @@ fn evaluate(
             } else if all_pass {
                 Some(Verdict::Pass)
             } else if replications >= MAX_REPLICATIONS {
-                let by_means = slo::evaluate(&sc.slo, &result.figures)
-                    .is_some_and(|s| s["passed"] == Value::Bool(true));
+                let by_means = slo::evaluate(&sc.slo, &result.figures).is_some_and(|s| s.passed);
                 Some(Verdict::Marginal(by_means))
             } else {
                 None
@@ -404,11 +401,8 @@ pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
     .to_vec();
     let mut evals: Vec<&Evaluation> = plan.evaluations.iter().collect();
     evals.sort_by_key(|e| e.tasks);
-    let f = |v: &Value, p: &str| {
-        lookup(v, p)
-            .and_then(Value::as_f64)
-            .map_or(String::new(), |x| format!("{x:.6}"))
-    };
+    let f = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
+    let ci = |e: &Evaluation, m: SloMetric| e.ci95.as_ref().and_then(|c| c.traffic.figure(m));
     let rows = evals
         .iter()
         .map(|e| {
@@ -417,40 +411,93 @@ pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
                 e.health_check.clone(),
                 e.replications.to_string(),
                 e.verdict.name().to_string(),
-                f(&e.figures, "latency_ms.p99"),
-                f(&e.ci95, "latency_ms.p99"),
-                f(&e.figures, "error_rate"),
-                f(&e.ci95, "error_rate"),
-                f(&e.figures, "latency_ms.mean"),
-                f(&e.figures, "throughput_rps"),
+                f(e.figures.traffic.latency_ms.p99),
+                f(ci(e, SloMetric::P99Ms)),
+                f(e.figures.traffic.error_rate),
+                f(ci(e, SloMetric::ErrorRate)),
+                f(e.figures.traffic.latency_ms.mean),
+                f(e.figures.traffic.throughput_rps),
             ]
         })
         .collect();
     (header, rows)
 }
 
+/// The tightest SLO check of an evaluation in `plan.json`.
+#[derive(Debug, Serialize)]
+pub struct BindingJson {
+    /// The check's metric.
+    pub metric: &'static str,
+    /// Its threshold.
+    pub threshold: f64,
+    /// The figure at the 95% interval's bad edge.
+    pub at_interval_edge: f64,
+}
+
+/// One evaluation in `plan.json`.
+#[derive(Debug, Serialize)]
+pub struct EvaluationJson<'a> {
+    /// Tasks.
+    pub tasks: u32,
+    /// Label of the health-check settings.
+    pub health_check: &'a str,
+    /// Replications run.
+    pub replications: u32,
+    /// Verdict.
+    pub verdict: &'static str,
+    /// The tightest check.
+    pub binding: Option<BindingJson>,
+    /// Merged figures.
+    pub figures: &'a Figures<Count>,
+    /// Their 95% half-widths.
+    pub ci95: &'a Option<Figures<HalfWidth>>,
+}
+
+/// `plan.json`.
+#[derive(Debug, Serialize)]
+pub struct PlanJson<'a> {
+    /// The target group sized.
+    pub target_group: &'a str,
+    /// Tasks lost.
+    pub fail: u32,
+    /// Lost at the peak.
+    pub at_peak: bool,
+    /// Erlang C's first guess.
+    pub analytic_estimate: Option<u32>,
+    /// The smallest passing evaluation.
+    pub recommended: Option<EvaluationJson<'a>>,
+    /// The largest failing count below it.
+    pub runner_up: Option<EvaluationJson<'a>>,
+    /// Every evaluation, in the order made.
+    pub evaluations: Vec<EvaluationJson<'a>>,
+}
+
 /// The plan as JSON.
-pub fn to_json(plan: &Plan, group: &str, req: &PlanRequest) -> Value {
-    let eval = |e: &Evaluation| {
-        json!({
-            "tasks": e.tasks,
-            "health_check": e.health_check,
-            "replications": e.replications,
-            "verdict": e.verdict.name(),
-            "binding": e.binding.map(|(m, t, v)| json!({"metric": m, "threshold": t, "at_interval_edge": v})),
-            "figures": e.figures,
-            "ci95": e.ci95,
-        })
+pub fn to_json<'a>(plan: &'a Plan, group: &'a str, req: &PlanRequest) -> PlanJson<'a> {
+    let eval = |e: &'a Evaluation| EvaluationJson {
+        tasks: e.tasks,
+        health_check: &e.health_check,
+        replications: e.replications,
+        verdict: e.verdict.name(),
+        binding: e
+            .binding
+            .map(|(metric, threshold, at_interval_edge)| BindingJson {
+                metric,
+                threshold,
+                at_interval_edge,
+            }),
+        figures: &e.figures,
+        ci95: &e.ci95,
     };
-    json!({
-        "target_group": group,
-        "fail": req.fail,
-        "at_peak": req.at_peak,
-        "analytic_estimate": plan.analytic,
-        "recommended": plan.recommended.map(|i| eval(&plan.evaluations[i])),
-        "runner_up": plan.runner_up.map(|i| eval(&plan.evaluations[i])),
-        "evaluations": plan.evaluations.iter().map(eval).collect::<Vec<_>>(),
-    })
+    PlanJson {
+        target_group: group,
+        fail: req.fail,
+        at_peak: req.at_peak,
+        analytic_estimate: plan.analytic,
+        recommended: plan.recommended.map(|i| eval(&plan.evaluations[i])),
+        runner_up: plan.runner_up.map(|i| eval(&plan.evaluations[i])),
+        evaluations: plan.evaluations.iter().map(eval).collect(),
+    }
 }
 
 /// The recommendation in words.

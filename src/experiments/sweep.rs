@@ -3,8 +3,10 @@
 
 use std::fmt::Write;
 
-use serde_json::{Value, json};
+use indexmap::IndexMap;
+use serde::Serialize;
 
+use crate::results::summary::{Count, Fig, HalfWidth, Summary, Traffic};
 use crate::scenario::Override;
 
 /// One `--vary`: a dotted key and its values (TOML literals, as `--set` takes them).
@@ -106,17 +108,16 @@ pub fn label(point: &[Override]) -> String {
 }
 
 /// The stdout table of a sweep: one line per point.
-pub fn table(varies: &[Vary], points: &[Vec<Override>], docs: &[Value]) -> String {
+pub fn table(varies: &[Vary], points: &[Vec<Override>], docs: &[Summary]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "sweep of {} points", points.len());
     let mut header: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
     header.extend(["ok/s", "error rate", "p50 ms", "p99 ms", "SLO"].map(String::from));
     let mut rows = vec![header];
     for (point, doc) in points.iter().zip(docs) {
-        let f = |path: &str, d: usize| {
-            let v = crate::results::summary::lookup(doc, path).and_then(Value::as_f64);
-            let ci = crate::results::summary::lookup(doc, &format!("ci95.{path}"))
-                .and_then(Value::as_f64);
+        let f = |v: fn(&Traffic<Count>) -> Fig, ci: fn(&Traffic<HalfWidth>) -> Fig, d: usize| {
+            let v = v(&doc.figures.traffic);
+            let ci = doc.ci95.as_ref().and_then(|c| ci(&c.traffic));
             match (v, ci) {
                 (Some(v), Some(ci)) => format!("{v:.d$} ± {ci:.d$}"),
                 (Some(v), None) => format!("{v:.d$}"),
@@ -125,14 +126,14 @@ pub fn table(varies: &[Vary], points: &[Vec<Override>], docs: &[Value]) -> Strin
         };
         let mut row: Vec<String> = point.iter().map(|o| o.value.clone()).collect();
         row.extend([
-            f("throughput_rps", 1),
-            f("error_rate", 5),
-            f("latency_ms.p50", 2),
-            f("latency_ms.p99", 2),
-            match doc.get("slo").and_then(|s| s.get("passed")) {
-                Some(Value::Bool(true)) => "pass".into(),
-                Some(Value::Bool(false)) => "FAIL".into(),
-                _ => "–".into(),
+            f(|t| t.throughput_rps, |t| t.throughput_rps, 1),
+            f(|t| t.error_rate, |t| t.error_rate, 5),
+            f(|t| t.latency_ms.p50, |t| t.latency_ms.p50, 2),
+            f(|t| t.latency_ms.p99, |t| t.latency_ms.p99, 2),
+            match &doc.slo {
+                Some(s) if s.passed => "pass".into(),
+                Some(_) => "FAIL".into(),
+                None => "–".into(),
             },
         ]);
         rows.push(row);
@@ -151,19 +152,31 @@ pub fn table(varies: &[Vary], points: &[Vec<Override>], docs: &[Value]) -> Strin
     out
 }
 
+/// One point of `sweep.json`.
+#[derive(Debug, Serialize)]
+pub struct SweepPoint<'a> {
+    /// Each varied key's value (TOML literals).
+    pub point: IndexMap<&'a str, &'a str>,
+    /// The point's folder name.
+    pub label: String,
+    /// The point's summary.
+    pub summary: &'a Summary,
+}
+
 /// `sweep.json`: each point's settings and summary.
-pub fn sweep_json(points: &[Vec<Override>], docs: &[Value]) -> Value {
-    Value::Array(
-        points
-            .iter()
-            .zip(docs)
-            .map(|(p, d)| {
-                let settings: serde_json::Map<String, Value> =
-                    p.iter().map(|o| (o.path.clone(), json!(o.value))).collect();
-                json!({ "point": settings, "label": label(p), "summary": d })
-            })
-            .collect(),
-    )
+pub fn sweep_json<'a>(points: &'a [Vec<Override>], docs: &'a [Summary]) -> Vec<SweepPoint<'a>> {
+    points
+        .iter()
+        .zip(docs)
+        .map(|(p, d)| SweepPoint {
+            point: p
+                .iter()
+                .map(|o| (o.path.as_str(), o.value.as_str()))
+                .collect(),
+            label: label(p),
+            summary: d,
+        })
+        .collect()
 }
 
 #[cfg(test)]

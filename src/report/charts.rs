@@ -234,7 +234,86 @@ fn fonts() {
 mod tests {
     use super::*;
     use crate::report::load::{Event, TimeSeries};
-    use serde_json::json;
+    use crate::results::summary::{
+        Count, Group, SloCheckResult, SloVerdict, Stage, Summary, Target, testing,
+    };
+    use crate::vocab::SloMetric;
+
+    /// The summary of [`sample`]: two replications, three stages, two groups, a missed SLO.
+    fn sample_summary() -> Summary {
+        let mut s = testing::summary("sample", 2);
+        s.seed = 3;
+        s.simulated_s = 120.0;
+        s.measured_s = 100.0;
+        let t = &mut s.figures.traffic;
+        t.requests.offered = Count::Exact(24000);
+        t.requests.ok = Count::Exact(23800);
+        t.throughput_rps = Some(198.0);
+        t.error_rate = Some(0.008);
+        let l = &mut t.latency_ms;
+        (l.mean, l.p50, l.p90, l.p99, l.p999, l.max) = (
+            Some(50.0),
+            Some(40.0),
+            Some(90.0),
+            Some(160.0),
+            Some(230.0),
+            Some(400.0),
+        );
+        let stage = |mean, p50, p99| Stage {
+            mean: Some(mean),
+            p50: Some(p50),
+            p99: Some(p99),
+            p_wait: None,
+        };
+        s.figures.stages = [
+            ("gateway".to_string(), stage(4.0, 3.9, 8.0)),
+            ("load_balancer".to_string(), stage(0.1, 0.1, 0.1)),
+            ("app_service".to_string(), stage(45.0, 38.0, 150.0)),
+        ]
+        .into();
+        let group = |targets: &[(u64, f64)]| Group {
+            targets: Count::Exact(targets.len() as u64),
+            healthy_min: Count::Exact(0),
+            healthy_mean: None,
+            utilization: None,
+            requests: Count::Exact(0),
+            health_transitions: Count::Exact(0),
+            probes: Count::Exact(0),
+            tasks_started: Count::Exact(0),
+            max_queue: Count::Exact(0),
+            per_target: targets
+                .iter()
+                .map(|&(r, u)| Target {
+                    requests: Count::Exact(r),
+                    utilization: Some(u),
+                    max_queue: Count::Exact(0),
+                })
+                .collect(),
+        };
+        s.figures.target_groups = [
+            (
+                "web".to_string(),
+                group(&[(8000, 0.4), (9000, 0.45), (6800, 0.35)]),
+            ),
+            ("api".to_string(), group(&[(100, 0.02), (100, 0.02)])),
+        ]
+        .into();
+        s.ci95.as_mut().unwrap().traffic.latency_ms.p99 = Some(2.5);
+        let check = |metric, threshold, actual, passed| SloCheckResult {
+            metric,
+            threshold,
+            actual: Some(actual),
+            passed,
+        };
+        s.slo = Some(SloVerdict {
+            passed: false,
+            checks: vec![
+                check(SloMetric::P99Ms, 250.0, 160.0, true),
+                check(SloMetric::ErrorRate, 0.001, 0.008, false),
+            ],
+        });
+        s
+    }
 
     /// A small run with every feature a chart can show: warm-up, failures of two causes, a gap
     /// without successful responses, a lost target, a fault and a scaling event, an SLO.
@@ -252,31 +331,7 @@ mod tests {
                 .collect()
         };
         RunData {
-            summary: json!({
-                "scenario": "sample", "seed": 3, "replications": 2,
-                "simulated_s": 120.0, "measured_s": 100.0,
-                "requests": {"offered": 24000, "ok": 23800},
-                "throughput_rps": 198.0, "error_rate": 0.008,
-                "latency_ms": {"mean": 50.0, "p50": 40.0, "p90": 90.0, "p99": 160.0, "p999": 230.0, "max": 400.0},
-                "stages": {
-                    "gateway": {"mean": 4.0, "p50": 3.9, "p99": 8.0},
-                    "load_balancer": {"mean": 0.1, "p50": 0.1, "p99": 0.1},
-                    "app_service": {"mean": 45.0, "p50": 38.0, "p99": 150.0}
-                },
-                "target_groups": {
-                    "web": {"targets": 3, "per_target": [
-                        {"requests": 8000, "utilization": 0.4},
-                        {"requests": 9000, "utilization": 0.45},
-                        {"requests": 6800, "utilization": 0.35}]},
-                    "api": {"targets": 2, "per_target": [
-                        {"requests": 100, "utilization": 0.02},
-                        {"requests": 100, "utilization": 0.02}]}
-                },
-                "ci95": {"latency_ms": {"p99": 2.5}},
-                "slo": {"passed": false, "checks": [
-                    {"metric": "p99_ms", "threshold": 250.0, "actual": 160.0, "passed": true},
-                    {"metric": "error_rate", "threshold": 0.001, "actual": 0.008, "passed": false}]}
-            }),
+            summary: sample_summary(),
             timeseries: TimeSeries {
                 offered: vec![200.0; n as usize],
                 ok: (0..n as usize).map(|i| wave(i, 190.0, 8.0)).collect(),
@@ -336,7 +391,7 @@ mod tests {
     /// A run with nothing to draw: no intervals, no latency, no stages, no targets.
     fn empty() -> RunData {
         RunData {
-            summary: json!({"scenario": "empty", "seed": 1}),
+            summary: testing::summary("empty", 1),
             timeseries: TimeSeries::default(),
             latency_cdf: Vec::new(),
             events: Vec::new(),

@@ -3,8 +3,10 @@
 
 use serde_json::Value;
 
+use super::load::Event;
 use crate::engine::Nanos;
 use crate::engine::time::to_secs;
+use crate::results::summary::Summary;
 use crate::stats::latency::LatencyStat;
 use crate::stats::recorder::EventRow;
 use crate::stats::timeseries::Row;
@@ -45,22 +47,31 @@ pub fn write(
 }
 
 /// `summary.csv`: one row, one column per figure of `summary.json`.
-pub fn summary_csv(doc: &Value) -> anyhow::Result<Vec<u8>> {
+pub fn summary_csv(doc: &Summary) -> anyhow::Result<Vec<u8>> {
     summary_rows(std::slice::from_ref(doc), &[])
 }
 
 /// Several summaries as rows of one CSV (sweeps); `extra` columns come first, one value per row.
 /// Columns are the union over the rows, in first-seen order (points with more targets have more
 /// `per_target` columns); a row without a column has an empty cell there.
-pub fn summary_rows(docs: &[Value], extra: &[(String, Vec<String>)]) -> anyhow::Result<Vec<u8>> {
+pub fn summary_rows(docs: &[Summary], extra: &[(String, Vec<String>)]) -> anyhow::Result<Vec<u8>> {
+    summary_rows_of(docs, extra)
+}
+
+/// [`summary_rows`] for anything that serializes to a tree (its fields' names make the
+/// dotted column names, in field order).
+fn summary_rows_of<T: serde::Serialize>(
+    docs: &[T],
+    extra: &[(String, Vec<String>)],
+) -> anyhow::Result<Vec<u8>> {
     let flat: Vec<Vec<(String, String)>> = docs
         .iter()
         .map(|doc| {
             let mut cells = Vec::new();
-            flatten("", doc, &mut cells);
-            cells
+            flatten("", &serde_json::to_value(doc)?, &mut cells);
+            Ok(cells)
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let mut columns: Vec<&str> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for cells in &flat {
@@ -96,6 +107,49 @@ fn cell(x: f64) -> String {
     }
 }
 
+/// Serde for a numeric CSV cell: written as `f64`'s `Display` (`30`, `0.25`, not `30.0`), an
+/// undefined figure (NaN) as an empty cell, and read back the same way.
+pub mod num {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `x` (empty when not finite).
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::cell(*x))
+    }
+
+    /// Reads a cell; empty is NaN, anything else unparsable is an error naming it.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(f64::NAN);
+        }
+        text.parse()
+            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a number")))
+    }
+}
+
+/// One row of `latency.csv`: a point of the end-to-end latency CDF.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LatencyRow {
+    /// Latency, ms.
+    #[serde(with = "num")]
+    pub latency_ms: f64,
+    /// Fraction of successful requests at or below it.
+    #[serde(with = "num")]
+    pub cumulative_fraction: f64,
+}
+
+/// Rows of a derived row type as CSV bytes, the header from its field names.
+pub fn write_rows<T: serde::Serialize>(
+    rows: impl IntoIterator<Item = T>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row)?;
+    }
+    Ok(w.into_inner()?)
+}
+
 /// `timeseries.csv`: one row per interval.
 pub fn timeseries_csv(rows: &[Row], groups: &[&str], interval: Nanos) -> anyhow::Result<Vec<u8>> {
     let mut header: Vec<String> = ["t_s", "offered", "ok"].map(String::from).to_vec();
@@ -127,17 +181,38 @@ pub fn timeseries_csv(rows: &[Row], groups: &[&str], interval: Nanos) -> anyhow:
 
 /// `latency.csv`: the end-to-end latency CDF of successful requests.
 pub fn latency_csv(latency: &LatencyStat) -> anyhow::Result<Vec<u8>> {
-    write(
-        &["latency_ms".into(), "cumulative_fraction".into()],
-        latency
-            .cdf()
-            .into_iter()
-            .map(|(ms, f)| vec![cell(ms), cell(f)]),
+    let cdf = latency.cdf();
+    if cdf.is_empty() {
+        // No row to take the header from.
+        return write(&["latency_ms".into(), "cumulative_fraction".into()], []);
+    }
+    write_rows(
+        cdf.into_iter()
+            .map(|(latency_ms, cumulative_fraction)| LatencyRow {
+                latency_ms,
+                cumulative_fraction,
+            }),
     )
 }
 
-/// The columns of `events.csv`, shared by the writer and `report::load`'s reader.
-pub const EVENTS_COLUMNS: [&str; 7] = [
+/// `events.csv`: health transitions, faults, registrations and scaling actions, in time order.
+pub fn events_csv(events: &[EventRow], groups: &[&str]) -> anyhow::Result<Vec<u8>> {
+    if events.is_empty() {
+        return write(&EVENTS_COLUMNS.map(String::from), []);
+    }
+    write_rows(events.iter().map(|e| Event {
+        t_s: to_secs(e.t),
+        kind: e.kind.to_string(),
+        target_group: groups[e.group as usize].to_string(),
+        target: e.target.map_or(String::new(), |t| t.to_string()),
+        from: e.from.clone(),
+        to: e.to.clone(),
+        detail: e.detail.clone(),
+    }))
+}
+
+/// The columns of `events.csv` (the field names of [`Event`]), for a file without rows.
+const EVENTS_COLUMNS: [&str; 7] = [
     "t_s",
     "kind",
     "target_group",
@@ -146,24 +221,6 @@ pub const EVENTS_COLUMNS: [&str; 7] = [
     "to",
     "detail",
 ];
-
-/// `events.csv`: health transitions, faults, registrations and scaling actions, in time order.
-pub fn events_csv(events: &[EventRow], groups: &[&str]) -> anyhow::Result<Vec<u8>> {
-    write(
-        &EVENTS_COLUMNS.map(String::from),
-        events.iter().map(|e| {
-            vec![
-                cell(to_secs(e.t)),
-                e.kind.to_string(),
-                groups[e.group as usize].to_string(),
-                e.target.map_or(String::new(), |t| t.to_string()),
-                e.from.clone(),
-                e.to.clone(),
-                e.detail.clone(),
-            ]
-        }),
-    )
-}
 
 #[cfg(test)]
 mod tests {
@@ -175,16 +232,36 @@ mod tests {
         let a = json!({"x": 1, "t": [1]});
         let b = json!({"x": 2, "t": [1, 2]});
         let text = String::from_utf8(
-            summary_rows(&[a, b], &[("k".into(), vec!["a".into(), "b".into()])]).unwrap(),
+            summary_rows_of(&[a, b], &[("k".into(), vec!["a".into(), "b".into()])]).unwrap(),
         )
         .unwrap();
         assert_eq!(text, "k,x,t.0,t.1\na,1,1,\nb,2,1,2\n");
     }
 
     #[test]
+    fn row_types_write_the_header_of_an_empty_file_too() {
+        let empty = String::from_utf8(events_csv(&[], &[]).unwrap()).unwrap();
+        let row = Event {
+            t_s: 1.5,
+            kind: "fault".into(),
+            ..Event::default()
+        };
+        let one = String::from_utf8(write_rows([row]).unwrap()).unwrap();
+        assert_eq!(one.lines().next(), empty.lines().next());
+        assert_eq!(one.lines().nth(1), Some("1.5,fault,,,,,"));
+        let lat = String::from_utf8(latency_csv(&LatencyStat::new()).unwrap()).unwrap();
+        let row = LatencyRow {
+            latency_ms: 2.0,
+            cumulative_fraction: f64::NAN,
+        };
+        let one = String::from_utf8(write_rows([row]).unwrap()).unwrap();
+        assert_eq!(one, format!("{}2,\n", lat));
+    }
+
+    #[test]
     fn flattens_in_document_order() {
         let doc = json!({"scenario": "x", "requests": {"ok": 3, "failures": {"a": 1}}, "p": null, "l": [1, 2]});
-        let text = String::from_utf8(summary_csv(&doc).unwrap()).unwrap();
+        let text = String::from_utf8(summary_rows_of(&[doc], &[]).unwrap()).unwrap();
         assert_eq!(
             text,
             "scenario,requests.ok,requests.failures.a,p,l.0,l.1\nx,3,1,,1,2\n"

@@ -3,8 +3,6 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
 use super::charts::Rendered;
 use super::load::RunData;
 use super::table::{self, escape_html as esc};
@@ -62,7 +60,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 14px; }
 
 /// Renders `report.html` from the run's data and its rendered charts.
 pub fn render(d: &RunData, charts: &[Rendered]) -> String {
-    let name = d.summary["scenario"].as_str().unwrap_or("?");
+    let name = d.summary.scenario.as_str();
     let mut out = String::new();
     let _ = write!(
         out,
@@ -202,10 +200,11 @@ pub fn render(d: &RunData, charts: &[Rendered]) -> String {
 }
 
 /// A figure's text with its 95% half-width, for cards.
-pub(super) fn with_ci(d: &RunData, path: &str, fmt: impl Fn(f64) -> String) -> (String, String) {
-    let v = crate::results::summary::lookup(&d.summary, path).and_then(Value::as_f64);
-    let ci = crate::results::summary::lookup(&d.summary, &format!("ci95.{path}"))
-        .and_then(Value::as_f64);
+pub(super) fn with_ci(
+    v: Option<f64>,
+    ci: Option<f64>,
+    fmt: impl Fn(f64) -> String,
+) -> (String, String) {
     (
         v.map_or("–".into(), &fmt),
         // Two significant digits are all an interval's width carries.

@@ -11,6 +11,8 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde_json::Value;
 
+use crate::results::summary::Summary;
+
 /// The data files a run writes and the report is drawn from.
 pub const DATA_FILES: [&str; 5] = [
     "summary.json",
@@ -23,8 +25,8 @@ pub const DATA_FILES: [&str; 5] = [
 /// Everything the charts and the report need, read from a run's data files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunData {
-    /// `summary.json`, as parsed.
-    pub summary: Value,
+    /// `summary.json`, as typed figures.
+    pub summary: Summary,
     /// `timeseries.csv`.
     pub timeseries: TimeSeries,
     /// `latency.csv`: `(latency_ms, cumulative_fraction)`, ascending.
@@ -85,10 +87,11 @@ impl TimeSeries {
     }
 }
 
-/// One row of `events.csv`.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// One row of `events.csv`, as written (`report::csv::events_csv`) and read back.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     /// Simulated time, seconds.
+    #[serde(with = "super::csv::num")]
     pub t_s: f64,
     /// What happened: health transition, fault, registration, deregistration, scaling.
     pub kind: String,
@@ -156,6 +159,9 @@ impl RunData {
         if !summary.is_object() || summary.get("scenario").is_none() {
             bail!("summary.json is not a simroute summary (no \"scenario\" key)");
         }
+        let summary: Summary = serde_path_to_error::deserialize(summary)
+            .map_err(|e| anyhow::anyhow!("at {}: {}", e.path(), e.inner()))
+            .context("summary.json does not hold simroute's figures")?;
         let scenario_toml = String::from_utf8(get("scenario.toml")?.to_vec())
             .context("scenario.toml is not UTF-8")?;
         scenario_toml
@@ -261,46 +267,23 @@ fn parse_timeseries(bytes: &[u8]) -> anyhow::Result<TimeSeries> {
     Ok(ts)
 }
 
+/// Rows of a derived row type, columns by name; an error names the line.
+fn rows<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> anyhow::Result<Vec<T>> {
+    reader(bytes)
+        .deserialize()
+        .map(|r: Result<T, csv::Error>| r.map_err(|e| anyhow::anyhow!("{e}")))
+        .collect()
+}
+
 fn parse_latency(bytes: &[u8]) -> anyhow::Result<Vec<(f64, f64)>> {
-    let mut rdr = reader(bytes);
-    let header = rdr.headers()?.clone();
-    let (ms, frac) = (
-        column(&header, "latency_ms")?,
-        column(&header, "cumulative_fraction")?,
-    );
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let cell = |i: usize| number(rec.get(i).unwrap_or(""), &header[i], line);
-        out.push((cell(ms)?, cell(frac)?));
-    }
-    Ok(out)
+    Ok(rows::<super::csv::LatencyRow>(bytes)?
+        .into_iter()
+        .map(|r| (r.latency_ms, r.cumulative_fraction))
+        .collect())
 }
 
 fn parse_events(bytes: &[u8]) -> anyhow::Result<Vec<Event>> {
-    let mut rdr = reader(bytes);
-    let header = rdr.headers()?.clone();
-    let cols: Vec<usize> = super::csv::EVENTS_COLUMNS
-        .iter()
-        .map(|c| column(&header, c))
-        .collect::<Result<_, _>>()?;
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let text = |k: usize| rec.get(cols[k]).unwrap_or("").to_string();
-        out.push(Event {
-            t_s: number(rec.get(cols[0]).unwrap_or(""), "t_s", line)?,
-            kind: text(1),
-            target_group: text(2),
-            target: text(3),
-            from: text(4),
-            to: text(5),
-            detail: text(6),
-        });
-    }
-    Ok(out)
+    rows(bytes)
 }
 
 #[cfg(test)]
@@ -309,7 +292,10 @@ mod tests {
 
     fn files(ts: &str, events: &str) -> Vec<(&'static str, Vec<u8>)> {
         vec![
-            ("summary.json", br#"{"scenario": "x", "seed": 1}"#.to_vec()),
+            (
+                "summary.json",
+                crate::report::summary_json(&crate::results::summary::testing::summary("x", 1)),
+            ),
             ("timeseries.csv", ts.as_bytes().to_vec()),
             (
                 "latency.csv",
@@ -352,6 +338,14 @@ mod tests {
         f[0].1 = b"[1, 2]".to_vec();
         let e = RunData::from_files(&f).unwrap_err();
         assert!(format!("{e:#}").contains("not a simroute summary"), "{e:#}");
+        // A summary without one of the figures is not one simroute wrote: the error names it.
+        let mut f = files(TS, "t_s,kind,target_group,target,from,to,detail\n");
+        f[0].1 = br#"{"scenario": "x", "seed": 1}"#.to_vec();
+        let e = RunData::from_files(&f).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("missing field `replications`"),
+            "{e:#}"
+        );
         let f = files("t_s,ok\n1,2\n", "");
         let e = RunData::from_files(&f).unwrap_err();
         assert!(format!("{e:#}").contains("timeseries.csv"), "{e:#}");

@@ -3,9 +3,7 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
-use crate::results::summary::lookup;
+use crate::results::summary::{Count, Fig, HalfWidth, Latency, Leaf, Stage, Summary, Traffic};
 
 /// Text style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,18 +119,18 @@ impl Table {
 }
 
 /// A figure with its 95% half-width when there is one, e.g. `41.20 ± 0.85`.
-fn fig(doc: &Value, path: &str, decimals: usize) -> String {
-    let Some(v) = lookup(doc, path).and_then(Value::as_f64) else {
+fn fig(v: Option<f64>, ci: Option<f64>, decimals: usize) -> String {
+    let Some(v) = v else {
         return "–".into();
     };
-    match lookup(doc, &format!("ci95.{path}")).and_then(Value::as_f64) {
+    match ci {
         Some(ci) => format!("{v:.decimals$} ± {ci:.decimals$}"),
         None => format!("{v:.decimals$}"),
     }
 }
 
-fn count(doc: &Value, path: &str) -> String {
-    match lookup(doc, path).and_then(Value::as_f64) {
+fn count(v: Option<f64>) -> String {
+    match v {
         Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
         Some(v) => format!("{v:.1}"),
         None => "–".into(),
@@ -140,22 +138,20 @@ fn count(doc: &Value, path: &str) -> String {
 }
 
 /// The one-line heading of a summary: scenario, measured window, seed, replications.
-pub fn heading(doc: &Value) -> String {
-    let name = lookup(doc, "scenario")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
-    let reps = count(doc, "replications");
+pub fn heading(doc: &Summary) -> String {
+    let reps = doc.replications;
     format!(
-        "simroute: {name}  ({} s measured of {} s, seed {}, {reps} replication{})",
-        count(doc, "measured_s"),
-        count(doc, "simulated_s"),
-        count(doc, "seed"),
-        if reps == "1" { "" } else { "s" }
+        "simroute: {}  ({} s measured of {} s, seed {}, {reps} replication{})",
+        doc.scenario,
+        count(Some(doc.measured_s)),
+        count(Some(doc.simulated_s)),
+        doc.seed,
+        if reps == 1 { "" } else { "s" }
     )
 }
 
 /// Renders `summary.json`'s document for people: the heading, then the tables.
-pub fn render(doc: &Value, style: Style) -> String {
+pub fn render(doc: &Summary, style: Style) -> String {
     let head = heading(doc);
     let head = match style {
         Style::Markdown => format!("## {head}\n\n"),
@@ -165,29 +161,71 @@ pub fn render(doc: &Value, style: Style) -> String {
     head + &tables(doc, style)
 }
 
+/// The latency row of a route (or the whole run) and its half-widths.
+fn latency_row(label: String, l: &Latency, ci: Option<&Latency>) -> Vec<String> {
+    let pick: [fn(&Latency) -> Fig; 6] = [
+        |l| l.mean,
+        |l| l.p50,
+        |l| l.p90,
+        |l| l.p99,
+        |l| l.p999,
+        |l| l.max,
+    ];
+    let mut r = vec![label];
+    r.extend(pick.map(|f| fig(f(l), ci.and_then(f), 2)));
+    r
+}
+
 /// The summary's tables without the heading: requests, latency, stages, target groups, SLO.
-pub fn tables(doc: &Value, style: Style) -> String {
+pub fn tables(doc: &Summary, style: Style) -> String {
     let mut out = String::new();
+    let f = &doc.figures;
+    let ci = doc.ci95.as_ref();
+    let req = &f.traffic.requests;
+    let req_ci = ci.map(|c| &c.traffic.requests);
 
     let mut t = Table::new("Requests", &["figure", "value"]);
-    for (label, path, dec) in [
-        ("offered", "requests.offered", 0),
-        ("attempts (with retries)", "requests.attempts", 0),
-        ("ok", "requests.ok", 0),
-        ("failed", "requests.failed", 0),
-        ("throughput (ok/s)", "throughput_rps", 2),
-        ("error rate", "error_rate", 5),
-    ] {
-        t.rows.push(vec![label.into(), fig(doc, path, dec)]);
+    type Get<C> = fn(&Traffic<C>) -> Option<f64>;
+    let rows: [(&str, Get<Count>, Get<HalfWidth>, usize); 6] = [
+        (
+            "offered",
+            |t| t.requests.offered.value(),
+            |c| c.requests.offered,
+            0,
+        ),
+        (
+            "attempts (with retries)",
+            |t| t.requests.attempts.value(),
+            |c| c.requests.attempts,
+            0,
+        ),
+        ("ok", |t| t.requests.ok.value(), |c| c.requests.ok, 0),
+        (
+            "failed",
+            |t| t.requests.failed.value(),
+            |c| c.requests.failed,
+            0,
+        ),
+        (
+            "throughput (ok/s)",
+            |t| t.throughput_rps,
+            |c| c.throughput_rps,
+            2,
+        ),
+        ("error rate", |t| t.error_rate, |c| c.error_rate, 5),
+    ];
+    for (label, v, c, dec) in rows {
+        t.rows.push(vec![
+            label.into(),
+            fig(v(&f.traffic), ci.and_then(|ci| c(&ci.traffic)), dec),
+        ]);
     }
-    if let Some(Value::Object(f)) = lookup(doc, "requests.failures") {
-        for (cause, v) in f {
-            if v.as_f64().unwrap_or(0.0) > 0.0 {
-                t.rows.push(vec![
-                    format!("  {cause}"),
-                    fig(doc, &format!("requests.failures.{cause}"), 0),
-                ]);
-            }
+    for (cause, v) in req.failures.iter() {
+        if v.value().unwrap_or(0.0) > 0.0 {
+            t.rows.push(vec![
+                format!("  {}", cause.name()),
+                fig(v.value(), req_ci.and_then(|c| *c.failures.get(cause)), 0),
+            ]);
         }
     }
     t.render(style, &mut out);
@@ -196,34 +234,29 @@ pub fn tables(doc: &Value, style: Style) -> String {
         "Latency of ok requests (ms)",
         &["", "mean", "p50", "p90", "p99", "p99.9", "max"],
     );
-    let row = |label: &str, base: &str| {
-        let mut r = vec![label.to_string()];
-        r.extend(
-            ["mean", "p50", "p90", "p99", "p999", "max"]
-                .map(|k| fig(doc, &format!("{base}.{k}"), 2)),
-        );
-        r
-    };
-    t.rows.push(row("end to end", "latency_ms"));
-    if let Some(Value::Object(routes)) = lookup(doc, "routes")
-        && routes.len() > 1
-    {
-        for name in routes.keys() {
-            t.rows.push(row(
-                &format!("  {name}"),
-                &format!("routes.{name}.latency_ms"),
+    t.rows.push(latency_row(
+        "end to end".into(),
+        &f.traffic.latency_ms,
+        ci.map(|c| &c.traffic.latency_ms),
+    ));
+    if f.routes.len() > 1 {
+        for (name, r) in &f.routes {
+            t.rows.push(latency_row(
+                format!("  {name}"),
+                &r.latency_ms,
+                ci.and_then(|c| c.routes.get(name)).map(|c| &c.latency_ms),
             ));
         }
     }
     t.render(style, &mut out);
 
     let mut t = Table::new("Stages (ms)", &["stage", "mean", "p50", "p99"]);
-    if let Some(Value::Object(stages)) = lookup(doc, "stages") {
-        for name in stages.keys() {
-            let mut r = vec![name.clone()];
-            r.extend(["mean", "p50", "p99"].map(|k| fig(doc, &format!("stages.{name}.{k}"), 3)));
-            t.rows.push(r);
-        }
+    for (name, s) in &f.stages {
+        let c = ci.and_then(|c| c.stages.get(name));
+        let pick: [fn(&Stage) -> Fig; 3] = [|s| s.mean, |s| s.p50, |s| s.p99];
+        let mut r = vec![name.clone()];
+        r.extend(pick.map(|p| fig(p(s), c.and_then(p), 3)));
+        t.rows.push(r);
     }
     t.render(style, &mut out);
 
@@ -238,44 +271,32 @@ pub fn tables(doc: &Value, style: Style) -> String {
             "max queue",
         ],
     );
-    if let Some(Value::Object(groups)) = lookup(doc, "target_groups") {
-        for name in groups.keys() {
-            let p = |k: &str| format!("target_groups.{name}.{k}");
-            t.rows.push(vec![
-                name.clone(),
-                count(doc, &p("targets")),
-                count(doc, &p("healthy_min")),
-                count(doc, &p("requests")),
-                fig(doc, &p("utilization"), 3),
-                count(doc, &p("max_queue")),
-            ]);
-        }
+    for (name, g) in &f.target_groups {
+        let c = ci.and_then(|c| c.target_groups.get(name));
+        t.rows.push(vec![
+            name.clone(),
+            count(g.targets.value()),
+            count(g.healthy_min.value()),
+            count(g.requests.value()),
+            fig(g.utilization, c.and_then(|c| c.utilization), 3),
+            count(g.max_queue.value()),
+        ]);
     }
     t.render(style, &mut out);
 
-    if let Some(Value::Array(checks)) = lookup(doc, "slo.checks") {
+    if let Some(slo) = &doc.slo {
         let mut t = Table::new("SLO", &["check", "threshold", "actual", "result"]);
-        for c in checks {
-            let actual = c["actual"]
-                .as_f64()
-                .map_or("–".into(), |a| format!("{a:.4}"));
+        for c in &slo.checks {
+            let actual = c.actual.map_or("–".into(), |a| format!("{a:.4}"));
             t.rows.push(vec![
-                c["metric"].as_str().unwrap_or("?").to_string(),
-                c["threshold"].to_string(),
+                c.metric.name().to_string(),
+                serde_json::to_string(&c.threshold).expect("a number serializes"),
                 actual,
-                if c["passed"] == Value::Bool(true) {
-                    "pass".into()
-                } else {
-                    "FAIL".into()
-                },
+                if c.passed { "pass" } else { "FAIL" }.into(),
             ]);
         }
         t.render(style, &mut out);
-        let verdict = if lookup(doc, "slo.passed") == Some(&Value::Bool(true)) {
-            "SLO met"
-        } else {
-            "SLO NOT met"
-        };
+        let verdict = if slo.passed { "SLO met" } else { "SLO NOT met" };
         match style {
             Style::Html => {
                 let _ = writeln!(out, "<p class=\"verdict-line\">{verdict}</p>");

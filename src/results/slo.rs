@@ -1,54 +1,52 @@
 //! `[slo]` checks against the merged figures. A miss makes `simroute run` exit with 1.
 
-use serde_json::{Value, json};
-
-use super::summary::lookup;
+use super::summary::{Figures, Leaf, SloCheckResult, SloVerdict};
 use crate::scenario::SloCheck;
-use crate::vocab::SloMetric;
-
-/// Where each metric lives in the figure tree.
-pub fn figure_path(metric: SloMetric) -> &'static str {
-    match metric {
-        SloMetric::MeanMs => "latency_ms.mean",
-        SloMetric::P50Ms => "latency_ms.p50",
-        SloMetric::P99Ms => "latency_ms.p99",
-        SloMetric::P999Ms => "latency_ms.p999",
-        SloMetric::ErrorRate => "error_rate",
-        SloMetric::MinThroughputRps => "throughput_rps",
-    }
-}
 
 /// The `slo` object of `summary.json` (`passed`, `checks`), or `None` without `[slo]`.
 /// A figure that is undefined (no successful request) fails its check.
-pub fn evaluate(checks: &[SloCheck], figures: &Value) -> Option<Value> {
+pub fn evaluate<C>(checks: &[SloCheck], figures: &Figures<C>) -> Option<SloVerdict> {
     if checks.is_empty() {
         return None;
     }
-    let mut all = true;
-    let rows: Vec<Value> = checks
+    let checks: Vec<SloCheckResult> = checks
         .iter()
         .map(|c| {
-            let actual = lookup(figures, figure_path(c.metric)).and_then(Value::as_f64);
-            let passed = actual.is_some_and(|a| c.metric.passes(a, c.threshold));
-            all &= passed;
-            json!({
-                "metric": c.metric.name(),
-                "threshold": c.threshold,
-                "actual": actual,
-                "passed": passed,
-            })
+            let actual = figures.traffic.figure(c.metric).value();
+            SloCheckResult {
+                metric: c.metric,
+                threshold: c.threshold,
+                actual,
+                passed: actual.is_some_and(|a| c.metric.passes(a, c.threshold)),
+            }
         })
         .collect();
-    Some(json!({ "passed": all, "checks": rows }))
+    Some(SloVerdict {
+        passed: checks.iter().all(|c| c.passed),
+        checks,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::summary::Count;
+    use crate::vocab::SloMetric;
 
     #[test]
     fn checks_pass_and_fail_by_direction() {
-        let figures = json!({"latency_ms": {"p99": 120.0, "mean": null}, "error_rate": 0.01, "throughput_rps": 50.0});
+        let mut figures: Figures<Count> = serde_json::from_str(
+            r#"{"requests": {"offered": 1, "attempts": 1, "completed": 1, "ok": 1, "failed": 0,
+                "failures": {"throttled_429": 0, "unauthorized_401": 0, "forbidden_403": 0,
+                "not_found_404": 0, "internal_error_500": 0, "bad_gateway_502": 0,
+                "unavailable_503": 0, "gateway_timeout_504": 0, "client_timeout": 0,
+                "bad_request_400": 0}},
+                "throughput_rps": 50.0, "error_rate": 0.01,
+                "latency_ms": {"mean": null, "p50": 1, "p90": 1, "p99": 120.0, "p999": 1, "max": 1},
+                "stages": {}, "routes": {}, "target_groups": {},
+                "little": {"in_system_mean": 1, "arrival_rate_rps": 1, "response_mean_ms": 1}}"#,
+        )
+        .unwrap();
         let checks = [
             SloCheck {
                 metric: SloMetric::P99Ms,
@@ -59,23 +57,20 @@ mod tests {
                 threshold: 40.0,
             },
         ];
-        assert_eq!(evaluate(&checks, &figures).unwrap()["passed"], json!(true));
+        assert!(evaluate(&checks, &figures).unwrap().passed);
         let failing = [SloCheck {
             metric: SloMetric::ErrorRate,
             threshold: 0.001,
         }];
-        assert_eq!(
-            evaluate(&failing, &figures).unwrap()["passed"],
-            json!(false)
-        );
+        assert!(!evaluate(&failing, &figures).unwrap().passed);
         let undefined = [SloCheck {
             metric: SloMetric::MeanMs,
             threshold: 1.0,
         }];
-        assert_eq!(
-            evaluate(&undefined, &figures).unwrap()["passed"],
-            json!(false)
-        );
+        let v = evaluate(&undefined, &figures).unwrap();
+        assert!(!v.passed && v.checks[0].actual.is_none());
         assert!(evaluate(&[], &figures).is_none());
+        figures.traffic.latency_ms.p99 = Some(300.0);
+        assert!(!evaluate(&checks, &figures).unwrap().passed);
     }
 }

@@ -8,11 +8,10 @@ use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use serde_json::Value;
 
 use super::{DrawResult, FONT};
 use crate::report::load::{Event, RunData};
-use crate::results::summary::lookup;
+use crate::vocab::SloMetric;
 
 /// Body text.
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
@@ -153,41 +152,25 @@ pub fn frame<DB: DrawingBackend>(
 
 /// The standard subtitle: scenario, seed and what part of the run the chart shows.
 pub fn subtitle(d: &RunData, what: &str) -> String {
-    let name = lookup(&d.summary, "scenario")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
-    let seed = lookup(&d.summary, "seed").map_or("?".into(), |v| v.to_string());
-    format!("{name} · seed {seed} · {what}")
+    format!("{} · seed {} · {what}", d.summary.scenario, d.summary.seed)
 }
 
 /// "replication 1 of 4" when the run had several; time series come from replication 0 only.
 pub fn replication_note(d: &RunData) -> String {
-    match figure(d, "replications") {
-        Some(n) if n > 1.0 => format!("replication 1 of {n:.0}"),
+    match d.summary.replications {
+        n if n > 1 => format!("replication 1 of {n}"),
         _ => "single replication".into(),
     }
 }
 
-/// A numeric figure of `summary.json` by dotted path.
-pub fn figure(d: &RunData, path: &str) -> Option<f64> {
-    lookup(&d.summary, path).and_then(Value::as_f64)
-}
-
-/// The threshold of SLO check `metric` (`p99_ms`, ...), when the scenario has one.
-pub fn slo_threshold(d: &RunData, metric: &str) -> Option<f64> {
-    lookup(&d.summary, "slo.checks")?
-        .as_array()?
-        .iter()
-        .find(|c| c["metric"] == metric)?["threshold"]
-        .as_f64()
+/// The threshold of the SLO check on `metric`, when the scenario has one.
+pub fn slo_threshold(d: &RunData, metric: SloMetric) -> Option<f64> {
+    d.summary.slo.as_ref()?.threshold(metric)
 }
 
 /// Warm-up length in seconds: simulated minus measured time.
 pub fn warmup_s(d: &RunData) -> f64 {
-    match (figure(d, "simulated_s"), figure(d, "measured_s")) {
-        (Some(sim), Some(measured)) => (sim - measured).max(0.0),
-        _ => 0.0,
-    }
+    d.summary.warmup_s()
 }
 
 /// How a legend entry's swatch is drawn.

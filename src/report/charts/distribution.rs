@@ -4,25 +4,28 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use serde_json::Value;
 
 use super::DrawResult;
 use super::common::*;
 use crate::report::load::RunData;
-use crate::results::summary::lookup;
+use crate::results::summary::{Fig, Latency, Leaf};
+use crate::vocab::SloMetric;
 
-/// Percentiles marked on the CDF: label, `summary.json` key, colour.
-const PERCENTILES: [(&str, &str, RGBColor); 4] = [
-    ("p50", "p50", TAB_BLUE),
-    ("p90", "p90", TAB_TEAL),
-    ("p99", "p99", TAB_ORANGE),
-    ("p99.9", "p999", TAB_PURPLE),
+/// Picks one percentile of the latency figures.
+type Percentile = fn(&Latency) -> Fig;
+
+/// Percentiles marked on the CDF: label, figure, colour.
+const PERCENTILES: [(&str, Percentile, RGBColor); 4] = [
+    ("p50", |l| l.p50, TAB_BLUE),
+    ("p90", |l| l.p90, TAB_TEAL),
+    ("p99", |l| l.p99, TAB_ORANGE),
+    ("p99.9", |l| l.p999, TAB_PURPLE),
 ];
 
 /// Note for charts whose figures are means over replications.
 fn replications_note(d: &RunData) -> String {
-    match figure(d, "replications") {
-        Some(n) if n > 1.0 => format!("mean of {n:.0} replications"),
+    match d.summary.replications {
+        n if n > 1 => format!("mean of {n} replications"),
         _ => "single replication".into(),
     }
 }
@@ -34,7 +37,7 @@ pub fn latency_cdf<DB: DrawingBackend>(
     d: &RunData,
     title: &str,
 ) -> DrawResult<DB> {
-    let measured = figure(d, "measured_s").map_or(String::new(), |s| format!("{} s", tick(s)));
+    let measured = format!("{} s", tick(d.summary.measured_s));
     let body = frame(
         root,
         title,
@@ -45,11 +48,11 @@ pub fn latency_cdf<DB: DrawingBackend>(
     )?;
     let marks: Vec<(&str, f64, RGBColor)> = PERCENTILES
         .iter()
-        .filter_map(|(label, key, c)| {
-            figure(d, &format!("latency_ms.{key}")).map(|v| (*label, v, *c))
+        .filter_map(|(label, get, c)| {
+            get(&d.summary.figures.traffic.latency_ms).map(|v| (*label, v, *c))
         })
         .collect();
-    let slo = slo_threshold(d, "p99_ms");
+    let slo = slo_threshold(d, SloMetric::P99Ms);
     let mut entries = vec![Entry::new("CDF", INK, Swatch::Line)];
     entries.extend(
         marks
@@ -180,17 +183,17 @@ pub fn stage_latency<DB: DrawingBackend>(
         Entry::new("p99", TAB_ORANGE, Swatch::Block),
     ];
     let plot = legend_row(&body, "", &entries)?;
-    let stages: Vec<(String, f64, f64)> = match lookup(&d.summary, "stages") {
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| {
-                let f = |q: &str| v.get(q).and_then(Value::as_f64).unwrap_or(f64::NAN);
-                (k.clone(), f("mean"), f("p99"))
-            })
-            .filter(|(_, mean, p99)| mean.is_finite() || p99.is_finite())
-            .collect(),
-        _ => Vec::new(),
-    };
+    let stages: Vec<(String, f64, f64)> = d
+        .summary
+        .figures
+        .stages
+        .iter()
+        .map(|(k, v)| {
+            let f = |x: Fig| x.unwrap_or(f64::NAN);
+            (k.clone(), f(v.mean), f(v.p99))
+        })
+        .filter(|(_, mean, p99)| mean.is_finite() || p99.is_finite())
+        .collect();
     if stages.is_empty() {
         return no_data(&plot, "No stage timings in summary.json");
     }
@@ -277,21 +280,16 @@ pub fn target_load<DB: DrawingBackend>(
     }
     let mut groups: Vec<String> = Vec::new();
     let mut bars: Vec<Bar> = Vec::new();
-    if let Some(Value::Object(m)) = lookup(&d.summary, "target_groups") {
-        for (name, g) in m {
-            let Some(targets) = g.get("per_target").and_then(Value::as_array) else {
-                continue;
-            };
-            for (index, t) in targets.iter().enumerate() {
-                bars.push(Bar {
-                    group: groups.len(),
-                    index,
-                    requests: t["requests"].as_f64().unwrap_or(0.0),
-                    utilization: t["utilization"].as_f64().unwrap_or(f64::NAN),
-                });
-            }
-            groups.push(name.clone());
+    for (name, g) in &d.summary.figures.target_groups {
+        for (index, t) in g.per_target.iter().enumerate() {
+            bars.push(Bar {
+                group: groups.len(),
+                index,
+                requests: t.requests.value().unwrap_or(0.0),
+                utilization: t.utilization.unwrap_or(f64::NAN),
+            });
         }
+        groups.push(name.clone());
     }
     // Each group's even share: its mean requests per target.
     let share: Vec<f64> = (0..groups.len())

@@ -6,17 +6,16 @@
 
 use std::ops::Range;
 
+use super::common::*;
+use super::{DrawResult, render_png, render_svg};
+use crate::results::summary::{Fig, Summary, Traffic};
+use crate::vocab::SloMetric;
 use plotters::coord::Shift;
 use plotters::coord::combinators::LogCoord;
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use serde_json::Value;
-
-use super::common::*;
-use super::{DrawResult, render_png, render_svg};
-use crate::results::summary::lookup;
 
 /// File name of the sweep chart without extension.
 pub const STEM: &str = "chart-sweep";
@@ -32,7 +31,7 @@ pub struct SweepData<'a> {
     /// Per point, its value of each key (same order as `keys`).
     pub values: &'a [Vec<String>],
     /// Per point, its `summary.json` document.
-    pub summaries: &'a [Value],
+    pub summaries: &'a [Summary],
 }
 
 /// Renders the sweep chart as a PNG (8-bit RGB, [`super::WIDTH`] × [`super::HEIGHT`]).
@@ -47,10 +46,12 @@ pub fn svg(d: &SweepData<'_>) -> anyhow::Result<String> {
 
 /// One figure drawn against x: where it lives in `summary.json`, how it is shown.
 struct Metric {
-    /// Dotted path of the mean; its half-width is under `ci95.` + path.
-    path: &'static str,
+    /// The figure (mean, or its half-width in the `ci95` tree).
+    get: fn(&Traffic<crate::results::summary::Count>) -> Fig,
+    /// The same figure's half-width.
+    ci: fn(&Traffic<crate::results::summary::HalfWidth>) -> Fig,
     /// The SLO check metric that bounds it.
-    slo: &'static str,
+    slo: SloMetric,
     /// Multiplier from the document's unit to the axis unit.
     scale: f64,
     /// Axis description.
@@ -71,8 +72,9 @@ const WIDE_SPAN: f64 = 20.0;
 
 /// The left panel: p99 latency in ms.
 const P99: Metric = Metric {
-    path: "latency_ms.p99",
-    slo: "p99_ms",
+    get: |t| t.latency_ms.p99,
+    ci: |t| t.latency_ms.p99,
+    slo: SloMetric::P99Ms,
     scale: 1.0,
     desc: "p99 latency (ms)",
     unit: " ms",
@@ -82,8 +84,9 @@ const P99: Metric = Metric {
 
 /// The right panel: error rate, drawn in percent.
 const ERRORS: Metric = Metric {
-    path: "error_rate",
-    slo: "error_rate",
+    get: |t| t.error_rate,
+    ci: |t| t.error_rate,
+    slo: SloMetric::ErrorRate,
     scale: 100.0,
     desc: "error rate (%)",
     unit: "%",
@@ -332,9 +335,11 @@ fn series(d: &SweepData<'_>, x: &XAxis, metric: &Metric) -> Vec<Series> {
                 });
                 out.len() - 1
             });
-        let mean = lookup(doc, metric.path).and_then(Value::as_f64);
-        let ci = lookup(doc, &format!("ci95.{}", metric.path))
-            .and_then(Value::as_f64)
+        let mean = (metric.get)(&doc.figures.traffic);
+        let ci = doc
+            .ci95
+            .as_ref()
+            .and_then(|c| (metric.ci)(&c.traffic))
             .filter(|c| c.is_finite())
             .unwrap_or(0.0);
         if let Some(m) = mean.filter(|m| m.is_finite()) {
@@ -350,14 +355,10 @@ fn series(d: &SweepData<'_>, x: &XAxis, metric: &Metric) -> Vec<Series> {
 }
 
 /// The threshold of SLO check `metric`, from the first point whose summary has one.
-fn slo(d: &SweepData<'_>, metric: &str) -> Option<f64> {
-    d.summaries.iter().find_map(|doc| {
-        lookup(doc, "slo.checks")?
-            .as_array()?
-            .iter()
-            .find(|c| c["metric"] == metric)?["threshold"]
-            .as_f64()
-    })
+fn slo(d: &SweepData<'_>, metric: SloMetric) -> Option<f64> {
+    d.summaries
+        .iter()
+        .find_map(|doc| doc.slo.as_ref()?.threshold(metric))
 }
 
 /// Colour of line `i`: a single line is blue, several take the palette in order.
@@ -367,12 +368,9 @@ fn color(i: usize) -> RGBColor {
 
 /// The whole chart: title block, legend, and the two panels side by side.
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepData<'_>) -> DrawResult<DB> {
-    let reps = d
-        .summaries
-        .iter()
-        .find_map(|s| lookup(s, "replications").and_then(Value::as_f64));
+    let reps = d.summaries.first().map(|s| s.replications);
     let reps = match reps {
-        Some(n) if n > 1.0 => format!("mean of {n:.0} replications per point"),
+        Some(n) if n > 1 => format!("mean of {n} replications per point"),
         _ => "single replication per point".into(),
     };
     let body = frame(
@@ -552,24 +550,37 @@ fn panel<DB: DrawingBackend>(
 mod tests {
     use super::super::tests::{colourful_pixels, decode};
     use super::*;
-    use serde_json::json;
+    use crate::results::summary::testing;
+    use crate::results::summary::{SloCheckResult, SloVerdict};
 
-    fn doc(p99: f64, ci: f64, err: f64) -> Value {
-        json!({
-            "scenario": "s", "replications": 3,
-            "latency_ms": {"p99": p99}, "error_rate": err,
-            "ci95": {"latency_ms": {"p99": ci}, "error_rate": err / 4.0},
-            "slo": {"passed": true, "checks": [
-                {"metric": "p99_ms", "threshold": 120.0, "actual": p99, "passed": p99 <= 120.0},
-                {"metric": "error_rate", "threshold": 0.01, "actual": err, "passed": err <= 0.01}]}
-        })
+    fn doc(p99: f64, ci: f64, err: f64) -> Summary {
+        let mut s = testing::summary("s", 3);
+        s.figures.traffic.latency_ms.p99 = Some(p99);
+        s.figures.traffic.error_rate = Some(err);
+        let c = s.ci95.as_mut().unwrap();
+        c.traffic.latency_ms.p99 = Some(ci);
+        c.traffic.error_rate = Some(err / 4.0);
+        let check = |metric, threshold: f64, actual: f64| SloCheckResult {
+            metric,
+            threshold,
+            actual: Some(actual),
+            passed: actual <= threshold,
+        };
+        s.slo = Some(SloVerdict {
+            passed: true,
+            checks: vec![
+                check(SloMetric::P99Ms, 120.0, p99),
+                check(SloMetric::ErrorRate, 0.01, err),
+            ],
+        });
+        s
     }
 
     #[test]
     fn one_key_draws_bands_markers_and_slo() {
         let keys = vec!["target_groups.app.targets".to_string()];
         let values: Vec<Vec<String>> = (2..=5).map(|t| vec![t.to_string()]).collect();
-        let summaries: Vec<Value> = (2..=5)
+        let summaries: Vec<Summary> = (2..=5)
             .map(|t| doc(400.0 / f64::from(t), 8.0, 0.02 / f64::from(t)))
             .collect();
         let d = SweepData {
@@ -629,7 +640,7 @@ mod tests {
         let values: Vec<Vec<String>> = (3..=6).map(|t| vec![t.to_string()]).collect();
         // An overloaded first point (15 s, with a wide interval) beside healthy ones (~150 ms).
         let p99 = [15_000.0, 900.0, 160.0, 150.0];
-        let summaries: Vec<Value> = p99.iter().map(|&p| doc(p, p / 3.0, 0.0)).collect();
+        let summaries: Vec<Summary> = p99.iter().map(|&p| doc(p, p / 3.0, 0.0)).collect();
         let d = SweepData {
             scenario: "s",
             keys: &keys,
@@ -655,7 +666,7 @@ mod tests {
         decode(&png(&d).unwrap());
 
         // Within a factor of 20: linear from zero, as before; an error rate never goes log.
-        let near: Vec<Value> = [400.0, 200.0, 130.0, 100.0]
+        let near: Vec<Summary> = [400.0, 200.0, 130.0, 100.0]
             .iter()
             .map(|&p| doc(p, 8.0, 0.0))
             .collect();

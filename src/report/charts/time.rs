@@ -8,6 +8,8 @@ use plotters::prelude::*;
 use super::DrawResult;
 use super::common::*;
 use crate::report::load::{RunData, TimeSeries};
+use crate::results::summary::Leaf;
+use crate::vocab::SloMetric;
 
 /// X axis description shared by the time charts.
 const TIME_AXIS: &str = "simulated time (s)";
@@ -32,7 +34,7 @@ pub fn latency_over_time<DB: DrawingBackend>(
         ),
     )?;
     let events = markers(d, None);
-    let slo = slo_threshold(d, "p99_ms");
+    let slo = slo_threshold(d, SloMetric::P99Ms);
     let mut entries = vec![
         Entry::new("p50", TAB_BLUE, Swatch::Line),
         Entry::new("p99", TAB_ORANGE, Swatch::Line),
@@ -339,7 +341,12 @@ pub fn healthy_targets<DB: DrawingBackend>(
         // output folders without the column fall back to the starting count.
         let registered: Vec<f64> = match ts.registered.iter().find(|(g, _)| g == group) {
             Some((_, r)) => r.clone(),
-            None => figure(d, &format!("target_groups.{group}.targets"))
+            None => d
+                .summary
+                .figures
+                .target_groups
+                .get(group)
+                .and_then(|g| g.targets.value())
                 .map_or_else(Vec::new, |r| vec![r; counts.len()]),
         };
         let events = markers(d, Some(group));
