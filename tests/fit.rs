@@ -409,6 +409,17 @@ fn bad_input_exits_2() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
+
+    // Months of logs in 1 s intervals would be millions of counters per route: refused.
+    let o = simroute(&["fit", "alb", good.to_str().unwrap(), "--interval-s", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("give a larger --interval-s"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = simroute(&["fit", "alb", good.to_str().unwrap(), "--interval-s", "0"]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 /// API Gateway JSON logs: integration latency per route, the gateway's overhead and the

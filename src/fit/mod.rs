@@ -225,6 +225,9 @@ struct RouteAcc {
     authorized: u64,
 }
 
+/// Most intervals a route's arrivals are counted in (a year in 1-minute intervals).
+pub const MAX_INTERVALS: i64 = 527_040;
+
 /// Timings in both log formats have millisecond resolution.
 pub const RESOLUTION_MS: f64 = 1.0;
 
@@ -312,6 +315,12 @@ pub fn fit(kind: Kind, logs: &[PathBuf], interval_s: i64) -> anyhow::Result<Fit>
         files.push(summary);
     }
     let end = last + 1;
+    let intervals = (end - t0) / interval_s;
+    anyhow::ensure!(
+        intervals <= MAX_INTERVALS,
+        "the logs span {} s, {intervals} intervals of {interval_s} s; at most {MAX_INTERVALS} are counted: give a larger --interval-s",
+        end - t0
+    );
     let records = files.iter().map(|f| f.records).sum();
     let groups = groups
         .into_iter()
