@@ -192,6 +192,8 @@ pub struct Route {
     pub load_balancer: Option<u32>,
     /// Reaches the group's tasks through its Cloud Map service (`DiscoverInstances`).
     pub cloud_map: bool,
+    /// Each request spends a `DiscoverInstances` call from the account's quota (opt-in).
+    pub discover_quota: bool,
     /// Index into `Scenario::route_names`.
     pub stats_route: u32,
 }

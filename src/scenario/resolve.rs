@@ -1323,6 +1323,13 @@ fn gateway(
                 true
             }
         };
+        if r.integration.discover_instances_quota && !cloud_map {
+            return Err(ScenarioError::at(
+                join_path(&ipath, "discover_instances_quota"),
+                "only a Cloud Map integration calls DiscoverInstances: add \
+                 discovery = \"cloud_map\" or remove the field",
+            ));
+        }
         route_names.push(r.route.clone());
         routes.push(Route {
             key: r.route.clone(),
@@ -1331,6 +1338,7 @@ fn gateway(
             group,
             load_balancer,
             cloud_map,
+            discover_quota: r.integration.discover_instances_quota,
             stats_route: route_names.len() as u32 - 1,
         });
     }

@@ -344,6 +344,12 @@ pub struct RawIntegration {
     /// service (HTTP APIs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryKind>,
+    /// With `discovery = "cloud_map"`: the caller spends one `DiscoverInstances` call per
+    /// request from the account's quota (2,000 burst, 1,000/s), as an SDK client that calls it
+    /// itself does. Off by default: API Gateway's Cloud Map integration is not charged per
+    /// request.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub discover_instances_quota: bool,
 }
 
 /// `[load_balancers.<name>]`.

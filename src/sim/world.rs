@@ -285,7 +285,8 @@ struct GatewayRun {
     unrouted_chain: ChainId,
     cache: AuthorizerCache,
     rng: SimRng,
-    /// Cloud Map's `DiscoverInstances` throttle (per account and Region).
+    /// Cloud Map's `DiscoverInstances` throttle (per account and Region), spent only by routes
+    /// that opt in (`discover_instances_quota`).
     discover: TokenBucket,
 }
 
@@ -884,7 +885,7 @@ impl<'a, Q: EventQueue<Event> + Default> World<'a, Q> {
                 }
             }
         }
-        if r.cloud_map && !run.discover.try_take(self.now) {
+        if r.discover_quota && !run.discover.try_take(self.now) {
             // DiscoverInstances answered RequestLimitExceeded: the integration fails.
             return GatewayDecision::RejectAfter(
                 discovery::THROTTLED_DISCOVERY,

@@ -18,11 +18,14 @@ use crate::model::container_health::ContainerStatus;
 use crate::model::discovery::{Instance, multivalue_answer, returned};
 use crate::vocab::Failure;
 
-/// `DiscoverInstances` throttle: refill 1,000 requests per second, bucket 6,000, per account
-/// and Region (Cloud Map service quotas, reference §6 M4).
+/// `DiscoverInstances` throttle: refill 1,000 requests per second, bucket 2,000, per account
+/// and Region (Cloud Map developer guide,
+/// "Throttling", https://docs.aws.amazon.com/cloud-map/latest/dg/throttling.html). Spent only by an integration
+/// with `discover_instances_quota` (a caller that calls the API itself): API Gateway's Cloud
+/// Map integration is not documented to call it per request.
 pub(super) const DISCOVER_RATE_PER_S: f64 = 1_000.0;
 /// See [`DISCOVER_RATE_PER_S`].
-pub(super) const DISCOVER_BURST: u64 = 6_000;
+pub(super) const DISCOVER_BURST: u64 = 2_000;
 /// What the client gets when API Gateway's `DiscoverInstances` call is throttled
 /// (`RequestLimitExceeded`): not documented; HTTP APIs answer integration failures with 503
 /// (reference §1), so 503.
