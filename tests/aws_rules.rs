@@ -114,3 +114,87 @@ fn cloud_map_integration_has_no_per_request_quota() {
         "only the quota fails requests"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rule 6: the account-level throttle applies by default
+// ---------------------------------------------------------------------------------------------
+
+/// An HTTP API (`kind`) with gateway lines `gateway_extra`, `rate` rps of evenly spaced
+/// requests for `duration` s to one task that never queues.
+fn throttled_gateway(kind: &str, gateway_extra: &str, routes: &str, rate: f64) -> String {
+    format!(
+        r#"
+[simulation]
+name = "rule-throttle"
+seed = 6
+duration_s = 10
+
+[[traffic]]
+name = "callers"
+method = "GET"
+path = "/items"
+rate_rps = {rate}
+arrival = "constant"
+
+[gateway]
+kind = "{kind}"
+{gateway_extra}
+
+{routes}
+
+[target_groups.items]
+targets = 1
+app = {{ workers = 256, service = {{ dist = "constant", ms = 1 }} }}
+"#
+    )
+}
+
+const ONE_ROUTE: &str = r#"
+[[gateway.routes]]
+route = "GET /items"
+integration = { target_group = "items" }
+"#;
+
+/// API Gateway throttles every account at 10,000 requests per second with a burst of 5,000 per
+/// Region, whether or not the API's settings mention it ("Amazon API Gateway quotas",
+/// https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html, and "Throttle
+/// requests to your REST APIs",
+/// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html).
+/// At 12,000 evenly spaced rps for 10 s with no `throttle` written, the full bucket of 5,000
+/// plus 10,000 tokens a second admit 105,000 of the 120,000 requests: 15,000 get 429 (within a
+/// few: the first arrival is 1/12,000 s in and tokens accrue continuously). A quota raised to
+/// 20,000 rps, or `throttle = "unlimited"`, throttles nothing; any other word is refused,
+/// naming the field.
+#[test]
+fn account_throttle_applies_by_default() {
+    for kind in ["http", "rest"] {
+        let rec = run(
+            &scenario(&throttled_gateway(kind, "", ONE_ROUTE, 12_000.0)),
+            0,
+        );
+        let throttled = failures(&rec, Failure::Throttled429) as i64;
+        assert!(
+            (throttled - 15_000).abs() <= 3,
+            "{kind}: throttled {throttled}, expected 15,000 of {}",
+            rec.counts.offered
+        );
+        assert_eq!(rec.counts.failed() as i64, throttled, "{kind}");
+        for raised in [
+            "throttle = { rate_rps = 20000, burst = 5000 }",
+            "throttle = \"unlimited\"",
+        ] {
+            let rec = run(
+                &scenario(&throttled_gateway(kind, raised, ONE_ROUTE, 12_000.0)),
+                0,
+            );
+            assert_eq!(rec.counts.failed(), 0, "{kind} with {raised}");
+        }
+    }
+    let bad = throttled_gateway("http", "throttle = \"none\"", ONE_ROUTE, 10.0);
+    let e = load_str(&bad, Path::new("."), &[]).expect_err("not a throttle");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("gateway.throttle") && msg.contains("unlimited"),
+        "{msg}"
+    );
+}

@@ -8,11 +8,13 @@ use std::path::Path;
 use super::dist::{self, Dist};
 use super::error::{ScenarioError, join_path};
 use super::schema::{
+    AccountThrottle, CloudMapHealth, DiscoveryKind, RawCloudMap, RawContainerHealthCheck,
+};
+use super::schema::{
     ApiKindRaw, AuthorizerKind, JitterKind, LoadBalancerKind, QueueLimit, RawAutoscaling, RawDist,
     RawFault, RawGateway, RawHealthCheck, RawRetries, RawScenario, RawService, RawThrottle,
     RawTraffic, RetryOn as RawRetryOn,
 };
-use super::schema::{CloudMapHealth, DiscoveryKind, RawCloudMap, RawContainerHealthCheck};
 use super::{
     AlbGroup, App, Authorizer, Autoscaling, CloudMap, ContainerCheck, Dependency, Deployment,
     Fault, Front, Gateway, HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service,
@@ -1345,7 +1347,10 @@ fn gateway(
     let built = Gateway {
         kind,
         latency: optional_dist(gw.latency.as_ref(), "gateway.latency", base_dir)?,
-        account_throttle: throttle(gw.throttle.as_ref(), "gateway.throttle")?,
+        account_throttle: match &gw.throttle {
+            AccountThrottle::Limited(t) => throttle(Some(t), "gateway.throttle")?,
+            AccountThrottle::Unlimited => None,
+        },
         stage_throttle: throttle(gw.stage_throttle.as_ref(), "gateway.stage_throttle")?,
         integration_timeout: from_secs(timeout_s),
         vpc_link_latency: optional_dist(
