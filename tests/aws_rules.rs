@@ -198,3 +198,91 @@ fn account_throttle_applies_by_default() {
         "{msg}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rule 5: a route's throttle overrides the stage default
+// ---------------------------------------------------------------------------------------------
+
+/// A route's own limit replaces the stage's default limit for that route; it does not stack on
+/// it. REST: "per-method throttling overrides the stage's default method throttling" ("Throttle
+/// requests to your REST APIs",
+/// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html);
+/// HTTP APIs: route-level `RouteSettings` override the stage's `DefaultRouteSettings`
+/// ("Throttle requests to your HTTP APIs",
+/// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html).
+/// Both stay under the account limit. A route at 100/100 over a stage default of 20/20 takes
+/// 60 evenly spaced rps without a 429; a route without its own limit gets the stage default:
+/// of 599 requests in 10 s, 20 + 20 × 10 = 220 pass (379 throttled, within 2); and a route
+/// limit above the account's is held to the account's 10,000/5,000.
+#[test]
+fn route_throttle_overrides_the_stage_default() {
+    for kind in ["http", "rest"] {
+        let toml = format!(
+            r#"
+[simulation]
+name = "rule-route-throttle"
+seed = 5
+duration_s = 10
+
+[[traffic]]
+name = "own-limit"
+method = "GET"
+path = "/fast"
+rate_rps = 60
+arrival = "constant"
+
+[[traffic]]
+name = "stage-default"
+method = "GET"
+path = "/default"
+rate_rps = 60
+arrival = "constant"
+
+[gateway]
+kind = "{kind}"
+stage_throttle = {{ rate_rps = 20, burst = 20 }}
+
+[[gateway.routes]]
+route = "GET /fast"
+throttle = {{ rate_rps = 100, burst = 100 }}
+integration = {{ target_group = "items" }}
+
+[[gateway.routes]]
+route = "GET /default"
+integration = {{ target_group = "items" }}
+
+[target_groups.items]
+targets = 1
+app = {{ workers = 64, service = {{ dist = "constant", ms = 1 }} }}
+"#
+        );
+        let rec = run(&scenario(&toml), 0);
+        let own = &rec.routes[0].counts;
+        // Evenly spaced from 1/60 s: 599 arrive before the run ends at 10 s.
+        assert_eq!(own.offered, 599, "{kind}");
+        assert_eq!(
+            own.failed(),
+            0,
+            "{kind}: the route's 100/100 replaces the stage's 20/20"
+        );
+        let default = &rec.routes[1].counts;
+        let throttled = default.failures[Failure::Throttled429 as usize] as i64;
+        let expected = default.offered as i64 - 220;
+        assert!(
+            (throttled - expected).abs() <= 2,
+            "{kind}: throttled {throttled}, expected {expected}"
+        );
+
+        // Above the account's limit, the account's bucket still decides.
+        let routes = r#"
+[[gateway.routes]]
+route = "GET /items"
+throttle = { rate_rps = 20000, burst = 20000 }
+integration = { target_group = "items" }
+"#;
+        let toml = throttled_gateway(kind, "", routes, 12_000.0);
+        let rec = run(&scenario(&toml), 0);
+        let throttled = failures(&rec, Failure::Throttled429) as i64;
+        assert!((throttled - 15_000).abs() <= 3, "{kind}: {throttled}");
+    }
+}

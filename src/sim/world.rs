@@ -297,14 +297,15 @@ impl GatewayRun {
             t.map(|(rate, burst)| throttle.add_bucket(TokenBucket::new(rate, burst)))
         };
         // Most specific level first, account last, as AWS applies them. The stage's default
-        // limit applies per route (method), each with a bucket of its own; the account bucket
-        // is shared by every route.
+        // limit applies per route (method), each with a bucket of its own, unless the route
+        // has its own limit, which replaces the default for that route (REST per-method
+        // override, HTTP API RouteSettings over DefaultRouteSettings): one level, not two. The
+        // account bucket is shared by every route.
         let account = bucket(&mut throttle, gw.account_throttle);
         let mut route_chains = Vec::with_capacity(gw.routes.len());
         for r in &gw.routes {
-            let route = bucket(&mut throttle, r.throttle);
-            let stage = bucket(&mut throttle, gw.stage_throttle);
-            let levels: Vec<BucketId> = [route, stage, account].into_iter().flatten().collect();
+            let route = bucket(&mut throttle, r.throttle.or(gw.stage_throttle));
+            let levels: Vec<BucketId> = [route, account].into_iter().flatten().collect();
             route_chains.push(throttle.add_chain(&levels));
         }
         let stage = bucket(&mut throttle, gw.stage_throttle);
