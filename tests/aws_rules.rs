@@ -286,3 +286,103 @@ integration = { target_group = "items" }
         assert!((throttled - 15_000).abs() <= 3, "{kind}: {throttled}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rule 8: health checks are always on behind a load balancer
+// ---------------------------------------------------------------------------------------------
+
+/// A REST API (HTTP API for an ALB) through a `kind` load balancer to 3 tasks with no
+/// `health_check` table; task 0 crashes at 100 s.
+fn unchecked_behind(kind: &str) -> String {
+    let api = if kind == "alb" { "http" } else { "rest" };
+    format!(
+        r#"
+[simulation]
+name = "rule-checks-always-on"
+seed = 8
+duration_s = 400
+
+[[traffic]]
+name = "callers"
+method = "GET"
+path = "/items"
+rate_rps = 30
+timeout_s = 5
+
+[gateway]
+kind = "{api}"
+
+[[gateway.routes]]
+route = "GET /items"
+integration = {{ load_balancer = "front", port = 80 }}
+
+[load_balancers.front]
+kind = "{kind}"
+listeners = [ {{ port = 80, target_group = "items" }} ]
+
+[target_groups.items]
+targets = 3
+deregistration_delay_s = 0
+service = {{ task_start = {{ dist = "constant", ms = 30000 }} }}
+sidecar = {{}}
+app = {{ workers = 8, service = {{ dist = "constant", ms = 2 }} }}
+
+[[faults]]
+at_s = 100
+kind = "crash"
+target_group = "items"
+"#
+    )
+}
+
+/// For `ip` and `instance` targets, ELB health checks are always on and cannot be disabled: a
+/// target group with no settings uses the defaults ("Health checks for Network Load Balancer
+/// target groups",
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html;
+/// "Health checks for Application Load Balancer target groups",
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+/// A group behind an NLB with no `health_check` gets TCP, 30 s, 10 s, 5/2; behind an ALB HTTP,
+/// 30 s, 5 s, 5/2. A crash is then detected after 2 failed rounds, between (2 − 1) × 30 s +
+/// timeout and 2 × 30 s + timeout after it (the probe phase is uniform over the interval), and
+/// ECS starts a replacement.
+#[test]
+fn health_checks_are_always_on_behind_a_load_balancer() {
+    use simroute::scenario::HealthCheck;
+    use simroute::vocab::HealthProtocol;
+    for (kind, defaults) in [
+        ("nlb", HealthCheck::nlb_defaults(HealthProtocol::Tcp)),
+        ("alb", HealthCheck::alb_defaults()),
+    ] {
+        let sc = scenario(&unchecked_behind(kind));
+        let hc = sc.groups[0].health_check.as_ref().expect("checks are on");
+        assert_eq!(hc.protocol, defaults.protocol, "{kind}");
+        assert_eq!(
+            (hc.interval, hc.timeout),
+            (defaults.interval, defaults.timeout),
+            "{kind}"
+        );
+        assert_eq!(
+            (hc.healthy_threshold, hc.unhealthy_threshold),
+            (5, 2),
+            "{kind}"
+        );
+        let timeout = defaults.timeout;
+        for rep in 0..3 {
+            let rec = run(&sc, rep);
+            assert!(rec.groups[0].probes > 0, "{kind}: probes sent");
+            let down = events(&rec, "health")
+                .find(|e| e.target == Some(0) && e.to == "unhealthy")
+                .map(|e| e.t)
+                .unwrap_or_else(|| panic!("{kind}: the crash is detected"));
+            let after = down - 100 * S;
+            assert!(
+                after >= 30 * S + timeout && after <= 60 * S + timeout,
+                "{kind}: detected {after} ns after the crash"
+            );
+            assert!(
+                events(&rec, "task_start").any(|e| e.t >= down),
+                "{kind}: ECS replaces the crashed task"
+            );
+        }
+    }
+}

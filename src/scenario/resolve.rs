@@ -232,6 +232,14 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                 g.zones,
                 alb_owner.is_some(),
             )?),
+            // Behind a load balancer, ip targets are always checked: a group without
+            // settings gets the load balancer type's defaults (ELB target group health checks).
+            None if owners[gi].is_some() => Some(health_check(
+                &RawHealthCheck::default(),
+                &join_path(&path, "health_check"),
+                g.zones,
+                alb_owner.is_some(),
+            )?),
             None => None,
         };
         if alb_owner.is_some() && g.connection_termination {
@@ -624,7 +632,9 @@ pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
         if group.front != Front::None {
             g.cross_zone = Some(group.cross_zone);
         }
-        if let (Some(hc), Some(resolved)) = (g.health_check.as_mut(), &group.health_check) {
+        if let Some(resolved) = &group.health_check {
+            // Also for a group behind a load balancer that wrote none: its checks are on.
+            let hc = g.health_check.get_or_insert_with(RawHealthCheck::default);
             hc.protocol = Some(resolved.protocol);
             hc.interval_s = Some(to_secs(resolved.interval));
             hc.timeout_s = Some(to_secs(resolved.timeout));
