@@ -386,3 +386,48 @@ fn health_checks_are_always_on_behind_a_load_balancer() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rule 9: a new target is not checked at the instant it registers
+// ---------------------------------------------------------------------------------------------
+
+/// Registering a target takes time before it is checked and gets traffic: "it can take a few
+/// minutes for the registration process to complete and health checks to start" ("Troubleshoot
+/// your Network Load Balancer",
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-troubleshooting.html);
+/// users report new targets `initial` for 70 to 120 s (aws/containers-roadmap #469). With no
+/// `new_target_delay_s`, the assumed default is 90 s: the replacement of a crashed task behind
+/// an NLB registers when it runs and is first checked, and with a TCP check that passes at
+/// once found healthy, exactly 90 s later, and then gets traffic. Behind an ALB, whose new
+/// targets need one passed HTTP check, it turns healthy 90 s plus the probe's round trip later.
+#[test]
+fn new_target_is_first_checked_after_the_registration_delay() {
+    for kind in ["nlb", "alb"] {
+        let sc = scenario(&unchecked_behind(kind));
+        let hc = sc.groups[0].health_check.as_ref().expect("checks are on");
+        assert_eq!(hc.new_target_delay, 90 * S, "{kind}");
+        for rep in 0..2 {
+            let rec = run(&sc, rep);
+            let reg = events(&rec, "health")
+                .find(|e| e.target == Some(3) && e.to == "initial")
+                .map(|e| e.t)
+                .unwrap_or_else(|| panic!("{kind}: the replacement registers"));
+            let healthy = events(&rec, "health")
+                .find(|e| e.target == Some(3) && e.to == "healthy")
+                .map(|e| e.t)
+                .unwrap_or_else(|| panic!("{kind}: the replacement turns healthy"));
+            if kind == "nlb" {
+                assert_eq!(healthy - reg, 90 * S, "{kind} replication {rep}");
+            } else {
+                // The HTTP probe goes through nginx to the 2 ms app: within a second.
+                assert!(
+                    healthy - reg >= 90 * S && healthy - reg < 91 * S,
+                    "{kind} replication {rep}: {}",
+                    healthy - reg
+                );
+            }
+            let target = &rec.groups[0].targets[3];
+            assert!(target.requests > 0, "{kind}: it gets traffic once healthy");
+        }
+    }
+}

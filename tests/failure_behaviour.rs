@@ -331,7 +331,7 @@ timeout_s = 5
 
 [target_groups.{name}]
 targets = 3
-health_check = {{ protocol = "tcp", interval_s = {interval}, timeout_s = 5 }}
+health_check = {{ protocol = "tcp", interval_s = {interval}, timeout_s = 5, new_target_delay_s = 0 }}
 deregistration_delay_s = 10
 service = {{ task_start = {{ dist = "constant", ms = 60000 }} }}
 app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
@@ -395,7 +395,7 @@ timeout_s = 5
 
 [target_groups.app]
 targets = 4
-health_check = {{ protocol = "tcp", interval_s = 10, timeout_s = 5 }}
+health_check = {{ protocol = "tcp", interval_s = 10, timeout_s = 5, new_target_delay_s = 0 }}
 deregistration_delay_s = 10
 service = {{ task_start = {{ dist = "constant", ms = 30000 }}, {service} }}
 app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}

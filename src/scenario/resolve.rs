@@ -760,7 +760,7 @@ fn health_check(
     if nodes == 0 {
         return Err(ScenarioError::at(p("nodes"), "must be at least 1"));
     }
-    let lag = hc.new_target_delay_s.unwrap_or(0.0);
+    let lag = hc.new_target_delay_s.unwrap_or(to_secs(d.new_target_delay));
     if !(lag >= 0.0 && lag.is_finite()) {
         return Err(ScenarioError::at(
             p("new_target_delay_s"),
