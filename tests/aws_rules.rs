@@ -431,3 +431,47 @@ fn new_target_is_first_checked_after_the_registration_delay() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rule 4: a larger scale-out is allowed inside the scale-out cooldown
+// ---------------------------------------------------------------------------------------------
+
+/// Target tracking: "the scale-out cooldown period is intended to continuously (but not
+/// excessively) scale out": inside it the policy "won't increase the desired capacity again
+/// unless either a larger scale out is triggered or the cooldown period ends" ("Target
+/// tracking scaling policies for Application Auto Scaling",
+/// https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking.html).
+/// The alarm keeps acting while it stays in ALARM. With CPU pinned at 100% against a 50%
+/// target (every task saturated; excess answered 503 by a short queue), 2 tasks scale out at
+/// the third high datapoint (180 s) to ⌈2 × 100/50⌉ = 4, and then, each minute inside the
+/// 300 s cooldown, to the larger ⌈4 × 2⌉ = 8, 16 and the maximum 20; not once per cooldown.
+#[test]
+fn larger_scale_out_is_allowed_inside_the_scale_out_cooldown() {
+    let toml = r#"
+[simulation]
+name = "rule-scale-out-cooldown"
+seed = 4
+duration_s = 600
+
+[[traffic]]
+name = "flood"
+target_group = "busy"
+rate_rps = 5000
+
+[target_groups.busy]
+targets = 2
+service = { task_start = { dist = "constant", ms = 30000 } }
+autoscaling = { min_tasks = 2, max_tasks = 20, target_cpu_percent = 50 }
+app = { workers = 1, queue_limit = 10, service = { dist = "constant", ms = 10 } }
+"#;
+    let rec = run(&scenario(toml), 0);
+    let outs: Vec<(u64, String)> = events(&rec, "scale_out")
+        .map(|e| (e.t, e.to.clone()))
+        .collect();
+    let want: Vec<(u64, String)> = [(180, "4"), (240, "8"), (300, "16"), (360, "20")]
+        .iter()
+        .map(|&(t, n)| (t * S, n.to_string()))
+        .collect();
+    assert_eq!(outs, want);
+    assert_eq!(events(&rec, "scale_in").count(), 0);
+}
