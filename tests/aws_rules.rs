@@ -475,3 +475,88 @@ app = { workers = 1, queue_limit = 10, service = { dist = "constant", ms = 10 } 
     assert_eq!(outs, want);
     assert_eq!(events(&rec, "scale_in").count(), 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rule 2: a rolling deployment at maximum_percent = 100 finishes
+// ---------------------------------------------------------------------------------------------
+
+/// 4 tasks deployed at 60 s with `minimum_healthy_percent = min` and `maximum_percent = max`.
+fn deployment(min: u32, max: u32) -> String {
+    format!(
+        r#"
+[simulation]
+name = "rule-rolling-deploy"
+seed = 2
+duration_s = 600
+
+[[traffic]]
+name = "callers"
+target_group = "app"
+rate_rps = 40
+timeout_s = 5
+
+[target_groups.app]
+targets = 4
+health_check = {{ protocol = "tcp", interval_s = 5, timeout_s = 2, new_target_delay_s = 0 }}
+deregistration_delay_s = 0
+service = {{ task_start = {{ dist = "constant", ms = 20000 }}, minimum_healthy_percent = {min}, maximum_percent = {max} }}
+app = {{ workers = 4, service = {{ dist = "constant", ms = 5 }} }}
+
+[[deployments]]
+at_s = 60
+target_group = "app"
+"#
+    )
+}
+
+/// ECS rolling updates keep at least `minimumHealthyPercent` of the desired count healthy
+/// (rounded up) and at most `maximumPercent` alive (rounded down); when `maximumPercent`
+/// leaves no room for a new task, ECS stops old tasks first, down to `minimumHealthyPercent`,
+/// and starts new ones in their place ("Deploy Amazon ECS services by replacing tasks",
+/// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html;
+/// service definition parameters,
+/// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html).
+/// Every combination of min 0/50/100 × max 100/150/200 finishes (all 4 tasks replaced, 4
+/// healthy at the end) and never has fewer than ⌈4 × min/100⌉ healthy; min 100 with max 100,
+/// which can neither start nor stop a task, is refused (exit 2) naming the field.
+#[test]
+fn rolling_deployment_at_maximum_percent_100_finishes() {
+    for min in [0u32, 50, 100] {
+        for max in [100u32, 150, 200] {
+            let toml = deployment(min, max);
+            if min == 100 && max == 100 {
+                let e = load_str(&toml, Path::new("."), &[]).expect_err("refused");
+                assert!(
+                    e.to_string()
+                        .contains("target_groups.app.service.maximum_percent"),
+                    "{e}"
+                );
+                let file = std::env::temp_dir().join("simroute-rule2-min100-max100.toml");
+                std::fs::write(&file, &toml).unwrap();
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_simroute"))
+                    .args(["validate", file.to_str().unwrap()])
+                    .output()
+                    .unwrap();
+                assert_eq!(out.status.code(), Some(2));
+                assert!(
+                    String::from_utf8_lossy(&out.stderr)
+                        .contains("target_groups.app.service.maximum_percent")
+                );
+                continue;
+            }
+            let rec = run(&scenario(&toml), 0);
+            let done = events(&rec, "deployment_done").count();
+            assert_eq!(done, 1, "min {min} max {max}: the deployment finishes");
+            let started = events(&rec, "task_start").count();
+            assert_eq!(started, 4, "min {min} max {max}: 4 new tasks");
+            let last = rec.timeseries.rows().last().unwrap().healthy[0][0];
+            assert_eq!(last, 4, "min {min} max {max}: 4 healthy at the end");
+            let floor = (4 * min).div_ceil(100);
+            assert!(
+                rec.groups[0].healthy_min >= floor,
+                "min {min} max {max}: healthy fell to {}",
+                rec.groups[0].healthy_min
+            );
+        }
+    }
+}

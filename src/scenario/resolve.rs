@@ -574,9 +574,21 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
     for (i, d) in raw.deployments.iter().enumerate() {
         let path = join_path("deployments", i);
         non_negative_time(&join_path(&path, "at_s"), d.at_s, sim.duration_s)?;
+        let group = group_index(&d.target_group, &join_path(&path, "target_group"))?;
+        let svc: &Service = &groups[group as usize].service;
+        if svc.minimum_healthy_percent == 100 && svc.maximum_percent == 100 {
+            // ECS can neither start a new task (no room above 100%) nor stop an old one (none
+            // may go below 100%): it refuses this rolling-update configuration.
+            return Err(ScenarioError::at(
+                format!("target_groups.{}.service.maximum_percent", d.target_group),
+                "a rolling deployment needs maximum_percent above 100 or \
+                 minimum_healthy_percent below 100 (got 100 and 100): ECS can neither start \
+                 a new task nor stop an old one",
+            ));
+        }
         deployments.push(Deployment {
             at: from_secs(d.at_s),
-            group: group_index(&d.target_group, &join_path(&path, "target_group"))?,
+            group,
         });
     }
     deployments.sort_by_key(|d| d.at);
