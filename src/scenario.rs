@@ -192,6 +192,8 @@ pub struct Route {
     pub load_balancer: Option<u32>,
     /// Reaches the group's tasks through its Cloud Map service (`DiscoverInstances`).
     pub cloud_map: bool,
+    /// Each request spends a `DiscoverInstances` call from the account's quota (opt-in).
+    pub discover_quota: bool,
     /// Index into `Scenario::route_names`.
     pub stats_route: u32,
 }
@@ -340,6 +342,13 @@ pub struct HealthCheck {
     pub new_target_delay: Nanos,
 }
 
+/// Seconds from a new target's registration to its first health check when the scenario
+/// does not say. AWS documents only that registration "can take a few minutes" (NLB
+/// troubleshooting, target group health); users report a new target `initial` for about 70 to
+/// 120 s before its first check (aws/containers-roadmap #469, aws-load-balancer-controller
+/// #1834): the middle of that range, 90 s, is assumed (docs/scenario.md).
+pub const DEFAULT_NEW_TARGET_DELAY_S: f64 = 90.0;
+
 impl HealthCheck {
     /// The documented NLB defaults for `protocol`: interval 30 s, timeout 10 s (TCP) or 6 s
     /// (HTTP), healthy 5, unhealthy 2; a new target needs 1 pass.
@@ -356,7 +365,7 @@ impl HealthCheck {
             unhealthy_threshold: 2,
             initial_passes: 1,
             nodes: 1,
-            new_target_delay: 0,
+            new_target_delay: from_secs(DEFAULT_NEW_TARGET_DELAY_S),
         }
     }
 
@@ -373,7 +382,7 @@ impl HealthCheck {
             unhealthy_threshold: 2,
             initial_passes: 1,
             nodes: 1,
-            new_target_delay: 0,
+            new_target_delay: from_secs(DEFAULT_NEW_TARGET_DELAY_S),
         }
     }
 }

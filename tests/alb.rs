@@ -418,6 +418,7 @@ fn requests_in_flight_when_the_deregistration_delay_ends_get_502() {
         let traffic = "[[traffic]]\nname = \"pets\"\npath = \"/pets/1\"\nrate_rps = 0.5\narrival = \"constant\"";
         let groups = format!(
             "[target_groups.pets]\ntargets = 1\nderegistration_delay_s = {delay}\n\
+             health_check = {{ timeout_s = 30, new_target_delay_s = 0 }}\n\
              service = {{ task_start = {{ dist = \"constant\", ms = 1000 }} }}\n\
              app = {{ workers = 100, service = {{ dist = \"constant\", ms = 20000 }} }}\n\n\
              [[deployments]]\nat_s = 50\ntarget_group = \"pets\"\n"
@@ -435,14 +436,17 @@ fn requests_in_flight_when_the_deregistration_delay_ends_get_502() {
     let rec = run(&scenario(&build(5.5)));
     let draining = event_time(&rec, "health", "draining", 0).expect("old task deregistered");
     let unused = event_time(&rec, "health", "unused", draining).expect("draining ends");
+    // Health checks are always on behind an ALB: the new task runs at 51 s, is checked at
+    // once (no new-target delay here) and the check, served in 20 s like any request, passes
+    // at 71 s; only then is the old task deregistered.
     assert_eq!(
         draining,
-        51 * S,
-        "deployed at 50 s, new task running 1 s later"
+        71 * S,
+        "deployed at 50 s, new task running 1 s later, healthy after its 20 s check"
     );
     assert_eq!(unused, draining + 5_500_000_000);
     // In flight at the old task when draining ends: sent in (unused − 20 s, draining), that is
-    // arrivals at 2 s steps in (36.5, 51): 38, 40, …, 50.
+    // arrivals at 2 s steps in (56.5, 71): 58, 60, …, 70.
     let expected = (1..60u64)
         .map(|k| 2 * k * S)
         .filter(|&t| t + 20 * S > unused && t < draining)
@@ -596,6 +600,7 @@ fn a_crash_with_requests_in_flight_gives_504_at_the_idle_timeout() {
     let traffic =
         "[[traffic]]\nname = \"pets\"\npath = \"/pets/1\"\nrate_rps = 1\narrival = \"constant\"";
     let groups = "[target_groups.pets]\ntargets = 2\n\
+                  health_check = { timeout_s = 10 }\n\
                   app = { workers = 100, service = { dist = \"constant\", ms = 5000 } }\n\n\
                   [[faults]]\nat_s = 30.5\nkind = \"crash\"\ntarget_group = \"pets\"\n";
     let rec = run(&scenario(&alb_scenario(
@@ -607,6 +612,8 @@ fn a_crash_with_requests_in_flight_gives_504_at_the_idle_timeout() {
         "target_group = \"pets\"",
         groups,
     )));
+    // Health checks are on (ALB defaults, but a 10 s timeout that the 5 s requests pass); the
+    // crash is detected only after 30.5 + 30 + 10 s, past the end of the run.
     // Round robin: arrival k (at k s) goes to target (k − 1) mod 2, odd k to the crashed one.
     // In flight there at 30.5 s: 27 and 29 (504 at +8 s); sent there after: 31, 33, …, 49
     // (504 at +10 s, answered by the end at 60 s).

@@ -330,7 +330,7 @@ timeout_s = 5
 
 [target_groups.{name}]
 targets = 3
-health_check = {{ protocol = "tcp", interval_s = {interval}, timeout_s = 5 }}
+health_check = {{ protocol = "tcp", interval_s = {interval}, timeout_s = 5, new_target_delay_s = 0 }}
 deregistration_delay_s = 10
 service = {{ task_start = {{ dist = "constant", ms = 60000 }} }}
 app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
@@ -394,7 +394,7 @@ timeout_s = 5
 
 [target_groups.app]
 targets = 4
-health_check = {{ protocol = "tcp", interval_s = 10, timeout_s = 5 }}
+health_check = {{ protocol = "tcp", interval_s = 10, timeout_s = 5, new_target_delay_s = 0 }}
 deregistration_delay_s = 10
 service = {{ task_start = {{ dist = "constant", ms = 30000 }}, {service} }}
 app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
@@ -935,10 +935,14 @@ fn check_scaling(sc: &Scenario, rec: &Recorder, r: u32) -> Vec<(u64, u32, u32)> 
             // Three consecutive high datapoints: the first full minute after the step ends at
             // STEP + 1 min, the third at STEP + 3 min.
             assert!(t >= STEP + 3 * MINUTE, "replication {r}: scaled out at {t}");
-            if let Some(prev) = last_out {
-                assert!(t >= prev + a.scale_out_cooldown, "scale-out cooldown");
+            // Inside the scale-out cooldown only a larger scale-out acts (§5, E8).
+            if let Some((prev, prev_to)) = last_out {
+                assert!(
+                    t >= prev + a.scale_out_cooldown || to > prev_to,
+                    "scale-out cooldown"
+                );
             }
-            last_out = Some(t);
+            last_out = Some((t, to));
         } else {
             assert!(to < from);
             // Fifteen consecutive low datapoints, all after the drop, and the scale-in

@@ -8,11 +8,13 @@ use std::path::Path;
 use super::dist::{self, Dist};
 use super::error::{ScenarioError, join_path};
 use super::schema::{
+    AccountThrottle, CloudMapHealth, DiscoveryKind, RawCloudMap, RawContainerHealthCheck,
+};
+use super::schema::{
     ApiKindRaw, AuthorizerKind, JitterKind, LoadBalancerKind, QueueLimit, RawAutoscaling, RawDist,
     RawFault, RawGateway, RawHealthCheck, RawRetries, RawScenario, RawService, RawThrottle,
     RawTraffic, RetryOn as RawRetryOn,
 };
-use super::schema::{CloudMapHealth, DiscoveryKind, RawCloudMap, RawContainerHealthCheck};
 use super::{
     AlbGroup, App, Authorizer, Autoscaling, CloudMap, ContainerCheck, Dependency, Deployment,
     Fault, Front, Gateway, HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service,
@@ -226,6 +228,14 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         let health_check = match &g.health_check {
             Some(hc) => Some(health_check(
                 hc,
+                &join_path(&path, "health_check"),
+                g.zones,
+                alb_owner.is_some(),
+            )?),
+            // Behind a load balancer, ip targets are always checked: a group without
+            // settings gets the load balancer type's defaults (ELB target group health checks).
+            None if owners[gi].is_some() => Some(health_check(
+                &RawHealthCheck::default(),
                 &join_path(&path, "health_check"),
                 g.zones,
                 alb_owner.is_some(),
@@ -564,9 +574,21 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
     for (i, d) in raw.deployments.iter().enumerate() {
         let path = join_path("deployments", i);
         non_negative_time(&join_path(&path, "at_s"), d.at_s, sim.duration_s)?;
+        let group = group_index(&d.target_group, &join_path(&path, "target_group"))?;
+        let svc: &Service = &groups[group as usize].service;
+        if svc.minimum_healthy_percent == 100 && svc.maximum_percent == 100 {
+            // ECS can neither start a new task (no room above 100%) nor stop an old one (none
+            // may go below 100%): it refuses this rolling-update configuration.
+            return Err(ScenarioError::at(
+                format!("target_groups.{}.service.maximum_percent", d.target_group),
+                "a rolling deployment needs maximum_percent above 100 or \
+                 minimum_healthy_percent below 100 (got 100 and 100): ECS can neither start \
+                 a new task nor stop an old one",
+            ));
+        }
         deployments.push(Deployment {
             at: from_secs(d.at_s),
-            group: group_index(&d.target_group, &join_path(&path, "target_group"))?,
+            group,
         });
     }
     deployments.sort_by_key(|d| d.at);
@@ -622,7 +644,9 @@ pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
         if group.front != Front::None {
             g.cross_zone = Some(group.cross_zone);
         }
-        if let (Some(hc), Some(resolved)) = (g.health_check.as_mut(), &group.health_check) {
+        if let Some(resolved) = &group.health_check {
+            // Also for a group behind a load balancer that wrote none: its checks are on.
+            let hc = g.health_check.get_or_insert_with(RawHealthCheck::default);
             hc.protocol = Some(resolved.protocol);
             hc.interval_s = Some(to_secs(resolved.interval));
             hc.timeout_s = Some(to_secs(resolved.timeout));
@@ -748,7 +772,7 @@ fn health_check(
     if nodes == 0 {
         return Err(ScenarioError::at(p("nodes"), "must be at least 1"));
     }
-    let lag = hc.new_target_delay_s.unwrap_or(0.0);
+    let lag = hc.new_target_delay_s.unwrap_or(to_secs(d.new_target_delay));
     if !(lag >= 0.0 && lag.is_finite()) {
         return Err(ScenarioError::at(
             p("new_target_delay_s"),
@@ -1323,6 +1347,13 @@ fn gateway(
                 true
             }
         };
+        if r.integration.discover_instances_quota && !cloud_map {
+            return Err(ScenarioError::at(
+                join_path(&ipath, "discover_instances_quota"),
+                "only a Cloud Map integration calls DiscoverInstances: add \
+                 discovery = \"cloud_map\" or remove the field",
+            ));
+        }
         route_names.push(r.route.clone());
         routes.push(Route {
             key: r.route.clone(),
@@ -1331,13 +1362,17 @@ fn gateway(
             group,
             load_balancer,
             cloud_map,
+            discover_quota: r.integration.discover_instances_quota,
             stats_route: route_names.len() as u32 - 1,
         });
     }
     let built = Gateway {
         kind,
         latency: optional_dist(gw.latency.as_ref(), "gateway.latency", base_dir)?,
-        account_throttle: throttle(gw.throttle.as_ref(), "gateway.throttle")?,
+        account_throttle: match &gw.throttle {
+            AccountThrottle::Limited(t) => throttle(Some(t), "gateway.throttle")?,
+            AccountThrottle::Unlimited => None,
+        },
         stage_throttle: throttle(gw.stage_throttle.as_ref(), "gateway.stage_throttle")?,
         integration_timeout: from_secs(timeout_s),
         vpc_link_latency: optional_dist(

@@ -231,9 +231,11 @@ pub struct RawGateway {
     /// Latency the gateway adds to each request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency: Option<RawDist>,
-    /// Account-level token bucket (AWS default 10,000 RPS, burst 5,000); absent: unlimited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub throttle: Option<RawThrottle>,
+    /// Account-level token bucket: AWS's per-Region quota, 10,000 RPS with a burst of 5,000,
+    /// unless the file says otherwise; `"unlimited"` only where the quota was raised out of
+    /// reach.
+    #[serde(default)]
+    pub throttle: AccountThrottle,
     /// Stage-level token bucket; absent: unlimited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage_throttle: Option<RawThrottle>,
@@ -263,13 +265,72 @@ pub enum ApiKindRaw {
 }
 
 /// A token bucket: `rate_rps` tokens per second, at most `burst` stored.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawThrottle {
     /// Refill rate, requests per second.
     pub rate_rps: f64,
     /// Bucket size, requests.
     pub burst: u64,
+}
+
+/// The account-level throttle: a bucket, or `"unlimited"` (the quota raised out of reach).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccountThrottle {
+    /// A token bucket.
+    Limited(RawThrottle),
+    /// No account-level limit.
+    Unlimited,
+}
+
+impl Default for AccountThrottle {
+    /// AWS's default account quota per Region: 10,000 requests per second, burst 5,000 (API
+    /// Gateway quotas, https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
+    fn default() -> Self {
+        AccountThrottle::Limited(RawThrottle {
+            rate_rps: 10_000.0,
+            burst: 5_000,
+        })
+    }
+}
+
+impl Serialize for AccountThrottle {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AccountThrottle::Limited(t) => t.serialize(s),
+            AccountThrottle::Unlimited => s.serialize_str("unlimited"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AccountThrottle {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = AccountThrottle;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a throttle `{ rate_rps, burst }` or \"unlimited\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<AccountThrottle, E> {
+                if v == "unlimited" {
+                    Ok(AccountThrottle::Unlimited)
+                } else {
+                    Err(E::custom(format!(
+                        "must be a throttle {{ rate_rps, burst }} or \"unlimited\" (the account \
+                         quota raised out of reach) (got \"{v}\")"
+                    )))
+                }
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                m: M,
+            ) -> Result<AccountThrottle, M::Error> {
+                RawThrottle::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(AccountThrottle::Limited)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[gateway.vpc_link]`.
@@ -344,6 +405,12 @@ pub struct RawIntegration {
     /// service (HTTP APIs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryKind>,
+    /// With `discovery = "cloud_map"`: the caller spends one `DiscoverInstances` call per
+    /// request from the account's quota (2,000 burst, 1,000/s), as an SDK client that calls it
+    /// itself does. Off by default: API Gateway's Cloud Map integration is not charged per
+    /// request.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub discover_instances_quota: bool,
 }
 
 /// `[load_balancers.<name>]`.

@@ -110,8 +110,17 @@ impl GroupState {
             .last_scaling
             .is_none_or(|t| now >= t + spec.scale_in_cooldown)
             && g.deploying.is_none();
+        // Inside the scale-out cooldown the capacity already added counts: only a larger
+        // scale-out (a proposal above the desired count) acts ("won't increase the desired
+        // capacity again unless either a larger scale out is triggered or the cooldown period
+        // ends", Application Auto Scaling target tracking).
+        let larger = !out_ok
+            && matches!(spec.policy, ScalingPolicy::TargetCpu(_))
+            && proposal > i64::from(desired);
         let new = if high && out_ok {
             clamp(proposal.max(i64::from(desired) + 1))
+        } else if high && larger {
+            clamp(proposal)
         } else if low && in_ok {
             clamp(proposal.min(i64::from(desired) - 1))
         } else {

@@ -277,7 +277,10 @@ impl GroupState {
             .count() as u32;
         let mut healthy = self.targets.iter().filter(|t| healthy_task(t)).count() as u32;
 
-        // Deployment: stop old tasks while the healthy count allows, the not-healthy first.
+        // Deployment: stop old tasks while the healthy count allows, the not-healthy first,
+        // once a new task has launched, or at once (down to minimumHealthyPercent) when
+        // maximumPercent leaves no room to launch one: ECS then stops old tasks first and
+        // starts new ones in the room they leave.
         let mut old: Vec<(bool, u32)> = self
             .targets
             .iter()
@@ -290,7 +293,7 @@ impl GroupState {
         for (is_healthy, t) in old {
             if !is_healthy {
                 self.stop_target(ctx, group, t, "deployment: replaced");
-            } else if healthy > min_healthy && active_new > 0 {
+            } else if healthy > min_healthy && (active_new > 0 || alive >= max_alive) {
                 healthy -= 1;
                 self.stop_target(ctx, group, t, "deployment: replaced");
             }

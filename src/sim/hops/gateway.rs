@@ -13,11 +13,14 @@ use crate::vocab::{ApiKind, Credentials, Failure, StageKind};
 /// Hop-latency stream id of the gateway (the sidecars' start at `targets::SIDECAR_STREAMS`).
 pub(in crate::sim) const GATEWAY_STREAM: u32 = 0;
 
-/// `DiscoverInstances` throttle: refill 1,000 requests per second, bucket 6,000, per account
-/// and Region (Cloud Map service quotas, reference §6 M4).
+/// `DiscoverInstances` throttle: refill 1,000 requests per second, bucket 2,000, per account
+/// and Region (Cloud Map developer guide, "Throttling",
+/// https://docs.aws.amazon.com/cloud-map/latest/dg/throttling.html). Spent only by an
+/// integration with `discover_instances_quota` (a caller that calls the API itself): API
+/// Gateway's Cloud Map integration is not documented to call it per request.
 const DISCOVER_RATE_PER_S: f64 = 1_000.0;
 /// See [`DISCOVER_RATE_PER_S`].
-const DISCOVER_BURST: u64 = 6_000;
+const DISCOVER_BURST: u64 = 2_000;
 /// What the client gets when API Gateway's `DiscoverInstances` call is throttled
 /// (`RequestLimitExceeded`): not documented; HTTP APIs answer integration failures with 503
 /// (reference §1), so 503.
@@ -32,7 +35,8 @@ pub(in crate::sim) struct GatewayRun {
     unrouted_chain: ChainId,
     cache: AuthorizerCache,
     rng: SimRng,
-    /// Cloud Map's `DiscoverInstances` throttle (per account and Region).
+    /// Cloud Map's `DiscoverInstances` throttle (per account and Region), spent only by routes
+    /// that opt in (`discover_instances_quota`).
     discover: TokenBucket,
 }
 
@@ -43,14 +47,15 @@ impl GatewayRun {
             t.map(|(rate, burst)| throttle.add_bucket(TokenBucket::new(rate, burst)))
         };
         // Most specific level first, account last, as AWS applies them. The stage's default
-        // limit applies per route (method), each with a bucket of its own; the account bucket
-        // is shared by every route.
+        // limit applies per route (method), each with a bucket of its own, unless the route
+        // has its own limit, which replaces the default for that route (REST per-method
+        // override, HTTP API RouteSettings over DefaultRouteSettings): one level, not two. The
+        // account bucket is shared by every route.
         let account = bucket(&mut throttle, gw.account_throttle);
         let mut route_chains = Vec::with_capacity(gw.routes.len());
         for r in &gw.routes {
-            let route = bucket(&mut throttle, r.throttle);
-            let stage = bucket(&mut throttle, gw.stage_throttle);
-            let levels: Vec<BucketId> = [route, stage, account].into_iter().flatten().collect();
+            let route = bucket(&mut throttle, r.throttle.or(gw.stage_throttle));
+            let levels: Vec<BucketId> = [route, account].into_iter().flatten().collect();
             route_chains.push(throttle.add_chain(&levels));
         }
         let stage = bucket(&mut throttle, gw.stage_throttle);
@@ -142,7 +147,7 @@ impl GatewayRun {
                 }
             }
         }
-        if r.cloud_map && !run.discover.try_take(now) {
+        if r.discover_quota && !run.discover.try_take(now) {
             // DiscoverInstances answered RequestLimitExceeded: the integration fails.
             return GatewayDecision::RejectAfter(
                 THROTTLED_DISCOVERY,
