@@ -785,3 +785,34 @@ Resources:
     );
     validates_and_runs(&imp, "sam");
 }
+
+#[test]
+fn openapi_api_keys_are_not_authorization() {
+    let dir = scratch("api-key");
+    let file = dir.join("keys.json");
+    std::fs::write(
+        &file,
+        r#"{"openapi": "3.0.1", "info": {"title": "keys", "version": "1"},
+  "paths": {
+    "/a/{proxy+}": {"get": {"security": [{"key": []}], "x-amazon-apigateway-integration": {"type": "http_proxy", "connectionType": "VPC_LINK", "uri": "arn:aws:elasticloadbalancing:us-east-1:1:listener/net/nlb/a/b", "payloadFormatVersion": "1.0"}}},
+    "/b/{proxy+}": {"get": {"security": [{"jwt": []}], "x-amazon-apigateway-integration": {"type": "http_proxy", "connectionType": "VPC_LINK", "uri": "arn:aws:elasticloadbalancing:us-east-1:1:listener/net/nlb/a/b", "payloadFormatVersion": "1.0"}}}
+  },
+  "components": {"securitySchemes": {
+    "key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
+    "jwt": {"type": "oauth2", "x-amazon-apigateway-authorizer": {"type": "jwt"}}}}}"#,
+    )
+    .unwrap();
+    let imp = import("openapi", &file.display().to_string(), &[]);
+    let rs = routes(&imp.doc);
+    assert!(
+        rs[0].1.get("auth").is_none(),
+        "an API key is not an authorizer"
+    );
+    assert_eq!(rs[1].1["auth"].as_bool(), Some(true));
+    assert!(
+        imp.stderr.contains("authorization API_KEY is not modelled"),
+        "{}",
+        imp.stderr
+    );
+    assert_eq!(string(&imp.doc, "load_balancers.nlb.kind"), "nlb");
+}

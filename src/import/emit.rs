@@ -575,11 +575,18 @@ pub fn emit(infra: &Infra, source: &Source) -> Emitted {
                     let found = infra
                         .authorizers
                         .iter()
-                        .find(|a| want.is_none_or(|k| a.kind == k) && infra.apis.len() == 1);
+                        .find(|a| want.is_some_and(|k| a.kind == k) && infra.apis.len() == 1);
                     match found {
                         Some(a) => {
                             authorizer.get_or_insert(a);
                             true
+                        }
+                        None if want.is_none() => {
+                            ctx.not_imported.push(format!(
+                                "{} (`{key}`): authorization {t} is not modelled; imported without auth",
+                                route.prov
+                            ));
+                            false
                         }
                         None => {
                             ctx.not_imported.push(format!(
