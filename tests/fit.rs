@@ -1,5 +1,5 @@
 //! `simroute fit` through the real binary: logs generated here, seeded, from known distributions
-//! and rate steps must fit back within the tolerances docs/fit.md states; the AWS guide's
+//! and rate steps must fit back within the tolerances docs/import.md states; the AWS guide's
 //! example entries parse; gzip works; malformed lines are counted with their line numbers; bad
 //! input exits 2; the written scenario passes `simroute validate`.
 

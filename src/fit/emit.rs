@@ -210,7 +210,7 @@ pub fn standalone(fit: &Fit, name: &str, samples_dir: &Path, stem: &str) -> Emit
                 );
                 let mut t = group_table(fit, g, f, g.targets.max(1), service);
                 t.decor_mut().set_prefix(format!(
-                    "\n# {} targets seen in the logs. `workers` is not in the logs: set it (see docs/fit.md).\n",
+                    "\n# {} targets seen in the logs. `workers` is not in the logs: set it (see docs/import.md).\n",
                     g.targets
                 ));
                 groups[g.name.as_str()] = Item::Table(t);
