@@ -86,6 +86,19 @@ fn median_equivalent(value: u64) -> u64 {
     lowest_equivalent(value) + (equivalent_range(value) >> 1)
 }
 
+/// The figure a quantile reports when it falls on a value of `ns`: the midpoint of the value's
+/// bucket (µs, rounded as [`LatencyStat::record`] rounds, saturating at the top of the range as
+/// it does), in ms; what [`LatencyStat::quantiles_ms`] returns for that bucket.
+pub fn quantile_figure_ms(ns: Nanos) -> f64 {
+    let index = index_for((ns + 500) / 1000);
+    let index = if index < LEN {
+        index
+    } else {
+        index_for(HIGHEST_US)
+    };
+    median_equivalent(highest_equivalent(value_for(index))) as f64 / 1000.0
+}
+
 /// Streaming latency statistics.
 #[derive(Clone)]
 pub struct LatencyStat {

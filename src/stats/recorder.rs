@@ -410,8 +410,7 @@ impl Recorder {
         let healthy = self
             .groups
             .iter()
-            .map(|g| [g.healthy.level() as u32, g.registered, g.draining])
-            .collect();
+            .map(|g| [g.healthy.level() as u32, g.registered, g.draining]);
         let in_flight = self.in_system.level() as u32;
         self.timeseries.close(now, in_flight, healthy);
     }

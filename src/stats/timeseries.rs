@@ -1,6 +1,6 @@
 //! Fixed-width time buckets for `timeseries.csv`: one row per interval (1 s by default).
-//! Per-bucket percentiles come from one histogram (3 significant digits) reset at each bucket's
-//! end.
+//! Per-bucket percentiles come from [`IntervalQuantiles`]: the 3-significant-digit histogram's
+//! figures at a cost per bucket that follows what it recorded.
 //!
 //! Rows are the one record whose count grows with simulated time, so where they go is a choice
 //! ([`Keep`]): the replication whose rows are written out spills them, as fixed-size binary
@@ -12,7 +12,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::latency::LatencyStat;
+use super::interval_quantiles::IntervalQuantiles;
 use crate::engine::time::Nanos;
 use crate::vocab::Failure;
 
@@ -67,10 +67,12 @@ pub struct TimeSeries {
     offered: u32,
     ok: u32,
     failures: [u32; Failure::COUNT],
-    hist: LatencyStat,
+    hist: IntervalQuantiles,
     keep: Keep,
     rows: Vec<Row>,
     spill: Option<SpillFile>,
+    /// The group list of the last spilled row, reused for the next.
+    groups_buf: Vec<[u32; 3]>,
 }
 
 impl TimeSeries {
@@ -81,7 +83,7 @@ impl TimeSeries {
 
     /// An empty series with buckets `interval` wide, its rows going where `keep` says.
     pub fn with_keep(interval: Nanos, keep: Keep) -> Self {
-        let hist = LatencyStat::new();
+        let hist = IntervalQuantiles::new();
         let spill = (keep == Keep::Spill).then(spill_file).flatten();
         let keep = match (keep, &spill) {
             (Keep::Spill, None) => Keep::Memory,
@@ -96,6 +98,7 @@ impl TimeSeries {
             keep,
             rows: Vec::new(),
             spill,
+            groups_buf: Vec::new(),
         }
     }
 
@@ -111,26 +114,44 @@ impl TimeSeries {
         match result {
             Ok(latency) => {
                 self.ok += 1;
-                self.hist.record(latency);
+                // Rows that are dropped need no percentiles.
+                if self.keep != Keep::Nothing {
+                    self.hist.record(latency);
+                }
             }
             Err(f) => self.failures[f.index()] += 1,
         }
     }
 
-    /// Closes the bucket ending at `now`.
-    pub fn close(&mut self, now: Nanos, in_flight: u32, healthy: Vec<[u32; 3]>) {
-        let [p50, p99] = self.hist.quantiles_ms([0.5, 0.99]);
-        let start = now.saturating_sub(self.interval);
-        let row = Row {
-            t_s: start as f64 / 1e9,
-            offered: self.offered,
-            ok: self.ok,
-            failures: self.failures,
-            p50_ms: p50.unwrap_or(f64::NAN),
-            p99_ms: p99.unwrap_or(f64::NAN),
-            in_flight,
-            healthy,
-        };
+    /// Closes the bucket ending at `now`, with each group's healthy, registered and draining
+    /// targets. Costs what the bucket recorded, not the histogram's size, and allocates nothing
+    /// once the first row is written (a spilled row's group list reuses one buffer).
+    pub fn close(&mut self, now: Nanos, in_flight: u32, healthy: impl Iterator<Item = [u32; 3]>) {
+        if self.keep != Keep::Nothing {
+            let [p50, p99] = self.hist.quantiles_ms([0.5, 0.99]);
+            let mut groups = std::mem::take(&mut self.groups_buf);
+            groups.clear();
+            groups.extend(healthy);
+            let start = now.saturating_sub(self.interval);
+            let row = Row {
+                t_s: start as f64 / 1e9,
+                offered: self.offered,
+                ok: self.ok,
+                failures: self.failures,
+                p50_ms: p50.unwrap_or(f64::NAN),
+                p99_ms: p99.unwrap_or(f64::NAN),
+                in_flight,
+                healthy: groups,
+            };
+            self.keep_row(row);
+        }
+        self.offered = 0;
+        self.ok = 0;
+        self.failures = [0; Failure::COUNT];
+        self.hist.reset();
+    }
+
+    fn keep_row(&mut self, row: Row) {
         match self.keep {
             Keep::Nothing => {}
             Keep::Memory => self.rows.push(row),
@@ -140,13 +161,11 @@ impl TimeSeries {
                     // The disk refused: keep this and later rows in memory instead.
                     self.keep = Keep::Memory;
                     self.rows.push(row);
+                } else {
+                    self.groups_buf = row.healthy;
                 }
             }
         }
-        self.offered = 0;
-        self.ok = 0;
-        self.failures = [0; Failure::COUNT];
-        self.hist.reset();
     }
 
     /// The closed rows kept in memory (none when they were spilled or dropped).
@@ -274,7 +293,11 @@ mod tests {
             ts.offered();
             ts.response(Ok(s * 1_000_000));
             ts.response(Err(Failure::Unavailable503));
-            ts.close(s * 1_000_000_000, s as u32, vec![[3, 4, 1], [2, 2, 0]]);
+            ts.close(
+                s * 1_000_000_000,
+                s as u32,
+                [[3, 4, 1], [2, 2, 0]].into_iter(),
+            );
         }
     }
 
