@@ -53,8 +53,9 @@ pub struct Options {
     /// Output folder [default: output/<simulation.name>, with -sweep, -compare, -plan].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Seed of every random stream (overrides simulation.seed).
-    #[arg(long)]
+    /// Seed of every random stream (overrides simulation.seed); 0 to 2^63 - 1, as a TOML
+    /// integer can hold.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Override a field by dotted path, TOML value: --set target_groups.bags.targets=6.
     #[arg(long = "set", value_name = "KEY=VALUE")]

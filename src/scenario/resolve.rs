@@ -6,7 +6,7 @@
 mod alb;
 mod app;
 mod autoscaling;
-mod check;
+pub(super) mod check;
 mod cloud_map;
 mod deployments;
 mod ecs;

@@ -4,7 +4,12 @@
 use super::super::error::{ScenarioError, join_path};
 use super::super::schema::RawAutoscaling;
 use super::super::{Autoscaling, ScalingPolicy};
-use crate::engine::time::from_secs;
+use super::check::{MAX_TARGETS, count, span_s};
+
+/// The most 1-minute datapoints an alarm may need: an alarm's evaluation period is at most a
+/// day, `EvaluationPeriods` × `Period` ≤ 86,400 s (CloudWatch API reference, PutMetricAlarm,
+/// <https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html>).
+const MAX_DATAPOINTS: u32 = 1440;
 
 /// Checks a group's autoscaling; the group starts with `targets` tasks.
 pub(super) fn resolve(
@@ -29,31 +34,29 @@ pub(super) fn resolve(
         ));
     }
     let policy = policy(a, path)?;
-    for (name, v) in [
-        ("scale_out_cooldown_s", a.scale_out_cooldown_s),
-        ("scale_in_cooldown_s", a.scale_in_cooldown_s),
-    ] {
-        if !(v >= 0.0 && v.is_finite()) {
-            return Err(ScenarioError::at(
-                p(name),
-                format!("must be 0 or more (got {v})"),
-            ));
-        }
-    }
+    count(
+        &p("max_tasks"),
+        a.max_tasks,
+        MAX_TARGETS,
+        "ELB's targets per target group",
+    )?;
     for (name, v) in [
         ("scale_out_datapoints", a.scale_out_datapoints),
         ("scale_in_datapoints", a.scale_in_datapoints),
     ] {
-        if v == 0 {
-            return Err(ScenarioError::at(p(name), "must be at least 1"));
-        }
+        count(
+            &p(name),
+            v,
+            MAX_DATAPOINTS,
+            "a CloudWatch alarm evaluates at most a day",
+        )?;
     }
     Ok(Autoscaling {
         min_tasks: a.min_tasks,
         max_tasks: a.max_tasks,
         policy,
-        scale_out_cooldown: from_secs(a.scale_out_cooldown_s),
-        scale_in_cooldown: from_secs(a.scale_in_cooldown_s),
+        scale_out_cooldown: span_s(&p("scale_out_cooldown_s"), a.scale_out_cooldown_s)?,
+        scale_in_cooldown: span_s(&p("scale_in_cooldown_s"), a.scale_in_cooldown_s)?,
         scale_out_datapoints: a.scale_out_datapoints,
         scale_in_datapoints: a.scale_in_datapoints,
     })
@@ -105,7 +108,7 @@ mod tests {
     #[test]
     fn defaults_are_the_documented_cooldowns_and_datapoints() {
         let a = scaling("min_tasks = 1\nmax_tasks = 4\ntarget_cpu_percent = 50", 2).unwrap();
-        assert_eq!(a.scale_out_cooldown, from_secs(300.0));
+        assert_eq!(a.scale_out_cooldown, 300_000_000_000);
         assert_eq!((a.scale_out_datapoints, a.scale_in_datapoints), (3, 15));
     }
 
@@ -133,5 +136,30 @@ mod tests {
         }
         let e = scaling(&format!("{base}target_cpu_percent = 50"), 5).unwrap_err();
         assert_eq!(e.path, "target_groups.g.autoscaling.max_tasks");
+    }
+
+    /// Datapoints past a day of 1-minute periods are refused (PutMetricAlarm: evaluation
+    /// periods × period ≤ 86,400 s); targets past ELB's 1,000 per target group too.
+    #[test]
+    fn edge_values_name_the_field_and_limit() {
+        let base = "min_tasks = 1\nmax_tasks = 4\ntarget_cpu_percent = 50\n";
+        for (text, field) in [
+            ("scale_in_datapoints = 1441", "scale_in_datapoints"),
+            ("scale_out_cooldown_s = 1e-300", "scale_out_cooldown_s"),
+            ("scale_in_cooldown_s = 1e308", "scale_in_cooldown_s"),
+        ] {
+            let e = scaling(&format!("{base}{text}"), 2).unwrap_err();
+            assert_eq!(
+                e.path,
+                format!("target_groups.g.autoscaling.{field}"),
+                "{text}"
+            );
+        }
+        let e = scaling(
+            "min_tasks = 1\nmax_tasks = 4294967295\ntarget_cpu_percent = 50",
+            2,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("targets per target group"), "{e}");
     }
 }

@@ -4,7 +4,7 @@
 use super::super::CloudMap;
 use super::super::error::{ScenarioError, join_path};
 use super::super::schema::{CloudMapHealth, RawCloudMap};
-use crate::engine::time::from_secs;
+use super::check::span_s;
 
 /// Checks a group's Cloud Map service.
 pub(super) fn resolve(c: &RawCloudMap, path: &str) -> Result<CloudMap, ScenarioError> {
@@ -29,9 +29,9 @@ pub(super) fn resolve(c: &RawCloudMap, path: &str) -> Result<CloudMap, ScenarioE
         ));
     }
     Ok(CloudMap {
-        dns_ttl: from_secs(c.dns_ttl_s),
+        dns_ttl: span_s(&p("dns_ttl_s"), c.dns_ttl_s)?,
         custom_health: c.health == CloudMapHealth::Custom,
-        health_lag: from_secs(c.health_lag_s),
+        health_lag: span_s(&p("health_lag_s"), c.health_lag_s)?,
         filter: c.filter,
         max_results: c.max_results,
     })
@@ -48,7 +48,7 @@ mod tests {
     #[test]
     fn defaults_are_route_53_and_discover_instances_ones() {
         let c = cloud_map("").unwrap();
-        assert_eq!(c.dns_ttl, from_secs(60.0));
+        assert_eq!(c.dns_ttl, 60_000_000_000);
         assert_eq!(c.max_results, 100);
     }
 
@@ -66,5 +66,11 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn ttls_below_the_clock_resolution_are_refused() {
+        let e = cloud_map("dns_ttl_s = 1e-300").unwrap_err();
+        assert_eq!(e.path, "target_groups.g.cloud_map.dns_ttl_s");
     }
 }

@@ -4,8 +4,7 @@ use super::super::error::{ScenarioError, join_path};
 use super::super::schema::RawScenario;
 use super::super::{Deployment, TargetGroup};
 use super::GroupIndex;
-use super::check::non_negative_time;
-use crate::engine::time::from_secs;
+use super::check::{non_negative_time, span_s};
 
 /// Checks every deployment against its group's resolved service; sorted by start.
 pub(super) fn resolve(
@@ -30,7 +29,7 @@ pub(super) fn resolve(
             ));
         }
         deployments.push(Deployment {
-            at: from_secs(d.at_s),
+            at: span_s(&join_path(&path, "at_s"), d.at_s)?,
             group,
         });
     }

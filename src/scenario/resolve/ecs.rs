@@ -7,7 +7,7 @@ use super::super::dist;
 use super::super::error::{ScenarioError, join_path};
 use super::super::schema::{DistKind, RawContainerHealthCheck, RawDist, RawService};
 use super::super::{ContainerCheck, Service};
-use crate::engine::time::from_secs;
+use super::check::span_s;
 
 /// Task start time when none is given: no documented figure; placement, ENI attachment and
 /// image pull are reported at 30 s to 3 min, which a log-normal with a 60 s median covers.
@@ -69,10 +69,13 @@ pub(super) fn resolve(
     };
     Ok(Service {
         task_start,
-        grace_period: from_secs(s.health_check_grace_period_s),
+        grace_period: span_s(
+            &p("health_check_grace_period_s"),
+            s.health_check_grace_period_s,
+        )?,
         minimum_healthy_percent: s.minimum_healthy_percent,
         maximum_percent: s.maximum_percent,
-        stop_timeout: from_secs(s.stop_timeout_s),
+        stop_timeout: span_s(&p("stop_timeout_s"), s.stop_timeout_s)?,
         container_check,
     })
 }
@@ -95,7 +98,7 @@ fn container_check(
     let p = |f: &str| join_path(path, f);
     let range = |field: &str, v: f64, lo: f64, hi: f64| {
         if (lo..=hi).contains(&v) {
-            Ok(from_secs(v))
+            span_s(&p(field), v)
         } else {
             Err(ScenarioError::at(
                 p(field),
@@ -123,6 +126,7 @@ fn container_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::time::from_secs;
 
     fn service(text: &str) -> Result<Service, ScenarioError> {
         let raw: RawService = toml::from_str(text).unwrap();
@@ -160,6 +164,24 @@ mod tests {
             (
                 "container_health_check = { retries = 0 }",
                 "container_health_check.retries",
+            ),
+        ] {
+            let e = service(text).unwrap_err();
+            assert_eq!(e.path, format!("target_groups.g.service.{field}"), "{text}");
+        }
+    }
+
+    #[test]
+    fn times_the_clock_cannot_hold_name_the_field() {
+        for (text, field) in [
+            (
+                "health_check_grace_period_s = 1e15",
+                "health_check_grace_period_s",
+            ),
+            ("stop_timeout_s = 1e-300", "stop_timeout_s"),
+            (
+                "container_health_check = { start_period_s = 1e-300 }",
+                "container_health_check.start_period_s",
             ),
         ] {
             let e = service(text).unwrap_err();

@@ -4,8 +4,7 @@ use super::super::Fault;
 use super::super::error::{ScenarioError, join_path};
 use super::super::schema::{RawFault, RawScenario};
 use super::GroupIndex;
-use super::check::{fraction, non_negative_time};
-use crate::engine::time::from_secs;
+use super::check::{fraction, non_negative_time, span_s};
 use crate::vocab::FaultKind;
 
 /// Checks every fault.
@@ -76,7 +75,7 @@ fn fault(
                 "a crashed task does not come back: ECS replaces it (remove end_s)",
             ));
         }
-        Some(end) => Some(from_secs(end)),
+        Some(end) => Some(span_s(&p("end_s"), end)?),
         None => None,
     };
     needs(path, "factor", f.factor.is_some(), f.kind)?;
@@ -116,7 +115,7 @@ fn fault(
         return Err(ScenarioError::at(p("targets"), "must be at least 1"));
     }
     Ok(Fault {
-        at: from_secs(f.at_s),
+        at: span_s(&p("at_s"), f.at_s)?,
         end,
         kind: f.kind,
         group,

@@ -10,7 +10,7 @@ use super::super::schema::{
     RawGateway, RawRoute, RawScenario, RawThrottle,
 };
 use super::super::{Authorizer, Gateway, Route};
-use super::check::{optional_dist, positive};
+use super::check::{optional_dist, rate, span_s};
 use super::{GroupIndex, alb};
 use crate::engine::time::{from_secs, to_secs};
 use crate::model::routing::RouteTable;
@@ -171,7 +171,7 @@ fn authorizer(
     Ok(Authorizer {
         kind: a.kind,
         latency: optional_dist(a.latency.as_ref(), &join_path(path, "latency"), base_dir)?,
-        cache_ttl: from_secs(ttl),
+        cache_ttl: span_s(&join_path(path, "cache_ttl_s"), ttl)?,
     })
 }
 
@@ -319,7 +319,7 @@ fn cloud_map_integration(
 /// A token bucket: a positive rate and a burst of at least 1.
 fn throttle(raw: Option<&RawThrottle>, path: &str) -> Result<Option<(f64, u64)>, ScenarioError> {
     let Some(t) = raw else { return Ok(None) };
-    positive(&join_path(path, "rate_rps"), t.rate_rps)?;
+    rate(&join_path(path, "rate_rps"), t.rate_rps)?;
     if t.burst == 0 {
         return Err(ScenarioError::at(
             join_path(path, "burst"),

@@ -5,9 +5,12 @@
 use super::super::HealthCheck;
 use super::super::error::{ScenarioError, join_path};
 use super::super::schema::RawHealthCheck;
-use super::check::threshold;
+use super::check::{count, span_s, threshold};
 use crate::engine::time::{from_secs, to_secs};
 use crate::vocab::HealthProtocol;
+
+/// The most load balancer nodes that probe a target: one per zone, and a group has at most 26.
+const MAX_NODES: u32 = 26;
 
 /// Checks a group's health check; `zones` is the default number of probing nodes.
 pub(super) fn resolve(
@@ -48,10 +51,12 @@ pub(super) fn resolve(
             format!("must not exceed interval_s ({interval} s) (got {timeout})"),
         ));
     }
-    let nodes = hc.nodes.unwrap_or(zones);
-    if nodes == 0 {
-        return Err(ScenarioError::at(p("nodes"), "must be at least 1"));
-    }
+    let nodes = count(
+        &p("nodes"),
+        hc.nodes.unwrap_or(zones),
+        MAX_NODES,
+        "one load balancer node per zone, at most 26 zones",
+    )?;
     let lag = hc.new_target_delay_s.unwrap_or(to_secs(d.new_target_delay));
     if !(lag >= 0.0 && lag.is_finite()) {
         return Err(ScenarioError::at(
@@ -75,7 +80,7 @@ pub(super) fn resolve(
         )?,
         initial_passes: d.initial_passes,
         nodes,
-        new_target_delay: from_secs(lag),
+        new_target_delay: span_s(&p("new_target_delay_s"), lag)?,
     })
 }
 
@@ -138,6 +143,10 @@ mod tests {
             ("unhealthy_threshold = 1", "unhealthy_threshold"),
             ("nodes = 0", "nodes"),
             ("new_target_delay_s = -1", "new_target_delay_s"),
+            ("new_target_delay_s = 1e-300", "new_target_delay_s"),
+            ("new_target_delay_s = 1e15", "new_target_delay_s"),
+            ("nodes = 4294967295", "nodes"),
+            ("interval_s = 1e-300", "interval_s"),
         ] {
             assert_eq!(
                 check(text, false).unwrap_err().path,

@@ -7,8 +7,8 @@ use std::path::Path;
 use super::super::Sidecar;
 use super::super::error::{ScenarioError, join_path};
 use super::super::schema::RawSidecar;
-use super::check::{optional_dist, positive};
-use crate::engine::time::{from_secs, to_secs};
+use super::check::{optional_dist, positive, span_s};
+use crate::engine::time::to_secs;
 
 /// nginx `keepalive_timeout` default (nginx.org, ngx_http_core_module: 75 s).
 const DEFAULT_KEEPALIVE_TIMEOUT_S: f64 = 75.0;
@@ -32,17 +32,20 @@ pub(super) fn resolve(
         .keepalive_timeout_s
         .unwrap_or(DEFAULT_KEEPALIVE_TIMEOUT_S);
     Ok(Sidecar {
-        keepalive_timeout: from_secs(positive(
+        keepalive_timeout: span_s(
             &join_path(path, "keepalive_timeout_s"),
-            keepalive,
-        )?),
+            positive(&join_path(path, "keepalive_timeout_s"), keepalive)?,
+        )?,
         latency: optional_dist(sc.latency.as_ref(), &join_path(path, "latency"), base_dir)?,
         concurrency: sc.max_connections / 2,
         backlog: sc.backlog,
-        read_timeout: from_secs(positive(
+        read_timeout: span_s(
             &join_path(path, "proxy_read_timeout_s"),
-            sc.proxy_read_timeout_s,
-        )?),
+            positive(
+                &join_path(path, "proxy_read_timeout_s"),
+                sc.proxy_read_timeout_s,
+            )?,
+        )?,
     })
 }
 
@@ -64,8 +67,8 @@ mod tests {
     #[test]
     fn defaults_are_nginx_ones() {
         let s = sidecar("").unwrap();
-        assert_eq!(s.keepalive_timeout, from_secs(75.0));
-        assert_eq!(s.read_timeout, from_secs(60.0));
+        assert_eq!(s.keepalive_timeout, 75_000_000_000);
+        assert_eq!(s.read_timeout, 60_000_000_000);
         assert_eq!((s.concurrency, s.backlog), (256, 511));
     }
 
@@ -75,6 +78,8 @@ mod tests {
             ("max_connections = 1", "max_connections"),
             ("keepalive_timeout_s = 0", "keepalive_timeout_s"),
             ("proxy_read_timeout_s = -1", "proxy_read_timeout_s"),
+            ("proxy_read_timeout_s = 1e-300", "proxy_read_timeout_s"),
+            ("keepalive_timeout_s = 1e308", "keepalive_timeout_s"),
         ] {
             assert_eq!(sidecar(text).unwrap_err().path, format!("{PATH}.{field}"));
         }

@@ -8,6 +8,7 @@ use std::path::Path;
 use super::super::error::{ScenarioError, join_path};
 use super::super::schema::{LoadBalancerKind, RawHealthCheck, RawScenario, RawTargetGroup};
 use super::super::{AlbGroup, Front, Sidecar, TargetGroup};
+use super::check::{MAX_TARGETS, count, span_s};
 use super::{alb, app, autoscaling, cloud_map, ecs, health_check, load_balancers, sidecar};
 use crate::engine::time::from_secs;
 use crate::vocab::AlgorithmKind;
@@ -52,12 +53,12 @@ fn group(
     base_dir: &Path,
 ) -> Result<TargetGroup, ScenarioError> {
     let path = join_path("target_groups", name);
-    if g.targets == 0 {
-        return Err(ScenarioError::at(
-            join_path(&path, "targets"),
-            "must be at least 1",
-        ));
-    }
+    count(
+        &join_path(&path, "targets"),
+        g.targets,
+        MAX_TARGETS,
+        "ELB's targets per target group",
+    )?;
     let app = app::resolve(&g.app, &join_path(&path, "app"), g.targets, base_dir)?;
     let sidecar = match &g.sidecar {
         Some(sc) => Some(sidecar::resolve(
@@ -132,14 +133,14 @@ fn group(
     Ok(TargetGroup {
         front,
         automatic_target_weights: g.automatic_target_weights,
-        slow_start: from_secs(g.slow_start_s),
+        slow_start: span_s(&join_path(&path, "slow_start_s"), g.slow_start_s)?,
         cross_zone: balancing.cross_zone,
         name: name.to_string(),
         targets: g.targets,
         algorithm: balancing.algorithm,
         zones: g.zones,
         health_check,
-        deregistration_delay: from_secs(delay),
+        deregistration_delay: span_s(&join_path(&path, "deregistration_delay_s"), delay)?,
         connection_termination: g.connection_termination,
         service,
         autoscaling,

@@ -9,9 +9,8 @@ use super::super::schema::{
 use super::super::{Gateway, Source, SourcePath};
 use super::GroupIndex;
 use super::alb;
-use super::check::positive;
+use super::check::{MAX_CLIENTS, at_most_rate, count, positive, rate, span_ms, span_s};
 use super::gateway::{RouteAlb, route_table};
-use crate::engine::time::{from_ms, from_secs};
 use crate::model::retry::{Jitter, RetryOn, RetryPolicy};
 use crate::model::routing::Match;
 use crate::model::source::RateProfile;
@@ -57,13 +56,22 @@ pub(super) fn resolve(
         }
         let profile = profile(t, &path)?;
         let timeout = match t.timeout_s {
-            Some(s) => Some(from_secs(positive(&join_path(&path, "timeout_s"), s)?)),
+            Some(s) => {
+                let tpath = join_path(&path, "timeout_s");
+                positive(&tpath, s)?;
+                Some(span_s(&tpath, s)?)
+            }
             None => None,
         };
-        if t.clients == 0 {
+        let limit = "clients of one source";
+        count(&join_path(&path, "clients"), t.clients, MAX_CLIENTS, limit)?;
+        if t.connections > MAX_CLIENTS {
             return Err(ScenarioError::at(
-                join_path(&path, "clients"),
-                "must be at least 1",
+                join_path(&path, "connections"),
+                format!(
+                    "must be at most {MAX_CLIENTS} (keep-alive connections of one source) (got {})",
+                    t.connections
+                ),
             ));
         }
         if t.requests_per_connection == Some(0) {
@@ -187,7 +195,9 @@ fn source_path(
 
 fn retry_policy(r: &RawRetries, path: &str) -> Result<RetryPolicy, ScenarioError> {
     positive(&join_path(path, "base_ms"), r.base_ms)?;
+    let base = span_ms(&join_path(path, "base_ms"), r.base_ms)?;
     positive(&join_path(path, "cap_ms"), r.cap_ms)?;
+    let cap = span_ms(&join_path(path, "cap_ms"), r.cap_ms)?;
     let mut statuses = Vec::with_capacity(r.on.len());
     for (i, item) in r.on.iter().enumerate() {
         statuses.push(match item {
@@ -213,8 +223,8 @@ fn retry_policy(r: &RawRetries, path: &str) -> Result<RetryPolicy, ScenarioError
     })?;
     Ok(RetryPolicy {
         max_retries: r.max,
-        base: from_ms(r.base_ms),
-        cap: from_ms(r.cap_ms),
+        base,
+        cap,
         jitter: match r.jitter {
             JitterKind::Full => Jitter::Full,
             JitterKind::Equal => Jitter::Equal,
@@ -226,9 +236,9 @@ fn retry_policy(r: &RawRetries, path: &str) -> Result<RetryPolicy, ScenarioError
 
 fn profile(t: &RawTraffic, path: &str) -> Result<RateProfile, ScenarioError> {
     match (t.rate_rps, t.profile.is_empty()) {
-        (Some(rate), true) => Ok(RateProfile::constant(positive(
+        (Some(r), true) => Ok(RateProfile::constant(rate(
             &join_path(path, "rate_rps"),
-            rate,
+            r,
         )?)),
         (None, false) => {
             let ppath = join_path(path, "profile");
@@ -241,6 +251,8 @@ fn profile(t: &RawTraffic, path: &str) -> Result<RateProfile, ScenarioError> {
                         format!("must be 0 or more (got {})", p.rate_rps),
                     ));
                 }
+                at_most_rate(&join_path(&here, "rate_rps"), p.rate_rps)?;
+                span_s(&join_path(&here, "at_s"), p.at_s.max(0.0))?;
                 let previous = points.last().map(|&(at, _, _)| at);
                 let valid_time = match previous {
                     None => p.at_s == 0.0,
