@@ -53,8 +53,9 @@ pub struct Options {
     /// Output folder [default: output/<simulation.name>, with -sweep, -compare, -plan].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Seed of every random stream (overrides simulation.seed).
-    #[arg(long)]
+    /// Seed of every random stream (overrides simulation.seed); 0 to 2^63 - 1, as a TOML
+    /// integer can hold.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Override a field by dotted path, TOML value: --set target_groups.bags.targets=6.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -528,13 +529,7 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         })? as u32;
     let mut health_checks = Vec::new();
     for spec in &args.health_checks {
-        let base = sc.groups[group as usize]
-            .health_check
-            .clone()
-            .unwrap_or_else(|| {
-                scenario::HealthCheck::nlb_defaults(crate::vocab::HealthProtocol::Tcp)
-            });
-        health_checks.push((spec.clone(), patch_health_check(base, spec)?));
+        health_checks.push((spec.clone(), health_check_setting(args, spec)?));
     }
     let req = PlanRequest {
         group,
@@ -577,37 +572,41 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Applies `interval_s=10,unhealthy_threshold=2`-style settings to health checks.
-fn patch_health_check(
-    mut hc: scenario::HealthCheck,
-    spec: &str,
-) -> anyhow::Result<scenario::HealthCheck> {
-    use crate::engine::time::from_secs;
+/// The target group's health check with `interval_s=10,unhealthy_threshold=2`-style settings:
+/// each `KEY=VALUE` is `--set target_groups.<group>.health_check.KEY=VALUE`, so the settings
+/// are checked and defaulted by the scenario loader exactly as the file's are.
+fn health_check_setting(args: &PlanArgs, spec: &str) -> anyhow::Result<scenario::HealthCheck> {
+    let mut extra = Vec::new();
     for kv in spec.split(',') {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| anyhow::anyhow!("--health-check {spec}: expected KEY=VALUE pairs"))?;
-        let num: f64 = v
-            .trim()
-            .parse()
-            .map_err(|_| anyhow::anyhow!("--health-check {spec}: `{v}` is not a number"))?;
-        match k.trim() {
-            "interval_s" if (5.0..=300.0).contains(&num) => hc.interval = from_secs(num),
-            "timeout_s" if (2.0..=120.0).contains(&num) => hc.timeout = from_secs(num),
-            "healthy_threshold" if (2.0..=10.0).contains(&num) && num.fract() == 0.0 => {
-                hc.healthy_threshold = num as u32
-            }
-            "unhealthy_threshold" if (2.0..=10.0).contains(&num) && num.fract() == 0.0 => {
-                hc.unhealthy_threshold = num as u32
-            }
-            other => anyhow::bail!(
-                "--health-check {spec}: `{other}={v}` is not a valid setting (interval_s 5-300, timeout_s 2-120, healthy_threshold and unhealthy_threshold 2-10)"
+        extra.push(Override {
+            path: format!(
+                "target_groups.{}.health_check.{}",
+                args.target_group,
+                k.trim()
             ),
-        }
+            value: v.trim().to_string(),
+        });
     }
-    anyhow::ensure!(
-        hc.timeout <= hc.interval,
-        "--health-check {spec}: timeout_s must not exceed interval_s"
-    );
-    Ok(hc)
+    let loaded =
+        scenario::load(&args.scenario, &overrides(&args.options, &extra)?).map_err(|mut e| {
+            if extra
+                .iter()
+                .any(|o| o.path == e.path || e.origin == Some(o.origin()))
+            {
+                e.origin = Some(format!("--health-check {spec}"));
+            }
+            e
+        })?;
+    let group = loaded
+        .scenario
+        .groups
+        .into_iter()
+        .find(|g| g.name == args.target_group)
+        .expect("the group was found in the same scenario without the settings");
+    Ok(group
+        .health_check
+        .expect("a group with health_check settings has a health check"))
 }

@@ -765,3 +765,161 @@ fn cloud_map_integrations_are_for_http_apis_with_a_cloud_map_service() {
     let e = run_bad(Some(&bad), &[]);
     assert!(e.contains("use \"cloud_map\""), "{e}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Values at the edges of their types (issue 18): simulated time is whole nanoseconds in a u64,
+// counts are u32, TOML integers are i64. Each is refused by name, exit 2, never a panic or hang.
+
+/// Time fields past what the clock holds (a year at most) or below its resolution (1 ns).
+#[test]
+fn times_the_clock_cannot_hold_are_refused_by_name() {
+    for (from, to, path) in [
+        (
+            "warmup_s = 1",
+            "warmup_s = 1\ntimeseries_interval_s = 1e-300",
+            "simulation.timeseries_interval_s",
+        ),
+        (
+            "duration_s = 5",
+            "duration_s = 1e308",
+            "simulation.duration_s",
+        ),
+        (
+            "duration_s = 5",
+            "duration_s = 1e15",
+            "simulation.duration_s",
+        ),
+        (
+            "duration_s = 5",
+            "duration_s = 9223372036854775807",
+            "simulation.duration_s",
+        ),
+        (
+            "rate_rps = 200",
+            "rate_rps = 200\ntimeout_s = 9223372036854775807",
+            "traffic.0.timeout_s",
+        ),
+        (
+            "mean_ms = 2",
+            "mean_ms = 1e-300",
+            "target_groups.api.app.service.mean_ms",
+        ),
+        (
+            "targets = 2",
+            "targets = 2\nhealth_check = { interval_s = 1e-300 }",
+            "target_groups.api.health_check.interval_s",
+        ),
+        (
+            "targets = 2",
+            "targets = 2\nhealth_check = { new_target_delay_s = 1e15 }",
+            "target_groups.api.health_check.new_target_delay_s",
+        ),
+        (
+            "targets = 2",
+            "targets = 2\nsidecar = { proxy_read_timeout_s = 1e308 }",
+            "target_groups.api.sidecar.proxy_read_timeout_s",
+        ),
+    ] {
+        let bad = edit(from, to);
+        let e = run_bad(Some(&bad), &[]);
+        let value_line = line_of(&bad, to.lines().last().unwrap());
+        assert_points_at(&e, path, Some(value_line));
+        assert!(
+            e.contains("at most") || e.contains("resolution") || e.contains("from 5 to 300"),
+            "{path}: the message says the limit: {e}"
+        );
+    }
+}
+
+/// A count near `u32::MAX` is refused, naming the documented limit, before anything is sized
+/// by it (a group of 4294967295 targets would need tens of gigabytes). The target limit is ELB's
+/// "Targets per Target Group per Region (instances or IP addresses): 1,000"
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html>).
+#[test]
+fn counts_past_their_documented_limit_are_refused_before_allocating() {
+    for (from, to, path, limit) in [
+        (
+            "targets = 2",
+            "targets = 4294967295",
+            "target_groups.api.targets",
+            "targets per target group",
+        ),
+        (
+            "rate_rps = 200",
+            "rate_rps = 4294967295",
+            "traffic.0.rate_rps",
+            "per second",
+        ),
+        (
+            "warmup_s = 1",
+            "warmup_s = 1\nreplications = 4294967295",
+            "simulation.replications",
+            "replications of one run",
+        ),
+        (
+            "rate_rps = 200",
+            "rate_rps = 200\nclients = 4294967295",
+            "traffic.0.clients",
+            "clients of one source",
+        ),
+    ] {
+        let bad = edit(from, to);
+        let started = std::time::Instant::now();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("scenario.toml");
+        fs::write(&file, &bad).unwrap();
+        let o = simroute(&["validate", file.to_str().unwrap()]);
+        let e = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{path}: {e}");
+        let key = path.rsplit('.').next().unwrap();
+        assert_points_at(
+            &e,
+            path,
+            Some(line_of(&bad, &format!("{key} = 4294967295"))),
+        );
+        assert!(e.contains(limit), "{path} names its limit: {e}");
+        assert!(started.elapsed().as_secs() < 5, "refused at once");
+    }
+}
+
+/// TOML integers are signed 64-bit: a seed of 2^63 is refused alike from the file (with its
+/// line), by `--seed` and by `--set`, by `validate` and `run`; 2^63 - 1 is accepted everywhere
+/// and written back as given.
+#[test]
+fn seeds_past_toml_integers_are_refused_alike_everywhere() {
+    let big = edit("warmup_s = 1", "warmup_s = 1\nseed = 9223372036854775808");
+    let e = run_bad(Some(&big), &[]);
+    assert_points_at(&e, "simulation.seed", Some(line_of(&big, "seed =")));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.toml");
+    fs::write(&file, &big).unwrap();
+    let o = simroute(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("`simulation.seed`"));
+    let e = run_bad(Some(BASE), &["--seed", "9223372036854775808"]);
+    assert!(e.contains("--seed"), "{e}");
+    let e = run_bad(
+        Some(BASE),
+        &["--set", "simulation.seed=9223372036854775808"],
+    );
+    assert!(e.contains("`simulation.seed`"), "{e}");
+
+    let max = edit("warmup_s = 1", "warmup_s = 1\nseed = 9223372036854775807");
+    fs::write(&file, &max).unwrap();
+    let o = simroute(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("seed = 9223372036854775807"));
+    let out = dir.path().join("out");
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "simulation.duration_s=2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let written = fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(written.contains("seed = 9223372036854775807"), "{written}");
+}

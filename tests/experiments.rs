@@ -330,3 +330,47 @@ fn plan_with_lost_tasks_needs_more() {
         "losing 2 tasks needs at least 2 more: {none} vs {two}"
     );
 }
+
+/// `plan --health-check KEY=VALUE,...` goes through the scenario loader as `--set
+/// target_groups.<group>.health_check.KEY=VALUE` would: the same ranges, the same defaults,
+/// and errors that name the field and the `--health-check` they came from.
+#[test]
+fn plan_health_check_settings_are_checked_by_the_loader() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path());
+    for (spec, field) in [
+        ("interval_s=3", "interval_s"),
+        ("interval_s=10,timeout_s=11", "timeout_s"),
+        ("healthy_threshold=11", "healthy_threshold"),
+        ("unhealthy_threshold=1.5", "unhealthy_threshold"),
+        ("interval_s=1e-300", "interval_s"),
+    ] {
+        let o = simroute(&[
+            "plan",
+            &file,
+            "--target-group",
+            "app",
+            "--quiet",
+            "--health-check",
+            spec,
+        ]);
+        let e = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{spec}: {e}");
+        assert!(
+            e.contains(&format!("`target_groups.app.health_check.{field}`")),
+            "{spec}: {e}"
+        );
+        assert!(e.contains(&format!("--health-check {spec}")), "{spec}: {e}");
+    }
+    let o = simroute(&[
+        "plan",
+        &file,
+        "--target-group",
+        "app",
+        "--quiet",
+        "--health-check",
+        "interval_s",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("KEY=VALUE"));
+}

@@ -8,6 +8,7 @@ use std::path::Path;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Normal, Pareto, Weibull};
 
 use super::error::{ScenarioError, join_path};
+use super::resolve::check::{MAX_SPAN_S, span_ms};
 use super::schema::{DistKind, RawDist};
 use crate::engine::rng::{SimRng, unit_f64};
 use crate::engine::time::{Nanos, from_ms};
@@ -58,6 +59,17 @@ pub enum Sampler {
     },
 }
 
+/// The longest single draw of an unbounded distribution (a log-normal's, a Pareto's tail):
+/// 2^55 ns, about 417 days, beyond any time field's maximum (a year), so that the clock plus
+/// a draw (or a few, or one scaled by a slow factor, which saturates) never wraps.
+pub const MAX_DRAW: Nanos = 1 << 55;
+
+/// A draw in ms as nanoseconds, at most [`MAX_DRAW`].
+#[inline(always)]
+fn draw(ms: f64) -> Nanos {
+    from_ms(ms).min(MAX_DRAW)
+}
+
 impl Dist {
     /// A distribution from its sampler and mean.
     pub fn new(sampler: Sampler, mean_ms: f64) -> Self {
@@ -78,8 +90,8 @@ impl Dist {
     pub fn sample(&self, rng: &mut SimRng) -> Nanos {
         match &self.sampler {
             Sampler::Constant(ns) => *ns,
-            Sampler::LogNormal(d) => from_ms(d.sample(rng)),
-            Sampler::Exponential(d) => from_ms(d.sample(rng)),
+            Sampler::LogNormal(d) => draw(d.sample(rng)),
+            Sampler::Exponential(d) => draw(d.sample(rng)),
             _ => self.sample_other(rng),
         }
     }
@@ -89,17 +101,17 @@ impl Dist {
         match &self.sampler {
             Sampler::Constant(ns) => *ns,
             Sampler::Uniform { min_ms, width_ms } => from_ms(min_ms + width_ms * unit_f64(rng)),
-            Sampler::Exponential(d) => from_ms(d.sample(rng)),
+            Sampler::Exponential(d) => draw(d.sample(rng)),
             Sampler::Normal(d) => loop {
                 let x = d.sample(rng);
                 if x >= 0.0 {
-                    break from_ms(x);
+                    break draw(x);
                 }
             },
-            Sampler::LogNormal(d) => from_ms(d.sample(rng)),
-            Sampler::Gamma(d) => from_ms(d.sample(rng)),
-            Sampler::Weibull(d) => from_ms(d.sample(rng)),
-            Sampler::Pareto(d) => from_ms(d.sample(rng)),
+            Sampler::LogNormal(d) => draw(d.sample(rng)),
+            Sampler::Gamma(d) => draw(d.sample(rng)),
+            Sampler::Weibull(d) => draw(d.sample(rng)),
+            Sampler::Pareto(d) => draw(d.sample(rng)),
             Sampler::Empirical(values) => {
                 values[crate::engine::rng::below(rng, values.len() as u32) as usize]
             }
@@ -293,6 +305,10 @@ impl Params<'_> {
                 format!("must be a finite number (got {v})"),
             ));
         }
+        if name.ends_with("ms") && v > 0.0 {
+            // A time in ms: one the clock holds (at most a year, not below 1 ns).
+            span_ms(&path, v)?;
+        }
         Ok(v)
     }
 
@@ -436,14 +452,15 @@ fn read_samples(file: &Path, path: &str) -> Result<Vec<Nanos>, ScenarioError> {
             continue;
         }
         match cell.parse::<f64>() {
-            Ok(v) if v >= 0.0 && v.is_finite() => values.push(from_ms(v)),
+            Ok(v) if (0.0..=MAX_SPAN_S * 1000.0).contains(&v) => values.push(from_ms(v)),
             Ok(v) => {
                 return Err(ScenarioError::at(
                     path,
                     format!(
-                        "{}:{}: samples must be 0 or more ms (got {v})",
+                        "{}:{}: samples must be from 0 to {} ms (got {v})",
                         file.display(),
-                        n + 1
+                        n + 1,
+                        MAX_SPAN_S * 1000.0
                     ),
                 ));
             }

@@ -57,7 +57,9 @@ impl<'a> Node<'a> {
 /// The 1-based line of the deepest part of `path` (dotted, indices as numbers) found in `text`.
 /// A missing field points at the table that should hold it.
 pub fn line_of(text: &str, path: &str) -> Option<usize> {
-    let doc = Document::parse(text).ok()?;
+    let Ok(doc) = Document::parse(text) else {
+        return plain_line_of(text, path);
+    };
     let mut node = Node::Table(doc.as_table());
     let mut best = None;
     for segment in path.split('.').filter(|s| !s.is_empty()) {
@@ -70,6 +72,27 @@ pub fn line_of(text: &str, path: &str) -> Option<usize> {
         node = next;
     }
     best
+}
+
+/// The line of `key = ...` under `[table]`, for text that `toml_edit` cannot parse but the
+/// scenario parser can (an integer past `i64::MAX`, such as a seed of 2^63, which is then
+/// refused by its field): a plain scan, for two-part paths only.
+fn plain_line_of(text: &str, path: &str) -> Option<usize> {
+    let (table, key) = path.split_once('.')?;
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line == format!("[{table}]");
+        } else if inside
+            && line
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 /// The 1-based line holding byte `offset` of `text`.
@@ -97,5 +120,12 @@ mod tests {
         // A missing field points at its table.
         assert_eq!(line_of(DOC, "traffic.0.rate_rps"), Some(5));
         assert_eq!(line_of(DOC, "nothing.here"), None);
+    }
+
+    #[test]
+    fn finds_a_plain_key_in_text_toml_edit_refuses() {
+        let text = "[simulation]\nname = \"x\"\nseed = 9223372036854775808\n\n[x]\nseed = 1\n";
+        assert_eq!(line_of(text, "simulation.seed"), Some(3));
+        assert_eq!(line_of(text, "simulation.other"), None);
     }
 }

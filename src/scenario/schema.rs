@@ -733,7 +733,7 @@ pub struct RawHealthCheck {
 }
 
 /// `service = { ... }`: the ECS service behind the target group.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawService {
     /// Time from launch to running: placement, image pull, container start.
@@ -782,6 +782,20 @@ fn default_container_timeout() -> f64 {
 }
 fn default_container_retries() -> u32 {
     3
+}
+
+/// A group without `service` gets what a `service = {}` gets: the serde defaults, written once.
+impl Default for RawService {
+    fn default() -> Self {
+        RawService {
+            task_start: None,
+            health_check_grace_period_s: 0.0,
+            minimum_healthy_percent: default_min_healthy(),
+            maximum_percent: default_max_percent(),
+            stop_timeout_s: default_stop_timeout(),
+            container_health_check: None,
+        }
+    }
 }
 
 fn default_min_healthy() -> u32 {

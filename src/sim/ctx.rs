@@ -42,10 +42,11 @@ impl<'a> Ctx<'a> {
         self.queue.push(at, event);
     }
 
-    /// Schedules `event` `delay` from now.
+    /// Schedules `event` `delay` from now. A delay past the end of time (a service time scaled
+    /// by an absurd slow factor) saturates: the event is simply never reached.
     #[inline]
     pub fn after(&mut self, delay: Nanos, event: Event) {
-        self.queue.push(self.now + delay, event);
+        self.queue.push(self.now.saturating_add(delay), event);
     }
 
     /// Starts timer FIFO `timer` for `req`, due at `deadline`.

@@ -4,8 +4,8 @@
 
 use super::super::error::{ScenarioError, join_path};
 use super::super::schema::{
-    ListenerProtocol, LoadBalancerKind, RawAction, RawLoadBalancer, RawRule, RawScenario,
-    RawTraffic,
+    ListenerProtocol, LoadBalancerKind, RawAction, RawListener, RawLoadBalancer, RawRule,
+    RawScenario, RawTraffic,
 };
 use super::super::{AlbAction, AlbPath};
 use crate::model::listener_rules::{self, Conditions, Request, Rule};
@@ -41,6 +41,15 @@ pub(super) struct Listener {
     pub default: AlbAction,
     /// The group a gateway route reaching this listener reports (`Route::group`).
     pub group: u32,
+}
+
+/// An ALB listener's protocol: its own, else HTTPS on port 443 and HTTP on any other.
+pub(super) fn protocol(l: &RawListener) -> ListenerProtocol {
+    l.protocol.unwrap_or(if l.port == 443 {
+        ListenerProtocol::Https
+    } else {
+        ListenerProtocol::Http
+    })
 }
 
 /// The load balancer each group is behind, and its kind.
@@ -150,9 +159,7 @@ pub(super) fn listeners(
                     "ALB listeners are \"http\" or \"https\" (TCP listeners are NLB's)",
                 ));
             }
-            Some(ListenerProtocol::Https) => true,
-            Some(ListenerProtocol::Http) => false,
-            None => l.port == 443,
+            _ => protocol(l) == ListenerProtocol::Https,
         };
         let default = match (&l.target_group, &l.default_action) {
             (Some(tg), None) => {

@@ -1,0 +1,135 @@
+//! `[simulation]`: the run's name, seed, length, warm-up, replications and time-series width.
+
+use super::super::error::ScenarioError;
+use super::super::schema::RawSimulation;
+use super::check::{MAX_REPLICATIONS, count, positive, span_s};
+use crate::engine::time::Nanos;
+
+/// The checked `[simulation]` table.
+#[derive(Debug)]
+pub(super) struct Run {
+    pub name: String,
+    pub seed: u64,
+    pub duration: Nanos,
+    pub warmup: Nanos,
+    pub replications: u32,
+    /// Time-series width, within 1 ns and the run's length.
+    pub interval: Nanos,
+}
+
+/// Checks `[simulation]`.
+pub(super) fn resolve(sim: &RawSimulation) -> Result<Run, ScenarioError> {
+    if sim.name.is_empty()
+        || sim.name.starts_with('.')
+        || !sim
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(ScenarioError::at(
+            "simulation.name",
+            format!(
+                "must be a folder name of letters, digits, '-', '_' and '.' (got {:?})",
+                sim.name
+            ),
+        ));
+    }
+    if sim.seed > i64::MAX as u64 {
+        // TOML integers are signed 64-bit: a larger seed could be read from a file but not
+        // written back, nor given with --set, so it is refused everywhere alike.
+        return Err(ScenarioError::at(
+            "simulation.seed",
+            format!(
+                "must be a whole number from 0 to {} (got {})",
+                i64::MAX,
+                sim.seed
+            ),
+        ));
+    }
+    positive("simulation.duration_s", sim.duration_s)?;
+    let duration = span_s("simulation.duration_s", sim.duration_s)?;
+    if !(sim.warmup_s >= 0.0 && sim.warmup_s < sim.duration_s) {
+        return Err(ScenarioError::at(
+            "simulation.warmup_s",
+            format!(
+                "must be 0 or more and less than duration_s ({}) (got {})",
+                sim.duration_s, sim.warmup_s
+            ),
+        ));
+    }
+    let warmup = span_s("simulation.warmup_s", sim.warmup_s)?;
+    count(
+        "simulation.replications",
+        sim.replications,
+        MAX_REPLICATIONS,
+        "replications of one run",
+    )?;
+    let interval_path = "simulation.timeseries_interval_s";
+    positive(interval_path, sim.timeseries_interval_s)?;
+    let interval = span_s(interval_path, sim.timeseries_interval_s)?;
+    Ok(Run {
+        name: sim.name.clone(),
+        seed: sim.seed,
+        duration,
+        warmup,
+        replications: sim.replications,
+        interval: interval.clamp(1, duration.max(1)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(extra: &str) -> Result<Run, ScenarioError> {
+        let sim: RawSimulation =
+            toml::from_str(&format!("name = \"n\"\nduration_s = 10\n{extra}")).unwrap();
+        resolve(&sim)
+    }
+
+    #[test]
+    fn defaults_are_one_replication_and_one_second_rows() {
+        let r = run("").unwrap();
+        assert_eq!((r.seed, r.replications, r.warmup), (1, 1, 0));
+        assert_eq!(r.interval, 1_000_000_000);
+        assert_eq!(
+            run("timeseries_interval_s = 60").unwrap().interval,
+            r.duration
+        );
+    }
+
+    #[test]
+    fn range_errors_name_the_field() {
+        for (text, field) in [
+            ("name = \".x\"\nduration_s = 10", "name"),
+            ("name = \"n\"\nduration_s = 1e15", "duration_s"),
+            ("name = \"n\"\nduration_s = 1e-300", "duration_s"),
+        ] {
+            let sim: RawSimulation = toml::from_str(text).unwrap();
+            assert_eq!(
+                resolve(&sim).unwrap_err().path,
+                format!("simulation.{field}")
+            );
+        }
+        for (extra, field) in [
+            ("warmup_s = 10", "warmup_s"),
+            ("warmup_s = 1e-300", "warmup_s"),
+            ("replications = 0", "replications"),
+            ("replications = 4294967295", "replications"),
+            ("timeseries_interval_s = 1e-300", "timeseries_interval_s"),
+            ("timeseries_interval_s = 1e15", "timeseries_interval_s"),
+        ] {
+            let e = run(extra).unwrap_err();
+            assert_eq!(e.path, format!("simulation.{field}"), "{extra}: {e}");
+        }
+    }
+
+    #[test]
+    fn seeds_past_toml_integers_are_refused() {
+        let mut sim: RawSimulation = toml::from_str("name = \"n\"\nduration_s = 1").unwrap();
+        sim.seed = i64::MAX as u64;
+        assert!(resolve(&sim).is_ok());
+        sim.seed += 1;
+        assert_eq!(resolve(&sim).unwrap_err().path, "simulation.seed");
+    }
+}
