@@ -137,16 +137,18 @@ fn count(v: Option<f64>) -> String {
     }
 }
 
-/// The one-line heading of a summary: scenario, measured window, seed, replications.
+/// The one-line heading of a summary: scenario, measured window, seed, replications and the
+/// time series' row width.
 pub fn heading(doc: &Summary) -> String {
     let reps = doc.replications;
     format!(
-        "simroute: {}  ({} s measured of {} s, seed {}, {reps} replication{})",
+        "simroute: {}  ({} s measured of {} s, seed {}, {reps} replication{}, {} s rows)",
         doc.scenario,
         count(Some(doc.measured_s)),
         count(Some(doc.simulated_s)),
         doc.seed,
-        if reps == 1 { "" } else { "s" }
+        if reps == 1 { "" } else { "s" },
+        doc.timeseries_interval_s,
     )
 }
 

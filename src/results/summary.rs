@@ -410,6 +410,10 @@ pub struct Summary {
     pub simulated_s: f64,
     /// The measured window (after warm-up), s.
     pub measured_s: f64,
+    /// Width of a `timeseries.csv` row, s (chosen from the run's length unless the scenario
+    /// sets it).
+    #[serde(default)]
+    pub timeseries_interval_s: f64,
     /// The figures (means over replications).
     #[serde(flatten)]
     pub figures: Figures<Count>,
@@ -435,6 +439,7 @@ impl Summary {
             replications: sc.replications,
             simulated_s: to_secs(sc.duration),
             measured_s: to_secs(sc.duration - sc.warmup),
+            timeseries_interval_s: to_secs(sc.interval),
             figures,
             ci95,
             slo,
@@ -786,6 +791,7 @@ pub(crate) mod testing {
             replications,
             simulated_s: 60.0,
             measured_s: 50.0,
+            timeseries_interval_s: 1.0,
             figures: figures(Count::Exact(0)),
             ci95: (replications > 1).then(|| figures(None)),
             slo: None,

@@ -111,6 +111,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
 /// (and the `scenario.toml` written beside the outputs) shows every value the run used. Each
 /// section writes its own fields, from the resolved values or the same default it resolved.
 pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
+    simulation::fill(&mut raw.simulation, sc.interval);
     target_groups::fill(raw, &sc.groups);
     for lb in raw.load_balancers.values_mut() {
         load_balancers::fill(lb);

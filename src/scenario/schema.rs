@@ -57,9 +57,10 @@ pub struct RawSimulation {
     /// Independent replications (confidence intervals need at least 2).
     #[serde(default = "default_replications")]
     pub replications: u32,
-    /// Width of a `timeseries.csv` row, seconds.
-    #[serde(default = "default_interval")]
-    pub timeseries_interval_s: f64,
+    /// Width of a `timeseries.csv` row, seconds; when absent, chosen from the run's length
+    /// (see `resolve::simulation::default_interval`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries_interval_s: Option<f64>,
 }
 
 fn default_seed() -> u64 {
@@ -67,9 +68,6 @@ fn default_seed() -> u64 {
 }
 fn default_replications() -> u32 {
     1
-}
-fn default_interval() -> f64 {
-    1.0
 }
 fn default_method() -> String {
     "GET".to_string()

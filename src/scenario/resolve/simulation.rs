@@ -17,6 +17,35 @@ pub(super) struct Run {
     pub interval: Nanos,
 }
 
+/// Rows a run keeps in `timeseries.csv` at most when the user does not choose the width: an
+/// hour at 1 s, which charts draw at full resolution and pandas reads in milliseconds.
+pub const DEFAULT_MAX_ROWS: u64 = 3600;
+
+/// Widths the default steps through, seconds: each a whole number of the one before or a
+/// common clock unit, so rows start on round times.
+const DEFAULT_WIDTHS_S: [u64; 16] = [
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
+];
+
+/// The default time-series width: 1 s up to an hour simulated, then the narrowest of
+/// [`DEFAULT_WIDTHS_S`] that keeps at most [`DEFAULT_MAX_ROWS`] rows, so a week at low traffic
+/// costs what its requests cost, not 604,800 rows (the user's explicit width always wins).
+pub fn default_interval(duration: Nanos) -> Nanos {
+    let widest = *DEFAULT_WIDTHS_S.last().expect("not empty");
+    let width_s = DEFAULT_WIDTHS_S
+        .into_iter()
+        .find(|&w| duration.div_ceil(w * 1_000_000_000) <= DEFAULT_MAX_ROWS)
+        .unwrap_or(widest);
+    width_s * 1_000_000_000
+}
+
+/// Writes the default width the run chose back, so the output's `scenario.toml` repeats the
+/// run (a width the user gave stays as written).
+pub(super) fn fill(sim: &mut RawSimulation, interval: Nanos) {
+    sim.timeseries_interval_s
+        .get_or_insert(crate::engine::time::to_secs(interval));
+}
+
 /// Checks `[simulation]`.
 pub(super) fn resolve(sim: &RawSimulation) -> Result<Run, ScenarioError> {
     if sim.name.is_empty()
@@ -64,9 +93,14 @@ pub(super) fn resolve(sim: &RawSimulation) -> Result<Run, ScenarioError> {
         MAX_REPLICATIONS,
         "replications of one run",
     )?;
-    let interval_path = "simulation.timeseries_interval_s";
-    positive(interval_path, sim.timeseries_interval_s)?;
-    let interval = span_s(interval_path, sim.timeseries_interval_s)?;
+    let interval = match sim.timeseries_interval_s {
+        Some(v) => {
+            let path = "simulation.timeseries_interval_s";
+            positive(path, v)?;
+            span_s(path, v)?
+        }
+        None => default_interval(duration),
+    };
     Ok(Run {
         name: sim.name.clone(),
         seed: sim.seed,
@@ -96,6 +130,33 @@ mod tests {
             run("timeseries_interval_s = 60").unwrap().interval,
             r.duration
         );
+    }
+
+    /// The default width is 1 s up to an hour, then keeps at most an hour's worth of rows on
+    /// round widths; an explicit width is kept whatever the length.
+    #[test]
+    fn default_width_adapts_to_the_run_length() {
+        let width = |duration_s: u64| default_interval(duration_s * 1_000_000_000) / 1_000_000_000;
+        assert_eq!(width(10), 1);
+        assert_eq!(width(3600), 1);
+        assert_eq!(width(3601), 2);
+        assert_eq!(width(7200), 2);
+        assert_eq!(width(86_400), 30);
+        assert_eq!(width(625_000), 300);
+        assert_eq!(width(604_800), 300);
+        assert_eq!(width(31_536_000), 10800);
+        for duration_s in [1u64, 59, 3600, 3601, 10_000, 100_000, 1_000_000, 31_536_000] {
+            let rows =
+                (duration_s * 1_000_000_000).div_ceil(default_interval(duration_s * 1_000_000_000));
+            assert!(rows <= DEFAULT_MAX_ROWS, "{duration_s} s: {rows} rows");
+        }
+        let long = |extra: &str| {
+            let sim: RawSimulation =
+                toml::from_str(&format!("name = \"n\"\nduration_s = 625000\n{extra}")).unwrap();
+            resolve(&sim).unwrap().interval
+        };
+        assert_eq!(long(""), 300_000_000_000);
+        assert_eq!(long("timeseries_interval_s = 1"), 1_000_000_000);
     }
 
     #[test]
