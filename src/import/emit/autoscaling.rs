@@ -148,37 +148,9 @@ fn request_steps(
     let mut provs = Vec::new();
     let mut extra = Vec::new();
     for p in policies {
-        let PolicyKind::Steps {
-            adjustment_type,
-            steps,
-        } = &p.kind
-        else {
+        let Some((alarm, steps)) = request_alarm(infra, p, not_imported) else {
             continue;
         };
-        if adjustment_type != "ChangeInCapacity" {
-            not_imported.push(format!(
-                "{}: adjustment type {adjustment_type} is not modelled (only ChangeInCapacity)",
-                p.prov
-            ));
-            continue;
-        }
-        let Some(alarm) = infra
-            .alarms
-            .iter()
-            .find(|a| a.actions.iter().any(|x| points_at(x, &p.id)))
-        else {
-            continue;
-        };
-        if alarm.metric != "RequestCountPerTarget"
-            || alarm.statistic.as_deref().is_some_and(|s| s != "Sum")
-            || alarm.period_s.is_some_and(|s| s != 60.0)
-        {
-            not_imported.push(format!(
-                "{}: alarm on {} is not modelled (only RequestCountPerTarget, Sum over 60 s)",
-                alarm.prov, alarm.metric
-            ));
-            continue;
-        }
         let scale_out = alarm.comparison.starts_with("GreaterThan");
         for st in steps {
             let lower = (alarm.threshold + st.lower.unwrap_or(f64::NEG_INFINITY)).max(0.0);
@@ -243,4 +215,42 @@ fn request_steps(
         ),
         extra,
     })
+}
+
+/// A step scaling policy's steps and its alarm, if the policy adds tasks (`ChangeInCapacity`)
+/// and the alarm is on `RequestCountPerTarget` (Sum over 60 s); what is not is noted.
+fn request_alarm<'a>(
+    infra: &'a Infra,
+    p: &'a ScalingPolicy,
+    not_imported: &mut Vec<String>,
+) -> Option<(&'a Alarm, &'a [Step])> {
+    let PolicyKind::Steps {
+        adjustment_type,
+        steps,
+    } = &p.kind
+    else {
+        return None;
+    };
+    if adjustment_type != "ChangeInCapacity" {
+        not_imported.push(format!(
+            "{}: adjustment type {adjustment_type} is not modelled (only ChangeInCapacity)",
+            p.prov
+        ));
+        return None;
+    }
+    let alarm = infra
+        .alarms
+        .iter()
+        .find(|a| a.actions.iter().any(|x| points_at(x, &p.id)))?;
+    if alarm.metric != "RequestCountPerTarget"
+        || alarm.statistic.as_deref().is_some_and(|s| s != "Sum")
+        || alarm.period_s.is_some_and(|s| s != 60.0)
+    {
+        not_imported.push(format!(
+            "{}: alarm on {} is not modelled (only RequestCountPerTarget, Sum over 60 s)",
+            alarm.prov, alarm.metric
+        ));
+        return None;
+    }
+    Some((alarm, steps))
 }
