@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::estimate::{Choice, DistFit, Estimate};
-use super::{Fit, Kind, input::format_utc};
+use super::{Fit, GroupFit, Kind, RouteFit, input::format_utc};
 
 /// A number to 4 significant digits, as the report and the scenario write it.
 pub fn sig(x: f64) -> f64 {
@@ -67,6 +67,32 @@ fn dist_lines(out: &mut String, label: &str, f: &DistFit) {
 /// The whole report.
 pub fn render(fit: &Fit) -> String {
     let mut out = String::new();
+    write_header(&mut out, fit);
+    for g in &fit.groups {
+        write_group(&mut out, fit, g);
+    }
+    if let Some(f) = &fit.overhead {
+        let _ = writeln!(out, "\ngateway");
+        dist_lines(
+            &mut out,
+            "overhead (responseLatency − integrationLatency)",
+            f,
+        );
+    }
+    if let Some(f) = &fit.authorizer {
+        if fit.overhead.is_none() {
+            let _ = writeln!(out, "\ngateway");
+        }
+        dist_lines(&mut out, "authorizer latency", f);
+    }
+    for r in &fit.routes {
+        write_route(&mut out, fit, r);
+    }
+    out
+}
+
+/// The first line (what was read, over which span) and the malformed lines.
+fn write_header(out: &mut String, fit: &Fit) {
     let _ = writeln!(
         out,
         "simroute fit {}: {} entries from {} file{}, {} to {} ({} s); intervals of {} s; 95% intervals in brackets",
@@ -92,131 +118,120 @@ pub fn render(fit: &Fit) -> String {
             );
         }
     }
+}
+
+/// One target group (ALB) or route (API Gateway): its requests, fitted service time and answers.
+fn write_group(out: &mut String, fit: &Fit, g: &GroupFit) {
     let (service, what) = match fit.kind {
         Kind::Alb => ("target group", "service (target_processing_time)"),
         Kind::Apigateway => ("route", "integration latency"),
     };
-    for g in &fit.groups {
+    let _ = writeln!(
+        out,
+        "\n{service} {}: {} requests{}",
+        g.name,
+        g.requests,
+        if fit.kind == Kind::Alb {
+            format!(", {} targets", g.targets)
+        } else {
+            String::new()
+        }
+    );
+    match &g.service {
+        Some(f) => dist_lines(out, what, f),
+        None => {
+            let _ = writeln!(out, "  {what}: no request reached a target; not fitted");
+        }
+    }
+    let classes: Vec<String> = g
+        .target_classes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, n)| format!("{}xx {n}", i + 1))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  answered by the {}: {} (5xx share {:.4})",
+        if fit.kind == Kind::Alb {
+            "targets"
+        } else {
+            "integration"
+        },
+        if classes.is_empty() {
+            "none".to_string()
+        } else {
+            classes.join(", ")
+        },
+        g.error_rate()
+    );
+    if !g.own.is_empty() {
+        let own: Vec<String> = g.own.iter().map(|(s, n)| format!("{s} ×{n}")).collect();
         let _ = writeln!(
             out,
-            "\n{service} {}: {} requests{}",
-            g.name,
-            g.requests,
+            "  answered by the {} itself: {}",
             if fit.kind == Kind::Alb {
-                format!(", {} targets", g.targets)
+                "ALB"
             } else {
-                String::new()
-            }
+                "gateway"
+            },
+            own.join(", ")
         );
-        match &g.service {
-            Some(f) => dist_lines(&mut out, what, f),
-            None => {
-                let _ = writeln!(out, "  {what}: no request reached a target; not fitted");
-            }
-        }
-        let classes: Vec<String> = g
-            .target_classes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(i, n)| format!("{}xx {n}", i + 1))
-            .collect();
+    }
+    if fit.kind == Kind::Alb && g.never_reached > 0 {
         let _ = writeln!(
             out,
-            "  answered by the {}: {} (5xx share {:.4})",
-            if fit.kind == Kind::Alb {
-                "targets"
-            } else {
-                "integration"
-            },
-            if classes.is_empty() {
-                "none".to_string()
-            } else {
-                classes.join(", ")
-            },
-            g.error_rate()
-        );
-        if !g.own.is_empty() {
-            let own: Vec<String> = g.own.iter().map(|(s, n)| format!("{s} ×{n}")).collect();
-            let _ = writeln!(
-                out,
-                "  answered by the {} itself: {}",
-                if fit.kind == Kind::Alb {
-                    "ALB"
-                } else {
-                    "gateway"
-                },
-                own.join(", ")
-            );
-        }
-        if fit.kind == Kind::Alb && g.never_reached > 0 {
-            let _ = writeln!(
-                out,
-                "  never reached a target (-1 processing times): {} (counted, not fitted)",
-                g.never_reached
-            );
-        }
-    }
-    if let Some(f) = &fit.overhead {
-        let _ = writeln!(out, "\ngateway");
-        dist_lines(
-            &mut out,
-            "overhead (responseLatency − integrationLatency)",
-            f,
+            "  never reached a target (-1 processing times): {} (counted, not fitted)",
+            g.never_reached
         );
     }
-    if let Some(f) = &fit.authorizer {
-        if fit.overhead.is_none() {
-            let _ = writeln!(out, "\ngateway");
-        }
-        dist_lines(&mut out, "authorizer latency", f);
-    }
-    for r in &fit.routes {
+}
+
+/// One route's arrival steps: statuses, authorized share and each step's rate.
+fn write_route(out: &mut String, fit: &Fit, r: &RouteFit) {
+    let _ = writeln!(
+        out,
+        "\nroute {}{}: {} requests, {} step{}",
+        r.key,
+        match (&r.group, fit.kind) {
+            (Some(g), Kind::Alb) => format!(" → {g}"),
+            (None, Kind::Alb) => " (no target group)".to_string(),
+            _ => String::new(),
+        },
+        r.requests,
+        r.steps.len(),
+        if r.steps.len() == 1 { "" } else { "s" }
+    );
+    let statuses: Vec<String> = r
+        .statuses
+        .iter()
+        .map(|(s, n)| format!("{s} ×{n}"))
+        .collect();
+    let _ = writeln!(out, "  statuses: {}", statuses.join(", "));
+    if r.authorized_share > 0.0 {
         let _ = writeln!(
             out,
-            "\nroute {}{}: {} requests, {} step{}",
-            r.key,
-            match (&r.group, fit.kind) {
-                (Some(g), Kind::Alb) => format!(" → {g}"),
-                (None, Kind::Alb) => " (no target group)".to_string(),
-                _ => String::new(),
-            },
-            r.requests,
-            r.steps.len(),
-            if r.steps.len() == 1 { "" } else { "s" }
+            "  with an authorizer latency: {:.1}%",
+            r.authorized_share * 100.0
         );
-        let statuses: Vec<String> = r
-            .statuses
-            .iter()
-            .map(|(s, n)| format!("{s} ×{n}"))
-            .collect();
-        let _ = writeln!(out, "  statuses: {}", statuses.join(", "));
-        if r.authorized_share > 0.0 {
-            let _ = writeln!(
-                out,
-                "  with an authorizer latency: {:.1}%",
-                r.authorized_share * 100.0
-            );
-        }
+    }
+    let _ = writeln!(
+        out,
+        "  {:>8}  {:>8}  {:>9}  95% interval",
+        "at_s", "width_s", "rate_rps"
+    );
+    for s in &r.steps {
+        let (lo, hi) = s.rate_ci();
         let _ = writeln!(
             out,
-            "  {:>8}  {:>8}  {:>9}  95% interval",
-            "at_s", "width_s", "rate_rps"
+            "  {:>8}  {:>8}  {:>9}  [{}, {}]",
+            s.start_s,
+            s.width_s,
+            sig(s.rate()),
+            sig(lo),
+            sig(hi)
         );
-        for s in &r.steps {
-            let (lo, hi) = s.rate_ci();
-            let _ = writeln!(
-                out,
-                "  {:>8}  {:>8}  {:>9}  [{}, {}]",
-                s.start_s,
-                s.width_s,
-                sig(s.rate()),
-                sig(lo),
-                sig(hi)
-            );
-        }
     }
-    out
 }
 
 #[cfg(test)]

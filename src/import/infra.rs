@@ -61,6 +61,11 @@ pub fn refers_to(text: &str, id: &str) -> bool {
     refs(text).contains(&id)
 }
 
+/// Whether `reference` names resource `id`: a marker for it, or the ID itself.
+pub fn points_at(reference: &str, id: &str) -> bool {
+    refers_to(reference, id) || reference == id
+}
+
 /// All the infrastructure read from one input.
 #[derive(Debug, Default)]
 pub struct Infra {

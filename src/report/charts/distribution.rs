@@ -252,6 +252,43 @@ pub fn stage_latency<DB: DrawingBackend>(
     Ok(())
 }
 
+/// One bar of the target-load chart: a target of a group.
+struct Bar {
+    group: usize,
+    index: usize,
+    requests: f64,
+    utilization: f64,
+}
+
+/// The groups' names, a bar per target, and each group's even share (its mean requests per
+/// target).
+fn per_target(d: &RunData) -> (Vec<String>, Vec<Bar>, Vec<f64>) {
+    let mut groups: Vec<String> = Vec::new();
+    let mut bars: Vec<Bar> = Vec::new();
+    for (name, g) in &d.summary.figures.target_groups {
+        for (index, t) in g.per_target.iter().enumerate() {
+            bars.push(Bar {
+                group: groups.len(),
+                index,
+                requests: t.requests.value().unwrap_or(0.0),
+                utilization: t.utilization.unwrap_or(f64::NAN),
+            });
+        }
+        groups.push(name.clone());
+    }
+    let share: Vec<f64> = (0..groups.len())
+        .map(|g| {
+            let r: Vec<f64> = bars
+                .iter()
+                .filter(|b| b.group == g)
+                .map(|b| b.requests)
+                .collect();
+            r.iter().sum::<f64>() / r.len().max(1) as f64
+        })
+        .collect();
+    (groups, bars, share)
+}
+
 /// One bar per target: requests sent to it relative to its group's even share (1× = perfectly
 /// even), so skew reads the same in a busy group and a quiet one. Bars are coloured by group and
 /// carry their request count above and worker utilization inside.
@@ -272,36 +309,7 @@ pub fn target_load<DB: DrawingBackend>(
             ),
         ),
     )?;
-    struct Bar {
-        group: usize,
-        index: usize,
-        requests: f64,
-        utilization: f64,
-    }
-    let mut groups: Vec<String> = Vec::new();
-    let mut bars: Vec<Bar> = Vec::new();
-    for (name, g) in &d.summary.figures.target_groups {
-        for (index, t) in g.per_target.iter().enumerate() {
-            bars.push(Bar {
-                group: groups.len(),
-                index,
-                requests: t.requests.value().unwrap_or(0.0),
-                utilization: t.utilization.unwrap_or(f64::NAN),
-            });
-        }
-        groups.push(name.clone());
-    }
-    // Each group's even share: its mean requests per target.
-    let share: Vec<f64> = (0..groups.len())
-        .map(|g| {
-            let r: Vec<f64> = bars
-                .iter()
-                .filter(|b| b.group == g)
-                .map(|b| b.requests)
-                .collect();
-            r.iter().sum::<f64>() / r.len().max(1) as f64
-        })
-        .collect();
+    let (groups, bars, share) = per_target(d);
     let relative = |b: &Bar| {
         if share[b.group] > 0.0 {
             b.requests / share[b.group]
