@@ -12,8 +12,8 @@ use super::schema::{
 };
 use super::schema::{
     ApiKindRaw, AuthorizerKind, JitterKind, LoadBalancerKind, QueueLimit, RawAutoscaling, RawDist,
-    RawFault, RawGateway, RawHealthCheck, RawRetries, RawScenario, RawService, RawThrottle,
-    RawTraffic, RetryOn as RawRetryOn,
+    RawFault, RawGateway, RawHealthCheck, RawRetries, RawScenario, RawService, RawSidecar,
+    RawThrottle, RawTraffic, RetryOn as RawRetryOn,
 };
 use super::{
     AlbGroup, App, Authorizer, Autoscaling, CloudMap, ContainerCheck, Dependency, Deployment,
@@ -183,15 +183,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         let sidecar = match &g.sidecar {
             Some(sc) => {
                 let spath = join_path(&path, "sidecar");
-                if sc.max_connections < 2 {
-                    return Err(ScenarioError::at(
-                        join_path(&spath, "max_connections"),
-                        format!(
-                            "must be at least 2: each proxied request holds a client and an upstream connection (got {})",
-                            sc.max_connections
-                        ),
-                    ));
-                }
+                let connections = sidecar_connections(&spath, sc)?;
                 let keepalive = sc
                     .keepalive_timeout_s
                     .unwrap_or(DEFAULT_KEEPALIVE_TIMEOUT_S);
@@ -205,8 +197,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
                         &join_path(&spath, "latency"),
                         base_dir,
                     )?,
-                    concurrency: sc.max_connections / 2,
-                    backlog: sc.backlog,
+                    connections,
                     read_timeout: from_secs(positive(
                         &join_path(&spath, "proxy_read_timeout_s"),
                         sc.proxy_read_timeout_s,
@@ -1496,4 +1487,35 @@ fn profile(t: &RawTraffic, path: &str) -> Result<RateProfile, ScenarioError> {
             "each source needs `rate_rps` or a `profile`",
         )),
     }
+}
+
+/// The connection slots a task's nginx has for requests: `max_connections` less, in every
+/// worker process, one per listening socket (`ngx_event_process_init`, src/event/ngx_event.c)
+/// and one for the channel to the master (`ngx_worker_process_init`,
+/// src/os/unix/ngx_process_cycle.c). At least one proxied request (two slots) must fit.
+fn sidecar_connections(spath: &str, sc: &RawSidecar) -> Result<u32, ScenarioError> {
+    for (field, value) in [
+        ("worker_processes", sc.worker_processes),
+        ("listen_sockets", sc.listen_sockets),
+    ] {
+        if value == 0 {
+            return Err(ScenarioError::at(
+                join_path(spath, field),
+                "must be at least 1",
+            ));
+        }
+    }
+    let reserved = u64::from(sc.worker_processes) * (u64::from(sc.listen_sockets) + 1);
+    let usable = u64::from(sc.max_connections).saturating_sub(reserved);
+    if usable < 2 {
+        return Err(ScenarioError::at(
+            join_path(spath, "max_connections"),
+            format!(
+                "must be at least {}: each worker process keeps one connection per listening socket and one for its channel to the master ({reserved} here), and each proxied request holds two more, a client and an upstream connection (got {})",
+                reserved + 2,
+                sc.max_connections
+            ),
+        ));
+    }
+    Ok(usable as u32)
 }
