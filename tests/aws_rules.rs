@@ -722,3 +722,119 @@ fn nginx_listening_sockets_and_channel_take_a_connection_each() {
         "{e}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rule 7: an ALB routes each request on its own
+// ---------------------------------------------------------------------------------------------
+
+/// 300 rps from a client on 3 keep-alive connections, through an HTTP API and a `kind` load
+/// balancer to 5 tasks (`algorithm`: the group's, or its default), plus `extra` lines.
+fn keep_alive_behind(kind: &str, algorithm: &str, extra: &str) -> String {
+    format!(
+        r#"
+[simulation]
+name = "rule-alb-per-request"
+seed = 7
+duration_s = {duration}
+
+[[traffic]]
+name = "callers"
+path = "/items"
+rate_rps = 300
+connections = 3
+
+[gateway]
+kind = "http"
+
+[[gateway.routes]]
+route = "ANY /items"
+integration = {{ load_balancer = "front", port = 80 }}
+
+[load_balancers.front]
+kind = "{kind}"
+listeners = [ {{ port = 80, target_group = "items" }} ]
+
+[target_groups.items]
+targets = 5
+{algorithm}
+deregistration_delay_s = 30
+health_check = {{ interval_s = 5, timeout_s = 2 }}
+service = {{ task_start = {{ dist = "constant", ms = 20000 }} }}
+app = {{ workers = 64, service = {{ dist = "exponential", mean_ms = 5 }} }}
+{extra}
+"#,
+        duration = if extra.is_empty() { 20 } else { 200 },
+    )
+}
+
+/// An ALB picks a target for every request, round robin by default or least outstanding
+/// requests ("Routing algorithms",
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html),
+/// whatever client connection the request came on: it terminates the client's connection and
+/// multiplexes requests onto its own connections to the targets. An NLB does not: it routes a
+/// connection by its flow hash and keeps it on that target for the connection's life ("How
+/// Network Load Balancers work",
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/network/introduction.html). So 3
+/// keep-alive connections to 5 targets reach all 5 behind an ALB, each with a fifth of the
+/// requests within 10%, and at most 3 behind an NLB, the others getting none.
+#[test]
+fn alb_routes_each_request_on_its_own() {
+    for algorithm in ["", r#"algorithm = "least_outstanding""#] {
+        let rec = run(&scenario(&keep_alive_behind("alb", algorithm, "")), 0);
+        let share = rec.counts.offered as f64 / 5.0;
+        assert!(rec.counts.offered > 5_000);
+        for (t, target) in rec.groups[0].targets.iter().enumerate() {
+            let n = target.requests as f64;
+            assert!(
+                (n - share).abs() <= 0.1 * share,
+                "ALB {algorithm:?}: target {t} got {n} of {}",
+                rec.counts.offered
+            );
+        }
+    }
+    let rec = run(&scenario(&keep_alive_behind("nlb", "", "")), 0);
+    let reached = rec.groups[0]
+        .targets
+        .iter()
+        .filter(|t| t.requests > 0)
+        .count();
+    assert!(reached <= 3, "NLB: 3 connections reached {reached} targets");
+    assert_eq!(
+        rec.groups[0]
+            .targets
+            .iter()
+            .map(|t| t.requests)
+            .sum::<u64>(),
+        rec.counts.offered
+    );
+}
+
+/// A deregistering target drains: "Elastic Load Balancing stops sending requests to targets
+/// that are deregistering" (deregistration delay,
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html).
+/// Behind an ALB that holds for requests on a keep-alive connection too, as each request is
+/// routed on its own: in a rolling deployment no old task gets a request after it starts
+/// draining, and nothing fails.
+#[test]
+fn alb_sends_no_request_to_a_draining_target() {
+    let sc = scenario(&keep_alive_behind(
+        "alb",
+        "",
+        "[[deployments]]\nat_s = 60\ntarget_group = \"items\"",
+    ));
+    let rec = run(&sc, 0);
+    let drains: Vec<(u32, u64)> = events(&rec, "health")
+        .filter(|e| e.to == "draining")
+        .map(|e| (e.target.unwrap(), e.t))
+        .collect();
+    assert_eq!(drains.len(), 5, "the 5 old tasks drain");
+    for (t, at) in drains {
+        let last = rec.groups[0].targets[t as usize].last_request;
+        assert!(
+            last <= at,
+            "target {t}: a request {} ns into draining",
+            last - at
+        );
+    }
+    assert_eq!(rec.counts.failed(), 0, "{:?}", rec.counts.failures);
+}
