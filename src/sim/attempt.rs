@@ -74,7 +74,7 @@ pub(super) struct Attempt {
     pub answered: bool,
     /// Counted in its target's outstanding requests (a user attempt the balancer sent there).
     pub counted: bool,
-    /// Holds one of the sidecar's connection slots.
+    /// Holds two of nginx's connection slots (the client's and the upstream one).
     pub holds_sidecar: bool,
     pub app: AppHold,
     /// Slot in the source's keep-alive pool; `None`: a one-off connection.

@@ -433,10 +433,8 @@ impl<'a> World<'a> {
         let next = app.finish();
         let busy = app.busy();
         if next.is_none() {
-            // Record the freed worker now, before answering: the answer releases the sidecar
-            // connection, and a backlog connection with no sidecar latency then starts on this
-            // worker at once and records its own, higher, level. Recording after the answer
-            // would overwrite that level with this stale one.
+            // Record the freed worker now, before answering: whatever the answer sets off
+            // records its own level after this one, never the other way round.
             g.set_busy(&mut self.ctx, a.group, a.target, busy);
         }
         self.alb_release(&a);
