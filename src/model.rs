@@ -7,6 +7,7 @@ pub mod container_health;
 pub mod discovery;
 pub mod health;
 pub mod listener_rules;
+pub mod nginx;
 pub mod retry;
 pub mod routing;
 pub mod source;

@@ -468,11 +468,9 @@ pub struct Deployment {
 pub struct Sidecar {
     /// Latency it adds.
     pub latency: Dist,
-    /// Concurrent proxied requests: `worker_connections / 2` (each holds a client and an
-    /// upstream connection).
-    pub concurrency: u32,
-    /// Listen backlog: connections waiting to be accepted.
-    pub backlog: u32,
+    /// Connection slots for requests: `max_connections` less each worker process's listening
+    /// sockets and channel. Each proxied request holds two (a client and an upstream one).
+    pub connections: u32,
     /// `proxy_read_timeout`.
     pub read_timeout: Nanos,
     /// `keepalive_timeout`: idle client connections closed after this long.

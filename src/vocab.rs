@@ -28,11 +28,14 @@ pub enum Failure {
     ClientTimeout,
     /// Bad request: an ALB fixed response, or plain HTTP sent to an ALB HTTPS listener.
     BadRequest400,
+    /// The connection was closed with no answer (nginx out of connection slots, seen by a
+    /// client connected to the task).
+    ConnectionClosed,
 }
 
 impl Failure {
     /// Every cause, in output order.
-    pub const ALL: [Failure; 10] = [
+    pub const ALL: [Failure; 11] = [
         Failure::Throttled429,
         Failure::Unauthorized401,
         Failure::Forbidden403,
@@ -43,6 +46,7 @@ impl Failure {
         Failure::GatewayTimeout504,
         Failure::ClientTimeout,
         Failure::BadRequest400,
+        Failure::ConnectionClosed,
     ];
 
     /// Number of causes.
@@ -61,10 +65,12 @@ impl Failure {
             Failure::GatewayTimeout504 => "gateway_timeout_504",
             Failure::ClientTimeout => "client_timeout",
             Failure::BadRequest400 => "bad_request_400",
+            Failure::ConnectionClosed => "connection_closed",
         }
     }
 
-    /// The HTTP status the client receives; `None` for the client's own timeout.
+    /// The HTTP status the client receives; `None` for the client's own timeout and a closed
+    /// connection.
     pub fn status(self) -> Option<u16> {
         match self {
             Failure::Throttled429 => Some(429),
@@ -77,6 +83,7 @@ impl Failure {
             Failure::GatewayTimeout504 => Some(504),
             Failure::ClientTimeout => None,
             Failure::BadRequest400 => Some(400),
+            Failure::ConnectionClosed => None,
         }
     }
 

@@ -560,3 +560,281 @@ fn rolling_deployment_at_maximum_percent_100_finishes() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rule 3: nginx out of `worker_connections` accepts and closes
+// ---------------------------------------------------------------------------------------------
+
+/// Poisson arrivals at `rate` straight to one task whose nginx has `sidecar` (fields of the
+/// table) in front of an app that is never the limit (64 workers, `service`).
+fn nginx_task(rate: f64, sidecar: &str, service: &str) -> String {
+    format!(
+        r#"
+[simulation]
+name = "rule-nginx-connections"
+seed = 3
+duration_s = 22
+warmup_s = 2
+replications = 10
+
+[[traffic]]
+name = "callers"
+rate_rps = {rate}
+target_group = "task"
+
+[target_groups.task]
+targets = 1
+sidecar = {{ {sidecar} }}
+app = {{ workers = 64, service = {service} }}
+"#
+    )
+}
+
+/// Erlang B, B(c, a) = (aᶜ / c!) / Σ_{k≤c} aᵏ / k!, written out (the oracle, independent of
+/// `simroute::math`).
+fn erlang_b_closed_form(c: u32, a: f64) -> f64 {
+    let (mut term, mut sum) = (1.0f64, 1.0f64);
+    for k in 1..=c {
+        term *= a / f64::from(k);
+        sum += term;
+    }
+    term / sum
+}
+
+/// Mean and 99% Student-t half-width of `xs` over replications.
+fn band99(xs: &[f64]) -> (f64, f64) {
+    use simroute::math::confidence::{mean_sd, t_quantile};
+    let (mean, sd) = mean_sd(xs);
+    let n = xs.len() as f64;
+    (mean, t_quantile(0.995, n - 1.0) * sd / n.sqrt())
+}
+
+/// The share of `failure` among each replication's offered requests, and the run's recorders.
+fn loss_shares(sc: &Scenario, failure: Failure) -> (Vec<f64>, Vec<Recorder>) {
+    let recs: Vec<Recorder> = (0..sc.replications).map(|r| run(sc, r)).collect();
+    let shares = recs
+        .iter()
+        .map(|rec| failures(rec, failure) as f64 / rec.counts.offered as f64)
+        .collect();
+    (shares, recs)
+}
+
+/// nginx out of `worker_connections` accepts the connection and closes it at once: the accept
+/// handler's `ngx_get_connection` finds no free connection ("worker_connections are not
+/// enough") and the socket is closed (nginx source `src/event/ngx_event_accept.c`,
+/// `src/core/ngx_connection.c`). Nothing waits, so a task's nginx is an Erlang loss system
+/// with c = (worker_connections − 2) / 2 places: 300 rps of 50 ms requests (a = λ·E[S] = 15)
+/// at worker_connections 26 (12 requests at once) lose B(12, 15) = 31% of the connections,
+/// closed with no answer, and serve the rest in exactly their service time (the p50 of the
+/// 200s is 50 ms, not seconds of backlog wait). The share is within the 99% band over 10
+/// replications of the closed form.
+#[test]
+fn nginx_out_of_worker_connections_accepts_and_closes() {
+    let sc = scenario(&nginx_task(
+        300.0,
+        "max_connections = 26",
+        r#"{ dist = "constant", ms = 50 }"#,
+    ));
+    let expected = erlang_b_closed_form(12, 15.0);
+    assert!((expected - 0.3096).abs() < 1e-4);
+    let (closed, recs) = loss_shares(&sc, Failure::ConnectionClosed);
+    let (mean, hw) = band99(&closed);
+    assert!(
+        (mean - expected).abs() <= hw,
+        "closed {mean} ± {hw}, Erlang B(12, 15) = {expected}"
+    );
+    for rec in &recs {
+        assert_eq!(
+            rec.counts.failed(),
+            failures(rec, Failure::ConnectionClosed)
+        );
+        let p50 = rec.latency().quantile_ms(0.5).expect("answers");
+        assert!((p50 - 50.0).abs() <= 0.05, "p50 of the 200s {p50} ms");
+        assert_eq!(rec.latency().max_ms(), Some(50.0), "nothing waits in nginx");
+    }
+}
+
+/// A request whose client connection took nginx's last free connection finds none for the
+/// upstream connect (`ngx_get_connection` in `src/event/ngx_event_connect.c` returns NULL) and
+/// `src/http/ngx_http_upstream.c` finalizes it with 500 (`NGX_HTTP_INTERNAL_SERVER_ERROR`).
+/// With worker_connections 9 (7 slots: 3 proxied requests and one left over) at 100 rps of
+/// 50 ms requests (a = 5), the arrivals that find 3 in flight get that 500, B(3, 5) of them,
+/// and no connection is ever closed unanswered (the 500 gives its slot back). At
+/// worker_connections 8 (6 slots) the same arrivals are closed instead, and none gets a 500.
+#[test]
+fn nginx_without_an_upstream_slot_answers_500() {
+    let service = r#"{ dist = "exponential", mean_ms = 50 }"#;
+    let expected = erlang_b_closed_form(3, 5.0);
+    let sc = scenario(&nginx_task(100.0, "max_connections = 9", service));
+    let (errors, recs) = loss_shares(&sc, Failure::InternalError500);
+    let (mean, hw) = band99(&errors);
+    assert!(
+        (mean - expected).abs() <= hw,
+        "500s {mean} ± {hw}, Erlang B(3, 5) = {expected}"
+    );
+    assert!(
+        recs.iter()
+            .all(|r| failures(r, Failure::ConnectionClosed) == 0)
+    );
+    let sc = scenario(&nginx_task(100.0, "max_connections = 8", service));
+    let (closed, recs) = loss_shares(&sc, Failure::ConnectionClosed);
+    let (mean, hw) = band99(&closed);
+    assert!((mean - expected).abs() <= hw, "closed {mean} ± {hw}");
+    assert!(
+        recs.iter()
+            .all(|r| failures(r, Failure::InternalError500) == 0)
+    );
+}
+
+/// Each nginx worker process takes one connection for every listening socket
+/// (`ngx_event_process_init`, nginx source `src/event/ngx_event.c`) and one for its channel to
+/// the master (`ngx_worker_process_init` → `ngx_add_channel_event`,
+/// `src/os/unix/ngx_process_cycle.c`, `src/os/unix/ngx_channel.c`), so worker_connections 16
+/// proxies (16 − 2) / 2 = 7 requests at once; two worker processes of 8 each, 6; one process
+/// listening on 3 sockets, 6. Under heavy load (80 rps of 1 s requests) the loss share is
+/// B(c, 80) for that c, and a max_connections that leaves no room for one request is refused.
+#[test]
+fn nginx_listening_sockets_and_channel_take_a_connection_each() {
+    let service = r#"{ dist = "constant", ms = 1000 }"#;
+    for (sidecar, c) in [
+        ("max_connections = 16", 7),
+        ("max_connections = 16, worker_processes = 2", 6),
+        ("max_connections = 16, listen_sockets = 3", 6),
+    ] {
+        let sc = scenario(&nginx_task(80.0, sidecar, service));
+        let (closed, _) = loss_shares(&sc, Failure::ConnectionClosed);
+        let (mean, hw) = band99(&closed);
+        let expected = erlang_b_closed_form(c, 80.0);
+        assert!(
+            (mean - expected).abs() <= hw.max(0.005),
+            "{sidecar}: closed {mean} ± {hw}, B({c}, 80) = {expected}"
+        );
+    }
+    let e = load_str(
+        &nginx_task(1.0, "max_connections = 3", service),
+        Path::new("."),
+        &[],
+    )
+    .expect_err("no room for a request");
+    assert!(
+        e.to_string()
+            .contains("target_groups.task.sidecar.max_connections"),
+        "{e}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 7: an ALB routes each request on its own
+// ---------------------------------------------------------------------------------------------
+
+/// 300 rps from a client on 3 keep-alive connections, through an HTTP API and a `kind` load
+/// balancer to 5 tasks (`algorithm`: the group's, or its default), plus `extra` lines.
+fn keep_alive_behind(kind: &str, algorithm: &str, extra: &str) -> String {
+    format!(
+        r#"
+[simulation]
+name = "rule-alb-per-request"
+seed = 7
+duration_s = {duration}
+
+[[traffic]]
+name = "callers"
+path = "/items"
+rate_rps = 300
+connections = 3
+
+[gateway]
+kind = "http"
+
+[[gateway.routes]]
+route = "ANY /items"
+integration = {{ load_balancer = "front", port = 80 }}
+
+[load_balancers.front]
+kind = "{kind}"
+listeners = [ {{ port = 80, target_group = "items" }} ]
+
+[target_groups.items]
+targets = 5
+{algorithm}
+deregistration_delay_s = 30
+health_check = {{ interval_s = 5, timeout_s = 2 }}
+service = {{ task_start = {{ dist = "constant", ms = 20000 }} }}
+app = {{ workers = 64, service = {{ dist = "exponential", mean_ms = 5 }} }}
+{extra}
+"#,
+        duration = if extra.is_empty() { 20 } else { 200 },
+    )
+}
+
+/// An ALB picks a target for every request, round robin by default or least outstanding
+/// requests ("Routing algorithms",
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html),
+/// whatever client connection the request came on: it terminates the client's connection and
+/// multiplexes requests onto its own connections to the targets. An NLB does not: it routes a
+/// connection by its flow hash and keeps it on that target for the connection's life ("How
+/// Network Load Balancers work",
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/network/introduction.html). So 3
+/// keep-alive connections to 5 targets reach all 5 behind an ALB, each with a fifth of the
+/// requests within 10%, and at most 3 behind an NLB, the others getting none.
+#[test]
+fn alb_routes_each_request_on_its_own() {
+    for algorithm in ["", r#"algorithm = "least_outstanding""#] {
+        let rec = run(&scenario(&keep_alive_behind("alb", algorithm, "")), 0);
+        let share = rec.counts.offered as f64 / 5.0;
+        assert!(rec.counts.offered > 5_000);
+        for (t, target) in rec.groups[0].targets.iter().enumerate() {
+            let n = target.requests as f64;
+            assert!(
+                (n - share).abs() <= 0.1 * share,
+                "ALB {algorithm:?}: target {t} got {n} of {}",
+                rec.counts.offered
+            );
+        }
+    }
+    let rec = run(&scenario(&keep_alive_behind("nlb", "", "")), 0);
+    let reached = rec.groups[0]
+        .targets
+        .iter()
+        .filter(|t| t.requests > 0)
+        .count();
+    assert!(reached <= 3, "NLB: 3 connections reached {reached} targets");
+    assert_eq!(
+        rec.groups[0]
+            .targets
+            .iter()
+            .map(|t| t.requests)
+            .sum::<u64>(),
+        rec.counts.offered
+    );
+}
+
+/// A deregistering target drains: "Elastic Load Balancing stops sending requests to targets
+/// that are deregistering" (deregistration delay,
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html).
+/// Behind an ALB that holds for requests on a keep-alive connection too, as each request is
+/// routed on its own: in a rolling deployment no old task gets a request after it starts
+/// draining, and nothing fails.
+#[test]
+fn alb_sends_no_request_to_a_draining_target() {
+    let sc = scenario(&keep_alive_behind(
+        "alb",
+        "",
+        "[[deployments]]\nat_s = 60\ntarget_group = \"items\"",
+    ));
+    let rec = run(&sc, 0);
+    let drains: Vec<(u32, u64)> = events(&rec, "health")
+        .filter(|e| e.to == "draining")
+        .map(|e| (e.target.unwrap(), e.t))
+        .collect();
+    assert_eq!(drains.len(), 5, "the 5 old tasks drain");
+    for (t, at) in drains {
+        let last = rec.groups[0].targets[t as usize].last_request;
+        assert!(
+            last <= at,
+            "target {t}: a request {} ns into draining",
+            last - at
+        );
+    }
+    assert_eq!(rec.counts.failed(), 0, "{:?}", rec.counts.failures);
+}

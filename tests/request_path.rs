@@ -810,61 +810,65 @@ target_group = "app"
 
 [target_groups.app]
 targets = 2
-sidecar = {{ max_connections = {max_connections}, backlog = 100000 }}
+sidecar = {{ max_connections = {max_connections} }}
 app = {{ workers = {workers}, service = {{ dist = "constant", ms = 100 }} }}
 "#
     )
 }
 
-/// `worker_connections = 8` lets nginx proxy 8 / 2 = 4 requests at once (one client and one
-/// upstream connection each, ref §7). Offered 80 requests/s per task of 100 ms work (8 in
-/// service if nothing capped it), the app never has more than 4 busy workers: its mean busy
-/// level is at most 4, and is 4 (the cap binds all the time), where a cap of 16 lets it reach 8.
-/// With exactly 4 workers and an unbounded app queue, nothing ever waits at the app.
+/// `worker_connections = 10` lets nginx proxy (10 − 2) / 2 = 4 requests at once: its listening
+/// socket and its channel to the master take one connection each, and each proxied request
+/// holds a client and an upstream connection (ref §7; nginx source `src/event/ngx_event.c`,
+/// `src/os/unix/ngx_process_cycle.c`). Offered 80 requests/s per task of 100 ms work (8 at
+/// once if nothing capped it), an app of exactly 4 workers never queues, while an app of 3
+/// does: 4 requests do get through at once, and never 5. The control with room for 16 keeps
+/// λ·s = 8 workers of 16 busy on average.
 #[test]
 fn sidecar_caps_app_concurrency_at_half_its_connections() {
-    let sc = load(&sidecar_cap_scenario(8, 16, 160.0));
+    let sc = load(&sidecar_cap_scenario(10, 4, 160.0));
     let (_, fig) = run(&sc, 0);
-    for t in 0..2 {
-        let busy = num(
-            &fig,
-            &format!("target_groups.app.per_target.{t}.utilization"),
-        ) * 16.0;
-        assert!(
-            busy <= 4.0 + 1e-9,
-            "target {t}: {busy} busy workers on average"
-        );
-        assert!(
-            busy > 3.99,
-            "target {t}: the cap should bind all the time, busy {busy}"
-        );
-    }
-    // Control: with room for 16 proxied requests the same load keeps λ·s = 8 workers busy.
-    let sc = load(&sidecar_cap_scenario(32, 16, 160.0));
+    assert!(int(&fig, "requests.offered") > 2_500);
+    assert!(int(&fig, "requests.failures.connection_closed") > 500);
+    assert_eq!(int(&fig, "target_groups.app.max_queue"), 0);
+
+    let sc = load(&sidecar_cap_scenario(10, 3, 160.0));
+    let (_, fig) = run(&sc, 0);
+    assert!(int(&fig, "target_groups.app.max_queue") >= 1);
+
+    let sc = load(&sidecar_cap_scenario(34, 16, 160.0));
     let (_, fig) = run(&sc, 0);
     let busy = num(&fig, "target_groups.app.per_target.0.utilization") * 16.0;
     assert!(busy > 6.0, "without the cap the app is busier: {busy}");
-
-    let sc = load(&sidecar_cap_scenario(8, 4, 160.0));
-    let (_, fig) = run(&sc, 0);
-    assert!(int(&fig, "requests.offered") > 2_500);
-    assert_eq!(int(&fig, "target_groups.app.max_queue"), 0);
 }
 
-fn backlog_scenario(gateway: Option<&str>, duration: f64) -> String {
+/// 100 rps at constant spacing to one task whose nginx proxies 4 requests at once; `gateway`:
+/// the API kind in front, and the load balancer kind between (`None`: the route's target
+/// group).
+fn closed_scenario(gateway: Option<(&str, Option<&str>)>, duration: f64) -> String {
     let (routing, gw) = match gateway {
-        Some(kind) => (
-            String::new(),
-            format!(
-                "[gateway]\nkind = \"{kind}\"\n\n[[gateway.routes]]\nroute = \"ANY /{{proxy+}}\"\nintegration = {{ target_group = \"app\" }}\n"
-            ),
-        ),
+        Some((kind, front)) => {
+            let (integration, lb) = match front {
+                Some(lb) => (
+                    "load_balancer = \"front\", port = 80".to_string(),
+                    format!(
+                        "[load_balancers.front]\nkind = \"{lb}\"\nlisteners = [ {{ port = 80, target_group = \"app\" }} ]\n"
+                    ),
+                ),
+                None => ("target_group = \"app\"".to_string(), String::new()),
+            };
+            (
+                String::new(),
+                format!(
+                    "[gateway]\nkind = \"{kind}\"\n\n[[gateway.routes]]\nroute = \"ANY /{{proxy+}}\"\nintegration = {{ {integration} }}\n\n{lb}"
+                ),
+            )
+        }
         None => ("target_group = \"app\"".to_string(), String::new()),
     };
     format!(
         r#"
 [simulation]
-name = "backlog"
+name = "nginx-closed"
 duration_s = {duration}
 warmup_s = 1
 
@@ -879,39 +883,49 @@ arrival = "constant"
 
 [target_groups.app]
 targets = 1
-sidecar = {{ max_connections = 8, backlog = 2 }}
+sidecar = {{ max_connections = 10 }}
 app = {{ workers = 4, service = {{ dist = "constant", ms = 100 }} }}
 "#
     )
 }
 
-/// Beyond the 4 proxied requests and 2 waiting connections the task refuses the connection.
-/// The client sees 502 without a gateway (nginx-style refusal), 500 through a REST API (VPC
-/// link backend unreachable, ref §1) and 503 through an HTTP API (the reference's model value).
-/// The task still serves at its capacity, 4 per 100 ms: ok = 40/s × the window, within the 6
-/// requests the task can hold at either edge of it.
+/// Beyond its 4 proxied requests nginx accepts each connection and closes it at once (nginx
+/// source `src/event/ngx_event_accept.c`): nothing waits. A client connected to the task sees
+/// the connection closed (`connection_closed`); behind a gateway, a REST API answers its
+/// integration failure 504 and an HTTP API 503, whether the task is the route's target group
+/// or behind an NLB (which passes the close on); an ALB answers 502 for a target that closed
+/// the connection ("The target closed the connection ... while the load balancer had an
+/// outstanding request to the target",
+/// https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html),
+/// and the HTTP API passes it through. The task serves at its capacity, 4 per 100 ms: ok =
+/// 40/s × the window, within the 4 requests the task holds at either edge of it, each in
+/// exactly its 100 ms of service.
 #[test]
-fn sidecar_backlog_overflow_is_refused_by_api_kind() {
+fn nginx_closed_connection_is_seen_by_api_kind() {
     let duration = 10.0;
     let window = duration - 1.0;
-    for (gateway, refusal) in [
-        (None, "bad_gateway_502"),
-        (Some("rest"), "internal_error_500"),
-        (Some("http"), "unavailable_503"),
+    for (gateway, closed) in [
+        (None, "connection_closed"),
+        (Some(("rest", None)), "gateway_timeout_504"),
+        (Some(("http", None)), "unavailable_503"),
+        (Some(("rest", Some("nlb"))), "gateway_timeout_504"),
+        (Some(("http", Some("nlb"))), "unavailable_503"),
+        (Some(("http", Some("alb"))), "bad_gateway_502"),
     ] {
-        let sc = load(&backlog_scenario(gateway, duration));
-        let (_, fig) = run(&sc, 0);
+        let sc = load(&closed_scenario(gateway, duration));
+        let (out, fig) = run(&sc, 0);
         let offered = int(&fig, "requests.offered");
         let ok = int(&fig, "requests.ok");
-        let refused = int(&fig, &format!("requests.failures.{refusal}"));
-        assert_eq!(int(&fig, "requests.failed"), refused, "{gateway:?}");
-        let held = offered - ok - refused;
-        assert!(held <= 6, "{gateway:?}: {held} requests unaccounted for");
+        let failed = int(&fig, &format!("requests.failures.{closed}"));
+        assert_eq!(int(&fig, "requests.failed"), failed, "{gateway:?}");
+        let held = offered - ok - failed;
+        assert!(held <= 4, "{gateway:?}: {held} requests unaccounted for");
         assert!(
-            (ok as f64 - 40.0 * window).abs() <= 6.0,
+            (ok as f64 - 40.0 * window).abs() <= 4.0,
             "{gateway:?}: ok {ok}, capacity {}",
             40.0 * window
         );
+        assert_eq!(out.recorder.latency().max_ms(), Some(100.0), "{gateway:?}");
     }
 }
 

@@ -2,14 +2,23 @@
 //! Checked against textbook values (Kleinrock, *Queueing Systems* vol. 1; Gross & Harris) in
 //! the unit tests below and by simulation in `tests/theory.rs`.
 
-/// Erlang C: the probability that an arrival waits, in an M/M/c queue with offered load
-/// `a = λ/μ` (requires `a < c`). Computed by the stable Erlang B recursion.
-pub fn erlang_c(c: u32, a: f64) -> f64 {
-    assert!(c > 0 && a >= 0.0 && a < f64::from(c), "erlang_c({c}, {a})");
-    let mut b = 1.0; // Erlang B with 0 servers
+/// Erlang B: the probability that an arrival finds all `c` servers busy and is lost, in an
+/// M/G/c/c loss system with offered load `a = λ·E[S]` (any service distribution). By the
+/// stable recursion `B(k) = a·B(k−1) / (k + a·B(k−1))`, `B(0) = 1`.
+pub fn erlang_b(c: u32, a: f64) -> f64 {
+    assert!(a >= 0.0, "erlang_b({c}, {a})");
+    let mut b = 1.0;
     for k in 1..=c {
         b = a * b / (f64::from(k) + a * b);
     }
+    b
+}
+
+/// Erlang C: the probability that an arrival waits, in an M/M/c queue with offered load
+/// `a = λ/μ` (requires `a < c`), from Erlang B.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    assert!(c > 0 && a >= 0.0 && a < f64::from(c), "erlang_c({c}, {a})");
+    let b = erlang_b(c, a);
     let rho = a / f64::from(c);
     b / (1.0 - rho + rho * b)
 }
@@ -33,6 +42,22 @@ pub fn mmc_wait_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn erlang_b_matches_the_closed_form() {
+        // B(c, a) = (a^c / c!) / Σ_{k≤c} a^k / k!
+        for (c, a) in [(1u32, 0.5f64), (7, 12.0), (12, 15.0), (30, 20.0)] {
+            let (mut term, mut sum) = (1.0f64, 1.0f64);
+            for k in 1..=c {
+                term *= a / f64::from(k);
+                sum += term;
+            }
+            let b = erlang_b(c, a);
+            assert!((b - term / sum).abs() < 1e-12, "B({c}, {a}) = {b}");
+        }
+        assert!((erlang_b(12, 15.0) - 0.309_626).abs() < 1e-6);
+        assert_eq!(erlang_b(0, 3.0), 1.0);
+    }
 
     #[test]
     fn matches_the_worked_values() {

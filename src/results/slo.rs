@@ -40,7 +40,7 @@ mod tests {
                 "failures": {"throttled_429": 0, "unauthorized_401": 0, "forbidden_403": 0,
                 "not_found_404": 0, "internal_error_500": 0, "bad_gateway_502": 0,
                 "unavailable_503": 0, "gateway_timeout_504": 0, "client_timeout": 0,
-                "bad_request_400": 0}},
+                "bad_request_400": 0, "connection_closed": 0}},
                 "throughput_rps": 50.0, "error_rate": 0.01,
                 "latency_ms": {"mean": null, "p50": 1, "p90": 1, "p99": 120.0, "p999": 1, "max": 1},
                 "stages": {}, "routes": {}, "target_groups": {},

@@ -678,7 +678,13 @@ pub struct RawSidecar {
     /// nginx `worker_connections` (× `worker_processes`): each proxied request holds two.
     #[serde(default = "default_worker_connections")]
     pub max_connections: u32,
-    /// Listen backlog: connections waiting to be accepted when nginx is at its limit.
+    /// `worker_processes`: each holds its own listening sockets and a channel to the master.
+    #[serde(default = "default_one")]
+    pub worker_processes: u32,
+    /// The server's `listen` sockets (each takes a connection in every worker process).
+    #[serde(default = "default_one")]
+    pub listen_sockets: u32,
+    /// Listen backlog (`listen ... backlog=`); nginx accepts at once, so it never fills.
     #[serde(default = "default_backlog")]
     pub backlog: u32,
     /// `proxy_read_timeout`, seconds: the app silent this long ⇒ 504.
@@ -901,6 +907,9 @@ pub struct RawDeployment {
 
 fn default_worker_connections() -> u32 {
     512
+}
+fn default_one() -> u32 {
+    1
 }
 fn default_backlog() -> u32 {
     511

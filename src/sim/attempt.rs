@@ -21,15 +21,14 @@ pub(super) enum Kind {
 pub(super) enum Phase {
     /// Waiting out a retry backoff.
     Backoff,
-    /// The authorizer is validating a bad token; answered with this failure on arrival.
+    /// The authorizer is validating a bad token, or nginx is answering 500 for want of an
+    /// upstream connection slot; answered with this failure on arrival.
     Rejecting(Failure),
     /// On its way to an ALB that answers it itself (fixed response, redirect, 400): with this
     /// failure, or ok for `None`.
     LbAnswer(Option<Failure>),
     /// On its way to the load balancer / target group.
     ToTarget,
-    /// Waiting in the sidecar's listen backlog.
-    SidecarBacklog,
     /// Through the sidecar, on its way to the app.
     ToApp,
     /// Queued at or served by the app.
@@ -59,7 +58,7 @@ pub(super) const NOT_LISTED: u32 = u32::MAX;
 pub(super) struct Attempt {
     /// When the logical request first arrived (latency and measured-window reference).
     pub first_arrived: Nanos,
-    /// When this attempt entered its current wait (sidecar backlog, app queue).
+    /// When this attempt entered its current wait (the app queue).
     pub mark: Nanos,
     pub flow: u64,
     /// The traffic source (user attempts only).
@@ -75,7 +74,7 @@ pub(super) struct Attempt {
     pub answered: bool,
     /// Counted in its target's outstanding requests (a user attempt the balancer sent there).
     pub counted: bool,
-    /// Holds one of the sidecar's connection slots.
+    /// Holds two of nginx's connection slots (the client's and the upstream one).
     pub holds_sidecar: bool,
     pub app: AppHold,
     /// Slot in the source's keep-alive pool; `None`: a one-off connection.

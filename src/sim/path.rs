@@ -27,6 +27,11 @@ pub(super) struct Path {
     /// for integration failures; a client calling the task itself (no gateway, or a DNS client
     /// even beside one) sees 502.
     pub unreachable: Failure,
+    /// nginx accepted the connection and closed it with no answer (out of connection slots),
+    /// with no ALB to answer for it: behind a gateway its integration failure (REST 504, HTTP
+    /// 503); a client connected to the task (no gateway, through an NLB, or a DNS client)
+    /// sees the connection closed, no HTTP status.
+    pub closed: Failure,
 }
 
 /// The failure translation of every path of a scenario.
@@ -79,12 +84,18 @@ impl Paths {
                     _ if s.dns => Discovery::Dns,
                     _ => Discovery::Balancer,
                 };
+                let dns = discovery == Discovery::Dns;
                 Path {
                     discovery,
-                    unreachable: if discovery == Discovery::Dns {
+                    unreachable: if dns {
                         Failure::BadGateway502
                     } else {
                         unreachable
+                    },
+                    closed: if dns || kind.is_none() {
+                        Failure::ConnectionClosed
+                    } else {
+                        integration_failure
                     },
                 }
             })

@@ -10,6 +10,7 @@ use crate::model::balancer::Balancer;
 use crate::model::container_health::ContainerHealth;
 use crate::model::discovery::Instance;
 use crate::model::health::HealthTracker;
+use crate::model::nginx::Connections;
 use crate::model::stage::Stage;
 use crate::scenario::TargetGroup;
 
@@ -64,9 +65,9 @@ impl Default for TargetFaults {
     }
 }
 
-/// A target: its task, health, sidecar (connection limit + backlog) and app (workers + queue).
+/// A target: its task, health, sidecar (connection slots) and app (workers + queue).
 pub(super) struct TargetState {
-    pub sidecar: Option<Stage>,
+    pub sidecar: Option<Connections>,
     pub app: Stage,
     /// Requests the load balancer sent here that are not answered yet.
     pub outstanding: u32,
@@ -108,7 +109,7 @@ impl TargetState {
             sidecar: spec
                 .sidecar
                 .as_ref()
-                .map(|s| Stage::new(s.concurrency, s.backlog)),
+                .map(|s| Connections::new(s.connections)),
             app: Stage::new(spec.app.workers, spec.app.queue_limit),
             outstanding: 0,
             zone,
@@ -165,7 +166,7 @@ impl TargetState {
         self.sidecar = spec
             .sidecar
             .as_ref()
-            .map(|s| Stage::new(s.concurrency, s.backlog));
+            .map(|s| Connections::new(s.connections));
         self.app = Stage::new(spec.app.workers, spec.app.queue_limit);
     }
 }

@@ -277,19 +277,15 @@ impl<'a> World<'a> {
                 self.live(req).phase = Phase::Done;
                 self.maybe_free(req);
             }
-            Phase::Backoff
-            | Phase::SidecarBacklog
-            | Phase::AtApp
-            | Phase::BlackHole
-            | Phase::Done => {
+            Phase::Backoff | Phase::AtApp | Phase::BlackHole | Phase::Done => {
                 unreachable!("no hop event is scheduled in phase {:?}", a.phase)
             }
         }
     }
 
     /// The load balancer (or a discovering caller) picks a target for a user attempt; checks
-    /// come with theirs. Behind an ALB its timers start; the sidecar accepts the connection,
-    /// queues it in its backlog, or refuses it.
+    /// come with theirs. Behind an ALB its timers start; the sidecar proxies the connection,
+    /// answers it 500, or closes it.
     fn reach_target(&mut self, req: Handle, a: Attempt) {
         let sc = self.ctx.sc;
         let now = self.ctx.now;
@@ -330,10 +326,11 @@ impl<'a> World<'a> {
         let t = &mut self.groups[a.group as usize].targets[target as usize];
         // A stopped task (a stale DNS record) answers no more than a crashed one.
         let gone = t.faults.crashed || t.task == super::targets::Task::Stopped;
-        let accept = t.accept(req, gone);
+        let accept = t.accept(gone);
         let at = self.live(req);
         at.mark = now;
         use super::hops::sidecar::Accept;
+        use crate::model::nginx::Admission as NginxAdmission;
         match accept {
             // The task is gone: the connection attempt gets no answer.
             Accept::NoAnswer => at.phase = Phase::BlackHole,
@@ -342,19 +339,24 @@ impl<'a> World<'a> {
                 let a = *at;
                 self.reach_app(req, a);
             }
-            Accept::Sidecar(Admission::Started) => {
+            Accept::Sidecar(NginxAdmission::Proxied) => {
                 at.holds_sidecar = true;
                 self.through_sidecar(req);
             }
-            Accept::Sidecar(Admission::Queued) => at.phase = Phase::SidecarBacklog,
-            Accept::Sidecar(Admission::Rejected) => {
-                // Connection refused. An ALB answers 502 ("received a TCP RST from the target
-                // when attempting to establish a connection", reference §4, A3).
+            Accept::Sidecar(NginxAdmission::NoUpstreamSlot) => {
+                // nginx read the request and found no slot to connect upstream: its 500.
+                at.phase = Phase::Rejecting(Failure::InternalError500);
+                let latency = self.groups[a.group as usize].sidecar_latency(&mut self.ctx, &a);
+                self.hop_after(req, latency);
+            }
+            Accept::Sidecar(NginxAdmission::Closed) => {
+                // Accepted and closed with no answer. An ALB answers 502 ("the target closed
+                // the connection ... while the load balancer had an outstanding request",
+                // reference §4, A3); else what the path makes of a closed connection. A
+                // check's outcome is only pass or fail.
                 let failure = match (alb, a.is_user()) {
-                    (Some(_), _) => Failure::BadGateway502,
-                    (None, true) => self.paths.sources[a.source as usize].unreachable,
-                    // A check's outcome is only pass or fail.
-                    (None, false) => Failure::BadGateway502,
+                    (None, true) => self.paths.sources[a.source as usize].closed,
+                    _ => Failure::BadGateway502,
                 };
                 self.answer(req, Err(failure));
             }
@@ -431,10 +433,8 @@ impl<'a> World<'a> {
         let next = app.finish();
         let busy = app.busy();
         if next.is_none() {
-            // Record the freed worker now, before answering: the answer releases the sidecar
-            // connection, and a backlog connection with no sidecar latency then starts on this
-            // worker at once and records its own, higher, level. Recording after the answer
-            // would overwrite that level with this stale one.
+            // Record the freed worker now, before answering: whatever the answer sets off
+            // records its own level after this one, never the other way round.
             g.set_busy(&mut self.ctx, a.group, a.target, busy);
         }
         self.alb_release(&a);
@@ -522,10 +522,7 @@ impl<'a> World<'a> {
         if a.holds_sidecar {
             self.release_sidecar(req);
         }
-        if !matches!(
-            a.phase,
-            Phase::SidecarBacklog | Phase::ToTarget | Phase::ToApp
-        ) {
+        if !matches!(a.phase, Phase::ToTarget | Phase::ToApp) {
             self.live(req).phase = Phase::Done;
         }
         match a.kind {
@@ -561,7 +558,7 @@ impl<'a> World<'a> {
         self.maybe_free(req);
     }
 
-    /// Gives back the attempt's sidecar connection, letting the next backlog connection in.
+    /// Gives back the attempt's two nginx connection slots.
     fn release_sidecar(&mut self, req: Handle) {
         let a = self.live(req);
         if !a.holds_sidecar {
@@ -569,23 +566,11 @@ impl<'a> World<'a> {
         }
         a.holds_sidecar = false;
         let (group, target) = (a.group, a.target);
-        loop {
-            let sidecar = self.groups[group as usize].targets[target as usize]
-                .sidecar
-                .as_mut()
-                .expect("holder of a sidecar slot has a sidecar");
-            let Some(next) = sidecar.finish() else { break };
-            let n = self.live(next);
-            if n.answered {
-                // The client gave up while the connection waited: it is dropped on accept.
-                n.phase = Phase::Done;
-                self.maybe_free(next);
-                continue;
-            }
-            n.holds_sidecar = true;
-            self.through_sidecar(next);
-            break;
-        }
+        self.groups[group as usize].targets[target as usize]
+            .sidecar
+            .as_mut()
+            .expect("holder of sidecar slots has a sidecar")
+            .finish();
     }
 
     /// Frees the attempt once nothing holds it any more.
@@ -625,10 +610,7 @@ impl<'a> World<'a> {
     /// they wait for a timeout or the load balancer's reset).
     fn empty_target(&mut self, group: u32, target: u32, failure: Option<Failure>) {
         let held = self.at_target(group, target, |a| {
-            matches!(
-                a.phase,
-                Phase::SidecarBacklog | Phase::ToApp | Phase::AtApp | Phase::BlackHole
-            )
+            matches!(a.phase, Phase::ToApp | Phase::AtApp | Phase::BlackHole)
         });
         let g = &mut self.groups[group as usize];
         g.targets[target as usize].clear_stages(&self.ctx.sc.groups[group as usize]);

@@ -27,6 +27,8 @@ FAILURE_STATUS = {
     "forbidden_403": "403",
     "not_found_404": "404",
     "bad_request_400": "400",
+    # nginx accepted the connection and closed it with no answer (out of worker_connections).
+    "connection_closed": "no_response",
 }
 
 
@@ -361,7 +363,7 @@ def compare_case(case, summary, out):
                 "passed": got_504 is not None and abs(rel(got_504, expected_504)) <= 0.05,
             },
         ]
-    elif name == "overload":
+    elif name in ("overload", "overload_500"):
         for k in sorted(set(m["status"]) | set(s["status"])):
             checks.append(
                 check_share(

@@ -1,6 +1,6 @@
 //! `target_groups.<name>.sidecar`: the nginx reverse proxy in each task: its connections
-//! (`worker_connections`, two per proxied request), listen backlog, `proxy_read_timeout` and
-//! `keepalive_timeout`.
+//! (`worker_connections`, two per proxied request, less those nginx keeps for itself),
+//! `proxy_read_timeout` and `keepalive_timeout`.
 
 use std::path::Path;
 
@@ -19,15 +19,7 @@ pub(super) fn resolve(
     path: &str,
     base_dir: &Path,
 ) -> Result<Sidecar, ScenarioError> {
-    if sc.max_connections < 2 {
-        return Err(ScenarioError::at(
-            join_path(path, "max_connections"),
-            format!(
-                "must be at least 2: each proxied request holds a client and an upstream connection (got {})",
-                sc.max_connections
-            ),
-        ));
-    }
+    let connections = connections(path, sc)?;
     let keepalive = sc
         .keepalive_timeout_s
         .unwrap_or(DEFAULT_KEEPALIVE_TIMEOUT_S);
@@ -37,8 +29,7 @@ pub(super) fn resolve(
             positive(&join_path(path, "keepalive_timeout_s"), keepalive)?,
         )?,
         latency: optional_dist(sc.latency.as_ref(), &join_path(path, "latency"), base_dir)?,
-        concurrency: sc.max_connections / 2,
-        backlog: sc.backlog,
+        connections,
         read_timeout: span_s(
             &join_path(path, "proxy_read_timeout_s"),
             positive(
@@ -47,6 +38,37 @@ pub(super) fn resolve(
             )?,
         )?,
     })
+}
+
+/// The connection slots a task's nginx has for requests: `max_connections` less, in every
+/// worker process, one per listening socket (`ngx_event_process_init`, src/event/ngx_event.c)
+/// and one for the channel to the master (`ngx_worker_process_init`,
+/// src/os/unix/ngx_process_cycle.c). At least one proxied request (two slots) must fit.
+fn connections(path: &str, sc: &RawSidecar) -> Result<u32, ScenarioError> {
+    for (field, value) in [
+        ("worker_processes", sc.worker_processes),
+        ("listen_sockets", sc.listen_sockets),
+    ] {
+        if value == 0 {
+            return Err(ScenarioError::at(
+                join_path(path, field),
+                "must be at least 1",
+            ));
+        }
+    }
+    let reserved = u64::from(sc.worker_processes) * (u64::from(sc.listen_sockets) + 1);
+    let usable = u64::from(sc.max_connections).saturating_sub(reserved);
+    if usable < 2 {
+        return Err(ScenarioError::at(
+            join_path(path, "max_connections"),
+            format!(
+                "must be at least {}: each worker process keeps one connection per listening socket and one for its channel to the master ({reserved} here), and each proxied request holds two more, a client and an upstream connection (got {})",
+                reserved + 2,
+                sc.max_connections
+            ),
+        ));
+    }
+    Ok(usable as u32)
 }
 
 /// Writes the keep-alive timeout into the raw sidecar; only behind an ALB does it matter.
@@ -69,13 +91,17 @@ mod tests {
         let s = sidecar("").unwrap();
         assert_eq!(s.keepalive_timeout, 75_000_000_000);
         assert_eq!(s.read_timeout, 60_000_000_000);
-        assert_eq!((s.concurrency, s.backlog), (256, 511));
+        // 512 less one listening socket and the channel of the one worker process.
+        assert_eq!(s.connections, 510);
     }
 
     #[test]
     fn range_errors_name_the_field() {
         for (text, field) in [
             ("max_connections = 1", "max_connections"),
+            ("max_connections = 3", "max_connections"),
+            ("worker_processes = 0", "worker_processes"),
+            ("listen_sockets = 0", "listen_sockets"),
             ("keepalive_timeout_s = 0", "keepalive_timeout_s"),
             ("proxy_read_timeout_s = -1", "proxy_read_timeout_s"),
             ("proxy_read_timeout_s = 1e-300", "proxy_read_timeout_s"),

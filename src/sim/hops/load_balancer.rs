@@ -1,8 +1,9 @@
 //! The load balancer hop: which target of the group a user attempt goes to, and the count of
 //! requests outstanding at each target that the algorithms balance on. An NLB keeps a
-//! connection on one target for its life (an unhealthy target's flows are reset elsewhere); the
-//! group's algorithm picks over the routable targets; the special cases (automatic target
-//! weights, slow start, zone nodes) are in `balancing.rs`.
+//! connection on one target for its life (an unhealthy target's flows are reset elsewhere), as
+//! does a connection straight to a task; an ALB routes each request on its own, whatever
+//! connection it came on. The group's algorithm picks over the routable targets; the special
+//! cases (automatic target weights, slow start, zone nodes) are in `balancing.rs`.
 
 use super::super::attempt::Attempt;
 use super::super::control::cloud_map::DnsScratch;
@@ -12,7 +13,7 @@ use super::balancing;
 use super::client::Clients;
 use crate::engine::Nanos;
 use crate::model::health::Health;
-use crate::scenario::{Scenario, TargetGroup};
+use crate::scenario::{Front, Scenario, TargetGroup};
 use crate::vocab::Failure;
 
 impl GroupState {
@@ -44,7 +45,9 @@ impl GroupState {
     /// The load balancer's choice for user attempt `a`: its connection's pinned target while
     /// that target still takes the flow (healthy, draining, or any registered one while the
     /// group fails open), else the group's algorithm over the routable targets; the choice
-    /// pins the connection. `None`: nowhere to send it.
+    /// pins the connection. Behind an ALB nothing is pinned: it multiplexes, picking a target
+    /// for every request (A1), so a draining target gets no new request. `None`: nowhere to
+    /// send it.
     pub(in crate::sim) fn pick(
         &mut self,
         spec: &TargetGroup,
@@ -52,7 +55,8 @@ impl GroupState {
         clients: &mut Clients,
         a: &Attempt,
     ) -> Option<u32> {
-        if let Some(t) = clients.pinned(a) {
+        let pins = spec.front != Front::Alb;
+        if let Some(t) = clients.pinned(a).filter(|_| pins) {
             let health = self.targets[t as usize].health.state();
             if health == Health::Healthy
                 || health == Health::Draining
@@ -78,7 +82,9 @@ impl GroupState {
             });
             routable[i as usize]
         };
-        clients.pin(a, target);
+        if pins {
+            clients.pin(a, target);
+        }
         Some(target)
     }
 

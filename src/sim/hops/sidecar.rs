@@ -1,12 +1,14 @@
-//! The nginx sidecar hop: a connection takes one of its slots (`worker_connections` / 2, as each
-//! proxied request holds a client and an upstream connection), waits in the listen backlog, or
-//! is refused; an accepted request reaches the app after nginx's own latency.
+//! The nginx sidecar hop: a connection takes two of nginx's free connection slots (a client and
+//! an upstream one) and is proxied, takes the last one and is answered 500 (no slot for the
+//! upstream connection), or finds none and is closed at once (`model/nginx.rs`). Nothing waits:
+//! nginx accepts every connection the kernel completes, so the listen backlog stays empty. An
+//! accepted request reaches the app after nginx's own latency.
 
 use super::super::attempt::{Attempt, Kind};
 use super::super::ctx::Ctx;
 use super::super::targets::{GroupState, TargetState};
 use crate::engine::{Handle, Nanos};
-use crate::model::stage::Admission;
+use crate::model::nginx::Admission;
 use crate::vocab::StageKind;
 
 /// What happened to a connection offered to a target's task.
@@ -15,7 +17,7 @@ pub(in crate::sim) enum Accept {
     NoAnswer,
     /// No sidecar: straight on to the app.
     NoSidecar,
-    /// nginx took one of its slots, queued it in the backlog, or refused it.
+    /// nginx proxied it, answered it 500 or closed it.
     Sidecar(Admission),
 }
 
@@ -32,22 +34,22 @@ pub(in crate::sim) fn start_read_timeout(ctx: &mut Ctx, a: &Attempt, req: Handle
 }
 
 impl TargetState {
-    /// The task is offered connection `req`; `gone`: it no longer answers at all.
+    /// The task is offered a connection; `gone`: it no longer answers at all.
     #[inline]
-    pub(in crate::sim) fn accept(&mut self, req: Handle, gone: bool) -> Accept {
+    pub(in crate::sim) fn accept(&mut self, gone: bool) -> Accept {
         if gone {
             return Accept::NoAnswer;
         }
         match self.sidecar.as_mut() {
             None => Accept::NoSidecar,
-            Some(s) => Accept::Sidecar(s.offer(req)),
+            Some(s) => Accept::Sidecar(s.offer()),
         }
     }
 }
 
 impl GroupState {
-    /// nginx passes attempt `a` on: its latency (drawn from the group's hop stream), recorded
-    /// with the time `a` waited in the backlog as the sidecar stage of a user request.
+    /// nginx passes attempt `a` on (or answers it): its latency (drawn from the group's hop
+    /// stream), recorded as the sidecar stage of a user request.
     #[inline]
     pub(in crate::sim) fn sidecar_latency(&mut self, ctx: &mut Ctx, a: &Attempt) -> Nanos {
         let sidecar = ctx.sc.groups[a.group as usize]
@@ -57,11 +59,7 @@ impl GroupState {
         let latency = sidecar.latency.sample(&mut self.hop_rng);
         if a.is_user() {
             // Stage figures are of user requests; health-check probes are counted apart.
-            ctx.rec.stage(
-                a.first_arrived,
-                StageKind::Sidecar,
-                ctx.now - a.mark + latency,
-            );
+            ctx.rec.stage(a.first_arrived, StageKind::Sidecar, latency);
         }
         latency
     }
