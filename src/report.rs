@@ -130,7 +130,8 @@ pub fn rebuild(dir: &Path) -> anyhow::Result<Vec<String>> {
     let presentation = presentation(&run)?;
     let written = presentation.iter().map(|(n, _)| n.clone()).collect();
     files.extend(presentation);
-    atomic::write_folder(&dir, &files)
+    // Every file but the charts and reports is kept byte for byte, so nothing is lost.
+    atomic::write_folder(&dir, atomic::Kind::Run, &files, true)
         .with_context(|| format!("writing the report into {}", dir.display()))?;
     Ok(written)
 }

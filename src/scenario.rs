@@ -528,12 +528,12 @@ pub struct Loaded {
 
 /// Reads, overrides, parses and checks a scenario file.
 pub fn load(file: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
-    let text = std::fs::read_to_string(file).map_err(|e| ScenarioError {
+    let text = read_scenario_text(file).map_err(|message| ScenarioError {
         file: Some(file.to_path_buf()),
         path: String::new(),
         line: None,
         origin: None,
-        message: format!("cannot read the scenario file: {e}"),
+        message,
     })?;
     let base_dir = file.parent().unwrap_or(Path::new("."));
     load_str(&text, base_dir, overrides)
@@ -546,6 +546,26 @@ pub fn load(file: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError
             raw,
             file: file.to_path_buf(),
         })
+}
+
+/// A scenario's text: from a regular file, or standard input for `-`. A named pipe, device or
+/// folder is refused: reading one could block for ever or never end.
+fn read_scenario_text(file: &Path) -> Result<String, String> {
+    if file == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read the scenario from standard input: {e}"))?;
+        return Ok(text);
+    }
+    let meta =
+        std::fs::metadata(file).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    if !meta.is_file() {
+        return Err(
+            "not a regular file (a folder, named pipe or device); give a scenario file, or `-` for standard input"
+                .into(),
+        );
+    }
+    std::fs::read_to_string(file).map_err(|e| format!("cannot read the scenario file: {e}"))
 }
 
 /// Parses and checks scenario text; `base_dir` is where relative files (empirical samples) live.
