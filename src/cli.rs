@@ -224,6 +224,34 @@ pub fn main() -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The text of a failed command: a scenario error with its source line and a caret under the
+/// fault ([`scenario::diagnostic`]), anything else as `error: ` and its chain.
+pub fn error_text(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<scenario::ScenarioError>() {
+        Some(se) if e.chain().count() == 1 => scenario::diagnostic::render(se),
+        _ => format!("error: {e:#}"),
+    }
+}
+
+/// Loads `file` with `all` overrides, naming `flag` (`--vary`, `--variant`) rather than `--set`
+/// when the fault is in a value that `extra` (part of `all`) set.
+fn load_naming(
+    file: &Path,
+    all: &[Override],
+    extra: &[Override],
+    flag: &str,
+) -> Result<scenario::Loaded, scenario::ScenarioError> {
+    scenario::load(file, all).map_err(|mut e| {
+        if let Some(ov) = extra
+            .iter()
+            .find(|o| e.origin.as_ref() == Some(&o.origin()))
+        {
+            e.origin = Some(format!("{flag} {}={}", ov.path, ov.value));
+        }
+        e
+    })
+}
+
 fn parse_overrides(set: &[String]) -> anyhow::Result<Vec<Override>> {
     Ok(set
         .iter()
@@ -485,7 +513,12 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             value: v.values[0].clone(),
         })
         .collect();
-    let base = scenario::load(&args.scenario, &overrides(&args.options, &first)?)?;
+    let base = load_naming(
+        &args.scenario,
+        &overrides(&args.options, &first)?,
+        &first,
+        "--vary",
+    )?;
     let out = out_dir(&args.options, &base.scenario.name, "-sweep");
     let label = format!("{count} sweep points (--vary)");
     let shape = Shape {
@@ -496,9 +529,11 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let points = sweep::grid(&varies);
     let mut loaded = Vec::with_capacity(points.len());
     for point in &points {
-        loaded.push(scenario::load(
+        loaded.push(load_naming(
             &args.scenario,
             &overrides(&args.options, point)?,
+            point,
+            "--vary",
         )?);
     }
     let heaviest = loaded
@@ -591,7 +626,12 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                     .collect::<Result<Vec<_>, _>>()?;
                 variants.push((
                     v.clone(),
-                    scenario::load(&args.scenarios[0], &overrides(&args.options, &extra)?)?,
+                    load_naming(
+                        &args.scenarios[0],
+                        &overrides(&args.options, &extra)?,
+                        &extra,
+                        "--variant",
+                    )?,
                 ));
             }
         }

@@ -6,6 +6,7 @@
 //! ```
 //! The engine only ever sees [`Scenario`]: names are turned into `u32` indices here, once.
 
+pub mod diagnostic;
 pub mod dist;
 pub mod error;
 pub mod locate;
@@ -641,12 +642,19 @@ fn parse(text: &str) -> Result<RawScenario, ScenarioError> {
 }
 
 fn syntax_error(text: &str, message: &str, span: Option<std::ops::Range<usize>>) -> ScenarioError {
+    let mut message = message.trim().to_string();
+    // The parser says "duplicate key" and points at it: name it.
+    if message == "duplicate key"
+        && let Some(key) = span.clone().and_then(|s| text.get(s))
+    {
+        message = format!("duplicate key `{}`", key.trim());
+    }
     ScenarioError {
         file: None,
         path: String::new(),
         line: span.map(|s| locate::line_at(text, s.start)),
         origin: None,
-        message: format!("TOML syntax error: {}", message.trim()),
+        message: format!("TOML syntax error: {message}"),
     }
 }
 
