@@ -49,6 +49,14 @@ enum Command {
     Import(crate::import::ImportArgs),
     /// Fit service times, rate profiles and status mixes from ALB or API Gateway access logs.
     Fit(crate::fit::FitArgs),
+    /// Print a shell completion script: `simroute completions bash > /etc/bash_completion.d/simroute`.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell.
+    shell: clap_complete::Shell,
 }
 
 /// Options shared by every command that runs a scenario.
@@ -221,6 +229,11 @@ pub fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Import(args) => crate::import::run(&args),
         Command::Fit(args) => crate::fit::run(&args),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "simroute", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
