@@ -209,11 +209,16 @@ pub fn main() -> anyhow::Result<ExitCode> {
         Command::Plan(args) => plan(&args),
         Command::Report(args) => {
             let written = report::rebuild(&args.output_dir)?;
+            let html = args.output_dir.join("report.html");
             eprintln!(
-                "rebuilt {} files in {}: open {}",
+                "rebuilt {} files in {}{}",
                 written.len(),
                 args.output_dir.display(),
-                args.output_dir.join("report.html").display()
+                if html.is_file() {
+                    format!(": open {}", html.display())
+                } else {
+                    String::new()
+                }
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -351,3 +351,56 @@ fn duplicate_vary_keys_are_an_error() {
         stderr(&o)
     );
 }
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(snapshot(&path));
+        } else {
+            files.insert(path.clone(), fs::read(&path).unwrap());
+        }
+    }
+    files
+}
+
+/// `simroute report` on a sweep's folder redraws every point's charts and the sweep chart,
+/// byte for byte, and keeps a user's file; on a compare folder it says there is nothing to do.
+#[test]
+fn report_rebuilds_a_sweep_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let s = mmc();
+    let o = simroute(&[
+        "sweep",
+        s.to_str().unwrap(),
+        "--vary",
+        "target_groups.queue.targets=1,2",
+        "--set",
+        "simulation.duration_s=3",
+        "--set",
+        "simulation.warmup_s=0",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = snapshot(&out);
+    let point = out.join("points/target_groups.queue.targets=2");
+    fs::remove_file(point.join("chart-latency-cdf.svg")).unwrap();
+    fs::remove_file(out.join("chart-sweep.png")).unwrap();
+    let o = simroute(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(snapshot(&out), before, "rebuilt byte for byte");
+
+    let compare = dir.path().join("compare");
+    fs::create_dir(&compare).unwrap();
+    fs::write(compare.join("compare.json"), "[]").unwrap();
+    let o = simroute(&["report", compare.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nothing to rebuild"), "{}", stderr(&o));
+}
