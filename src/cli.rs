@@ -49,6 +49,8 @@ enum Command {
     Import(crate::import::ImportArgs),
     /// Fit service times, rate profiles and status mixes from ALB or API Gateway access logs.
     Fit(crate::fit::FitArgs),
+    /// Print the JSON Schema of scenario files (for editors: completion and checking).
+    Schema,
     /// Print a shell completion script: `simroute completions bash > /etc/bash_completion.d/simroute`.
     Completions(CompletionsArgs),
 }
@@ -234,6 +236,10 @@ pub fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Import(args) => crate::import::run(&args),
         Command::Fit(args) => crate::fit::run(&args),
+        Command::Schema => {
+            println!("{}", crate::scenario::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut cmd, "simroute", &mut std::io::stdout());

@@ -527,6 +527,13 @@ pub struct Loaded {
     pub file: PathBuf,
 }
 
+/// The JSON Schema of scenario files, generated from the file format's types
+/// ([`schema::RawScenario`]), pretty-printed.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(RawScenario);
+    serde_json::to_string_pretty(&schema).expect("a schema serializes")
+}
+
 /// Reads, overrides, parses and checks a scenario file.
 pub fn load(file: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
     let text = read_scenario_text(file).map_err(|message| ScenarioError {

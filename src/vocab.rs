@@ -132,7 +132,9 @@ impl StageKind {
 }
 
 /// How inter-arrival times are drawn.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ArrivalKind {
     /// A (possibly non-homogeneous) Poisson process: exponential gaps at the current rate.
@@ -143,7 +145,9 @@ pub enum ArrivalKind {
 }
 
 /// How a profile point is reached.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileShape {
     /// Jump at `at_s`.
@@ -154,7 +158,9 @@ pub enum ProfileShape {
 }
 
 /// Balancing algorithms of a target group.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AlgorithmKind {
     /// Each target in turn.
@@ -176,7 +182,9 @@ pub enum AlgorithmKind {
 }
 
 /// Health-check protocols.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum HealthProtocol {
     /// A TCP connect to the sidecar's port.
@@ -187,7 +195,7 @@ pub enum HealthProtocol {
 }
 
 /// Fault kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// The task stops answering at the network level (host or ENI failure): requests to it
@@ -212,7 +220,9 @@ pub enum FaultKind {
 }
 
 /// `DiscoverInstances`' `HealthStatus` filter.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DiscoveryFilter {
     /// Healthy instances only.
@@ -225,7 +235,9 @@ pub enum DiscoveryFilter {
 }
 
 /// What credentials a source's requests carry.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Credentials {
     /// A valid token: authorized.
