@@ -3,14 +3,18 @@
 //! `report` redoes the last steps from a finished output folder.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::budget::{self, Shape};
 use crate::engine::Nanos;
+use crate::report::atomic::{Kind, Staging};
 use crate::report::{self, table};
 use crate::results::slo;
 use crate::results::summary::Summary;
@@ -45,6 +49,16 @@ enum Command {
     Import(crate::import::ImportArgs),
     /// Fit service times, rate profiles and status mixes from ALB or API Gateway access logs.
     Fit(crate::fit::FitArgs),
+    /// Print the JSON Schema of scenario files (for editors: completion and checking).
+    Schema,
+    /// Print a shell completion script: `simroute completions bash > /etc/bash_completion.d/simroute`.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell.
+    shell: clap_complete::Shell,
 }
 
 /// Options shared by every command that runs a scenario.
@@ -72,6 +86,13 @@ pub struct Options {
     /// No progress or timing on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// Run even when the estimated work exceeds the limits (events, memory, disk), and replace
+    /// an --out folder that holds files simroute did not write.
+    #[arg(long)]
+    force: bool,
+    /// Event budget: refuse runs estimated above it [default: 5e10, about an hour on one core].
+    #[arg(long, value_name = "N")]
+    max_events: Option<u64>,
 }
 
 /// `simroute run`.
@@ -173,6 +194,16 @@ enum Format {
 /// (0 ok, 1 SLO missed, 2 bad input).
 pub fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Run(_)
+            | Command::Sweep(_)
+            | Command::Compare(_)
+            | Command::Plan(_)
+            | Command::Report(_)
+    ) {
+        crate::signals::install();
+    }
     match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),
@@ -181,11 +212,16 @@ pub fn main() -> anyhow::Result<ExitCode> {
         Command::Plan(args) => plan(&args),
         Command::Report(args) => {
             let written = report::rebuild(&args.output_dir)?;
+            let html = args.output_dir.join("report.html");
             eprintln!(
-                "rebuilt {} files in {}: open {}",
+                "rebuilt {} files in {}{}",
                 written.len(),
                 args.output_dir.display(),
-                args.output_dir.join("report.html").display()
+                if html.is_file() {
+                    format!(": open {}", html.display())
+                } else {
+                    String::new()
+                }
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -201,7 +237,44 @@ pub fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Import(args) => crate::import::run(&args),
         Command::Fit(args) => crate::fit::run(&args),
+        Command::Schema => {
+            println!("{}", crate::scenario::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cmd, "simroute", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The text of a failed command: a scenario error with its source line and a caret under the
+/// fault ([`scenario::diagnostic`]), anything else as `error: ` and its chain.
+pub fn error_text(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<scenario::ScenarioError>() {
+        Some(se) if e.chain().count() == 1 => scenario::diagnostic::render(se),
+        _ => format!("error: {e:#}"),
+    }
+}
+
+/// Loads `file` with `all` overrides, naming `flag` (`--vary`, `--variant`) rather than `--set`
+/// when the fault is in a value that `extra` (part of `all`) set.
+fn load_naming(
+    file: &Path,
+    all: &[Override],
+    extra: &[Override],
+    flag: &str,
+) -> Result<scenario::Loaded, scenario::ScenarioError> {
+    scenario::load(file, all).map_err(|mut e| {
+        if let Some(ov) = extra
+            .iter()
+            .find(|o| e.origin.as_ref() == Some(&o.origin()))
+        {
+            e.origin = Some(format!("{flag} {}={}", ov.path, ov.value));
+        }
+        e
+    })
 }
 
 fn parse_overrides(set: &[String]) -> anyhow::Result<Vec<Override>> {
@@ -256,7 +329,60 @@ fn out_dir(options: &Options, name: &str, suffix: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{name}{suffix}")))
 }
 
-/// A progress bar over `ticks` simulated intervals, when stderr is a terminal.
+/// Refuses work above the limits ([`budget`]) with the fields behind the estimate, warns of
+/// unstable queues, and prints the estimate of a long run.
+fn guard(
+    options: &Options,
+    sc: &scenario::Scenario,
+    shape: Shape,
+    runs: Option<&str>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let limits = if options.force {
+        budget::Limits::none()
+    } else {
+        budget::Limits::machine(options.max_events, out)
+    };
+    let est = budget::estimate(sc, &shape);
+    budget::check(sc, &est, &limits, runs).map_err(|m| anyhow::anyhow!(m))?;
+    if !options.quiet {
+        for u in &est.unstable {
+            eprintln!(
+                "warning: unstable (offered load ≥ capacity): target group {:?} is offered {} requests/s against {}; its unbounded queue grows to about {} requests",
+                u.group,
+                budget::num(u.offered_rps),
+                budget::num(u.capacity_rps),
+                budget::num(u.backlog)
+            );
+        }
+        if est.events > 1e9 {
+            eprintln!(
+                "estimate: about {} events, {} of memory, {} on disk",
+                budget::num(est.events),
+                budget::bytes(est.memory),
+                budget::bytes(est.disk)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The output's temporary folder, made before simulating (an unwritable or refused `--out`
+/// fails now, not after the run); the time series spills inside it.
+fn stage(options: &Options, out: &Path, kind: Kind) -> anyhow::Result<Staging> {
+    let staging = Staging::begin(out, kind, options.force)
+        .with_context(|| format!("--out {}", out.display()))?;
+    crate::stats::timeseries::set_spill_dir(staging.dir());
+    Ok(staging)
+}
+
+fn threads_of(options: &Options) -> usize {
+    budget::threads(options.threads, true)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// A progress bar over `ticks` simulated intervals, when stderr is a terminal (else
+/// [`Progress`] prints a line now and then).
 fn progress_bar(options: &Options, ticks: u64) -> Option<indicatif::ProgressBar> {
     (!options.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(ticks);
@@ -274,19 +400,60 @@ fn ticks(sc: &scenario::Scenario) -> u64 {
     (sc.duration / sc.interval) * u64::from(sc.replications)
 }
 
-/// Runs scenarios' replications with a progress bar and a timing line on stderr.
+/// Progress off a terminal (CI logs, pipes): a line every [`Progress::EVERY`].
+struct Progress {
+    total: u64,
+    done: AtomicU64,
+    started: Instant,
+    last: Mutex<Instant>,
+}
+
+impl Progress {
+    const EVERY: Duration = Duration::from_secs(10);
+
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let Ok(mut last) = self.last.try_lock() else {
+            return;
+        };
+        if last.elapsed() < Self::EVERY {
+            return;
+        }
+        *last = Instant::now();
+        let secs = self.started.elapsed().as_secs_f64();
+        let share = done as f64 / self.total.max(1) as f64;
+        eprintln!(
+            "simulating: {:.0}% ({secs:.0} s elapsed, ~{:.0} s left)",
+            share * 100.0,
+            secs / share.max(1e-9) * (1.0 - share)
+        );
+    }
+}
+
+/// Runs scenarios' replications with a progress bar (or line) and a timing line on stderr.
 fn simulate(
     options: &Options,
     scenarios: &[scenario::Scenario],
 ) -> anyhow::Result<Vec<crate::replicate::RunResults>> {
-    let bar = progress_bar(options, scenarios.iter().map(ticks).sum());
+    let total = scenarios.iter().map(ticks).sum();
+    let bar = progress_bar(options, total);
+    let lines = (bar.is_none() && !options.quiet).then(|| Progress {
+        total,
+        done: AtomicU64::new(0),
+        started: Instant::now(),
+        last: Mutex::new(Instant::now()),
+    });
     let tick = |_: Nanos| {
         if let Some(bar) = &bar {
             bar.inc(1);
         }
+        if let Some(p) = &lines {
+            p.tick();
+        }
     };
     let started = Instant::now();
-    let results = crate::replicate::run_many(scenarios, options.threads, Some(&tick))?;
+    let threads = budget::threads(options.threads, options.quiet);
+    let results = crate::replicate::run_many(scenarios, threads, Some(&tick))?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -332,11 +499,15 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let loaded = scenario::load(&args.scenario, &overrides(&args.options, &[])?)?;
     warn(&loaded);
     let out_dir = out_dir(&args.options, &loaded.scenario.name, "");
+    let shape = Shape::once(threads_of(&args.options));
+    guard(&args.options, &loaded.scenario, shape, None, &out_dir)?;
+    let staging = stage(&args.options, &out_dir, Kind::Run)?;
     let results = simulate(&args.options, std::slice::from_ref(&loaded.scenario))?
         .pop()
         .expect("one result");
     let (files, doc) = run_files(&loaded, &results)?;
-    report::atomic::write_folder(&out_dir, &files)
+    staging
+        .commit(&files)
         .with_context(|| format!("writing results to {}", out_dir.display()))?;
     print_doc(args.options.format, &doc);
     if !args.options.quiet {
@@ -356,16 +527,51 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|v| Vary::parse(v))
         .collect::<anyhow::Result<_>>()?;
+    sweep::check_keys(&varies)?;
+    // Size the grid from the first point before building it (a grid of 1e8 points must be
+    // refused, not built).
+    let count: f64 = varies.iter().map(|v| v.values.len() as f64).product();
+    let first: Vec<Override> = varies
+        .iter()
+        .map(|v| Override {
+            path: v.key.clone(),
+            value: v.values[0].clone(),
+        })
+        .collect();
+    let base = load_naming(
+        &args.scenario,
+        &overrides(&args.options, &first)?,
+        &first,
+        "--vary",
+    )?;
+    let out = out_dir(&args.options, &base.scenario.name, "-sweep");
+    let label = format!("{count} sweep points (--vary)");
+    let shape = Shape {
+        runs: count,
+        ..Shape::once(threads_of(&args.options))
+    };
+    guard(&args.options, &base.scenario, shape, Some(&label), &out)?;
     let points = sweep::grid(&varies);
     let mut loaded = Vec::with_capacity(points.len());
     for point in &points {
-        loaded.push(scenario::load(
+        loaded.push(load_naming(
             &args.scenario,
             &overrides(&args.options, point)?,
+            point,
+            "--vary",
         )?);
     }
+    let heaviest = loaded
+        .iter()
+        .map(|l| &l.scenario)
+        .max_by(|a, b| {
+            let work = |s| budget::estimate(s, &shape).events;
+            work(a).total_cmp(&work(b))
+        })
+        .expect("a grid has points");
+    guard(&args.options, heaviest, shape, Some(&label), &out)?;
     let name = &loaded[0].scenario.name;
-    let out = out_dir(&args.options, name, "-sweep");
+    let staging = stage(&args.options, &out, Kind::Sweep)?;
     let scenarios: Vec<_> = loaded.iter().map(|l| l.scenario.clone()).collect();
     let results = simulate(&args.options, &scenarios)?;
     let mut files: Files = Vec::new();
@@ -415,7 +621,8 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         format!("{stem}.svg"),
         report::charts::sweep::svg(&chart)?.into_bytes(),
     ));
-    report::atomic::write_folder(&out, &files)
+    staging
+        .commit(&files)
         .with_context(|| format!("writing results to {}", out.display()))?;
     match args.options.format {
         Format::Json => print!(
@@ -444,7 +651,12 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
                     .collect::<Result<Vec<_>, _>>()?;
                 variants.push((
                     v.clone(),
-                    scenario::load(&args.scenarios[0], &overrides(&args.options, &extra)?)?,
+                    load_naming(
+                        &args.scenarios[0],
+                        &overrides(&args.options, &extra)?,
+                        &extra,
+                        "--variant",
+                    )?,
                 ));
             }
         }
@@ -475,6 +687,16 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     for s in &mut scenarios {
         s.replications = reps;
     }
+    let out = out_dir(&args.options, &scenarios[0].name, "-compare");
+    let label = format!("{} variants", scenarios.len());
+    let shape = Shape {
+        runs: scenarios.len() as f64,
+        ..Shape::once(threads_of(&args.options))
+    };
+    for sc in &scenarios {
+        guard(&args.options, sc, shape, Some(&label), &out)?;
+    }
+    let staging = stage(&args.options, &out, Kind::Compare)?;
     let results = simulate(&args.options, &scenarios)?;
     let labels: Vec<String> = variants.iter().map(|(l, _)| l.clone()).collect();
     let diffs: Vec<_> = results[1..]
@@ -487,13 +709,13 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         &compare::COLUMNS.map(String::from),
         compare::rows(&labels, &diffs),
     )?;
-    let out = out_dir(&args.options, &scenarios[0].name, "-compare");
     let files = vec![
         ("compare.csv".to_string(), table),
         ("compare.json".to_string(), report::summary_json(&json)),
         ("compare.md".to_string(), md.clone().into_bytes()),
     ];
-    report::atomic::write_folder(&out, &files)
+    staging
+        .commit(&files)
         .with_context(|| format!("writing results to {}", out.display()))?;
     match args.options.format {
         Format::Json => print!("{}", String::from_utf8_lossy(&report::summary_json(&json))),
@@ -531,6 +753,21 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     for spec in &args.health_checks {
         health_checks.push((spec.clone(), health_check_setting(args, spec)?));
     }
+    let out = out_dir(&args.options, &sc.name, "-plan");
+    // Every evaluation of every health-check setting, at the largest count (at least two
+    // evaluations: the first guess and its neighbour).
+    let settings = health_checks.len().max(1);
+    let label = format!(
+        "{} plan evaluations (--max-tasks, --health-check)",
+        2 * settings
+    );
+    let shape = Shape {
+        runs: 2.0 * settings as f64,
+        group_targets: Some((group as usize, args.max_tasks)),
+        ..Shape::once(threads_of(&args.options))
+    };
+    guard(&args.options, sc, shape, Some(&label), &out)?;
+    let staging = stage(&args.options, &out, Kind::Plan)?;
     let req = PlanRequest {
         group,
         fail: args.fail,
@@ -538,7 +775,11 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         max_tasks: args.max_tasks,
         health_checks,
     };
-    let result = plan::plan(sc, &req, args.options.threads)?;
+    let result = plan::plan(
+        sc,
+        &req,
+        budget::threads(args.options.threads, args.options.quiet),
+    )?;
     let (header, rows) = plan::rows(&result);
     let table = report::csv::write(&header, rows.iter().cloned())?;
     let text = plan::summary(&result, &args.target_group, &req);
@@ -553,13 +794,13 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     for row in &rows {
         md.push_str(&format!("| {} |\n", row.join(" | ")));
     }
-    let out = out_dir(&args.options, &sc.name, "-plan");
     let files = vec![
         ("plan.csv".to_string(), table),
         ("plan.json".to_string(), report::summary_json(&json)),
         ("plan.md".to_string(), md.clone().into_bytes()),
     ];
-    report::atomic::write_folder(&out, &files)
+    staging
+        .commit(&files)
         .with_context(|| format!("writing results to {}", out.display()))?;
     match args.options.format {
         Format::Json => print!("{}", String::from_utf8_lossy(&report::summary_json(&json))),

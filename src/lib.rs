@@ -26,11 +26,14 @@
 //! | [`fit`] | `simroute fit`: service times, rate profiles and status mixes from access logs |
 //! | [`report`] | pure renderers to bytes (JSON, CSV, tables) and the atomic folder write |
 //! | [`import`] | `simroute import`: CloudFormation, OpenAPI or Terraform to a scenario |
+//! | [`budget`] | estimates a command's work and refuses what cannot finish |
+//! | [`signals`] | SIGINT/SIGTERM: remove temporary folders, exit 130/143 |
 //! | [`cli`] | the `simroute` command line |
 //! | [`bench`] | `simroute bench`: events/s, requests/s and peak memory |
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod budget;
 pub mod cli;
 pub mod engine;
 pub mod experiments;
@@ -42,6 +45,7 @@ pub mod replicate;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod signals;
 pub mod sim;
 pub mod stats;
 pub mod vocab;

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     match simroute::cli::main() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}", simroute::cli::error_text(&e));
             ExitCode::from(2)
         }
     }

@@ -16,6 +16,7 @@ pub mod csv;
 pub mod html;
 pub mod load;
 pub mod markdown;
+pub mod studies;
 pub mod table;
 
 use std::fs;
@@ -96,15 +97,41 @@ pub fn is_presentation_file(name: &str) -> bool {
 
 /// Rebuilds the charts and reports of finished output folder `dir` from its data files,
 /// atomically: the folder is replaced whole, keeping every other file byte for byte, or left
-/// untouched on any error. Returns the names of the files written.
+/// untouched on any error. A sweep's folder rebuilds every point and the sweep chart
+/// ([`studies::rebuild_sweep`]). Returns the names of the files written.
 pub fn rebuild(dir: &Path) -> anyhow::Result<Vec<String>> {
+    if dir.join("sweep.json").is_file() {
+        return studies::rebuild_sweep(dir);
+    }
+    for (file, kind) in [("compare.json", "compare"), ("plan.json", "plan")] {
+        if dir.join(file).is_file() {
+            bail!(
+                "{} is a simroute {kind} folder: it has no charts, and its {kind}.md is written with \
+                 {kind}.json by the {kind} itself; nothing to rebuild",
+                dir.display()
+            );
+        }
+    }
     let run = RunData::from_dir(dir)?;
     // A relative "." or ".." has no folder name to rename; work on the absolute path.
     let dir = dir
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let mut files = kept_files(&dir)?;
+    let presentation = presentation(&run)?;
+    let written = presentation.iter().map(|(n, _)| n.clone()).collect();
+    files.extend(presentation);
+    // Every file but the charts and reports is kept byte for byte, so nothing is lost.
+    atomic::write_folder(&dir, atomic::Kind::Run, &files, true)
+        .with_context(|| format!("writing the report into {}", dir.display()))?;
+    Ok(written)
+}
+
+/// The files of run folder `dir` that a rebuild keeps: all but the presentation files, in name
+/// order. A sub-folder or a name that is not UTF-8 is an error (it would be lost).
+pub fn kept_files(dir: &Path) -> anyhow::Result<Vec<File>> {
     let mut files: Vec<File> = Vec::new();
-    for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let entry = entry?;
         let name = entry.file_name().into_string().map_err(|n| {
             anyhow::anyhow!(
@@ -127,12 +154,7 @@ pub fn rebuild(dir: &Path) -> anyhow::Result<Vec<String>> {
         files.push((name, bytes));
     }
     files.sort();
-    let presentation = presentation(&run)?;
-    let written = presentation.iter().map(|(n, _)| n.clone()).collect();
-    files.extend(presentation);
-    atomic::write_folder(&dir, &files)
-        .with_context(|| format!("writing the report into {}", dir.display()))?;
-    Ok(written)
+    Ok(files)
 }
 
 /// `summary.json` (and the studies' JSON files): pretty-printed, keys in the types' field

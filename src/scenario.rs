@@ -6,6 +6,7 @@
 //! ```
 //! The engine only ever sees [`Scenario`]: names are turned into `u32` indices here, once.
 
+pub mod diagnostic;
 pub mod dist;
 pub mod error;
 pub mod locate;
@@ -524,14 +525,21 @@ pub struct Loaded {
     pub file: PathBuf,
 }
 
+/// The JSON Schema of scenario files, generated from the file format's types
+/// ([`schema::RawScenario`]), pretty-printed.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(RawScenario);
+    serde_json::to_string_pretty(&schema).expect("a schema serializes")
+}
+
 /// Reads, overrides, parses and checks a scenario file.
 pub fn load(file: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError> {
-    let text = std::fs::read_to_string(file).map_err(|e| ScenarioError {
+    let text = read_scenario_text(file).map_err(|message| ScenarioError {
         file: Some(file.to_path_buf()),
         path: String::new(),
         line: None,
         origin: None,
-        message: format!("cannot read the scenario file: {e}"),
+        message,
     })?;
     let base_dir = file.parent().unwrap_or(Path::new("."));
     load_str(&text, base_dir, overrides)
@@ -544,6 +552,26 @@ pub fn load(file: &Path, overrides: &[Override]) -> Result<Loaded, ScenarioError
             raw,
             file: file.to_path_buf(),
         })
+}
+
+/// A scenario's text: from a regular file, or standard input for `-`. A named pipe, device or
+/// folder is refused: reading one could block for ever or never end.
+fn read_scenario_text(file: &Path) -> Result<String, String> {
+    if file == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read the scenario from standard input: {e}"))?;
+        return Ok(text);
+    }
+    let meta =
+        std::fs::metadata(file).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    if !meta.is_file() {
+        return Err(
+            "not a regular file (a folder, named pipe or device); give a scenario file, or `-` for standard input"
+                .into(),
+        );
+    }
+    std::fs::read_to_string(file).map_err(|e| format!("cannot read the scenario file: {e}"))
 }
 
 /// Parses and checks scenario text; `base_dir` is where relative files (empirical samples) live.
@@ -619,12 +647,19 @@ fn parse(text: &str) -> Result<RawScenario, ScenarioError> {
 }
 
 fn syntax_error(text: &str, message: &str, span: Option<std::ops::Range<usize>>) -> ScenarioError {
+    let mut message = message.trim().to_string();
+    // The parser says "duplicate key" and points at it: name it.
+    if message == "duplicate key"
+        && let Some(key) = span.clone().and_then(|s| text.get(s))
+    {
+        message = format!("duplicate key `{}`", key.trim());
+    }
     ScenarioError {
         file: None,
         path: String::new(),
         line: span.map(|s| locate::line_at(text, s.start)),
         origin: None,
-        message: format!("TOML syntax error: {}", message.trim()),
+        message: format!("TOML syntax error: {message}"),
     }
 }
 

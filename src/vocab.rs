@@ -139,7 +139,9 @@ impl StageKind {
 }
 
 /// How inter-arrival times are drawn.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ArrivalKind {
     /// A (possibly non-homogeneous) Poisson process: exponential gaps at the current rate.
@@ -150,7 +152,9 @@ pub enum ArrivalKind {
 }
 
 /// How a profile point is reached.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileShape {
     /// Jump at `at_s`.
@@ -161,7 +165,9 @@ pub enum ProfileShape {
 }
 
 /// Balancing algorithms of a target group.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AlgorithmKind {
     /// Each target in turn.
@@ -183,7 +189,9 @@ pub enum AlgorithmKind {
 }
 
 /// Health-check protocols.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum HealthProtocol {
     /// A TCP connect to the sidecar's port.
@@ -194,7 +202,7 @@ pub enum HealthProtocol {
 }
 
 /// Fault kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
     /// The task stops answering at the network level (host or ENI failure): requests to it
@@ -219,7 +227,9 @@ pub enum FaultKind {
 }
 
 /// `DiscoverInstances`' `HealthStatus` filter.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DiscoveryFilter {
     /// Healthy instances only.
@@ -232,7 +242,9 @@ pub enum DiscoveryFilter {
 }
 
 /// What credentials a source's requests carry.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Credentials {
     /// A valid token: authorized.

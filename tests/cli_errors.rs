@@ -923,3 +923,72 @@ fn seeds_past_toml_integers_are_refused_alike_everywhere() {
     let written = fs::read_to_string(out.join("scenario.toml")).unwrap();
     assert!(written.contains("seed = 9223372036854775807"), "{written}");
 }
+
+/// The snippet under the message: `--> scenario.toml:LINE:COL`, the source line, and a caret
+/// line whose `^`s sit under `under` in that source line.
+fn assert_caret(stderr: &str, bad: &str, under: &str) {
+    let line = line_of(bad, under);
+    let source = bad.lines().nth(line - 1).unwrap();
+    let col = source.find(under).unwrap() + 1;
+    assert!(
+        stderr.contains(&format!("scenario.toml:{line}:{col}\n")),
+        "--> line {line} column {col}: {stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.ends_with(source) && l.contains(" | "))
+        .unwrap_or_else(|| panic!("the source line {source:?} is shown: {stderr}"));
+    let gutter = lines[at].len() - source.len();
+    let caret = &lines[at + 1][gutter..];
+    assert_eq!(
+        caret.find('^'),
+        Some(col - 1),
+        "the caret is under {under:?}: {stderr}"
+    );
+}
+
+#[test]
+fn diagnostics_show_the_source_line_with_a_caret() {
+    // A TOML syntax error: the caret where the parser stopped.
+    let bad = edit("duration_s = 5", "duration_s = = 5");
+    assert_caret(&run_bad(Some(&bad), &[]), &bad, "= 5");
+    // An unknown field.
+    let bad = edit("warmup_s = 1", "warmup_s = 1\nwarmpu_s = 2");
+    assert_caret(&run_bad(Some(&bad), &[]), &bad, "warmpu_s = 2");
+    // A value out of range.
+    let bad = edit("rate_rps = 200", "rate_rps = -5");
+    let e = run_bad(Some(&bad), &[]);
+    assert_caret(&e, &bad, "rate_rps = -5");
+    assert!(e.contains("^^^^^^^^^^^^^ traffic.0.rate_rps"), "{e}");
+    // A dangling reference.
+    let bad = edit("target_group = \"api\"", "target_group = \"apj\"");
+    assert_caret(&run_bad(Some(&bad), &[]), &bad, "target_group = \"apj\"");
+}
+
+#[test]
+fn a_duplicate_key_names_the_key() {
+    let bad = edit("warmup_s = 1", "warmup_s = 1\nwarmup_s = 2");
+    let e = run_bad(Some(&bad), &[]);
+    assert!(e.contains("duplicate key `warmup_s`"), "{e}");
+    assert_caret(&e, &bad, "warmup_s = 2");
+}
+
+#[test]
+fn vary_errors_name_vary() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.toml");
+    fs::write(&file, BASE).unwrap();
+    let o = simroute(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--vary",
+        "traffic.0.rate_rps=100,-1",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    let e = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("(set by --vary traffic.0.rate_rps=-1)"), "{e}");
+    assert!(!dir.path().join("out").exists());
+}

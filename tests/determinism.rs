@@ -48,7 +48,9 @@ app = { workers = 1, queue_limit = "unbounded", service = { dist = "exponential"
 
 /// Every file a run writes; a comparison over an empty or partial folder would prove nothing.
 /// Every file a run writes, charts and reports included: all must be byte-identical.
-const OUTPUT_FILES: [&str; 20] = [
+const OUTPUT_FILES: [&str; 21] = [
+    // The marker naming the folder's kind (`simroute run`), so --out can tell it is ours.
+    ".simroute-output",
     "chart-healthy-targets.png",
     "chart-healthy-targets.svg",
     "chart-latency-cdf.png",

@@ -89,22 +89,54 @@ pub fn grid(varies: &[Vary]) -> Vec<Vec<Override>> {
     })
 }
 
-/// A point's folder name: `key=value,key=value`, with characters unsafe in file names replaced.
+/// Duplicate `--vary` keys are an error: the later would silently win at every point.
+pub fn check_keys(varies: &[Vary]) -> anyhow::Result<()> {
+    for (i, v) in varies.iter().enumerate() {
+        anyhow::ensure!(
+            !varies[..i].iter().any(|w| w.key == v.key),
+            "--vary {}: the key is given twice (each key may be varied once)",
+            v.key
+        );
+    }
+    Ok(())
+}
+
+/// A point's folder name: `key=value,key=value`, every byte outside `[A-Za-z0-9=.,_-]`
+/// written `%XX` (and `%` itself as `%25`), so distinct points have distinct folders and a
+/// name decodes back to its point ([`unlabel`]).
 pub fn label(point: &[Override]) -> String {
-    point
+    let text = point
         .iter()
         .map(|o| format!("{}={}", o.path, o.value))
         .collect::<Vec<_>>()
-        .join(",")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "=.,_-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+        .join(",");
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"=.,_-".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The text a [`label`] encodes (`None` for a name no label has).
+pub fn unlabel(name: &str) -> Option<String> {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The stdout table of a sweep: one line per point.
@@ -216,7 +248,32 @@ mod tests {
                 path: "n".into(),
                 value: "\"a b\"".into()
             }]),
-            "n=_a_b_"
+            "n=%22a%20b%22"
+        );
+    }
+
+    #[test]
+    fn point_folders_are_unique_and_reversible() {
+        let point = |v: &str| {
+            vec![Override {
+                path: "name".into(),
+                value: v.into(),
+            }]
+        };
+        // `/a` and `_a` once both became `_a` and one point overwrote the other.
+        assert_ne!(label(&point("/a")), label(&point("_a")));
+        for v in ["/a", "_a", "%2F", "\"a b\"", "é"] {
+            assert_eq!(unlabel(&label(&point(v))).unwrap(), format!("name={v}"));
+        }
+    }
+
+    #[test]
+    fn duplicate_vary_keys_are_an_error() {
+        let a = Vary::parse("t=1,2").unwrap();
+        let e = check_keys(&[a.clone(), a]).unwrap_err();
+        assert!(
+            format!("{e}").contains("--vary t: the key is given twice"),
+            "{e}"
         );
     }
 }

@@ -57,21 +57,41 @@ impl<'a> Node<'a> {
 /// The 1-based line of the deepest part of `path` (dotted, indices as numbers) found in `text`.
 /// A missing field points at the table that should hold it.
 pub fn line_of(text: &str, path: &str) -> Option<usize> {
-    let Ok(doc) = Document::parse(text) else {
+    if Document::parse(text).is_err() {
         return plain_line_of(text, path);
-    };
+    }
+    span_of(text, path).map(|span| line_at(text, span.start))
+}
+
+/// The byte span of the deepest part of `path` found in `text`: its key, through its value
+/// when the whole path is found (`warmup_s = 30`). A missing field gives its table's span.
+pub fn span_of(text: &str, path: &str) -> Option<Range<usize>> {
+    let doc = Document::parse(text).ok()?;
     let mut node = Node::Table(doc.as_table());
     let mut best = None;
+    let mut whole = true;
     for segment in path.split('.').filter(|s| !s.is_empty()) {
         let Some((span, next)) = node.child(segment) else {
+            whole = false;
             break;
         };
         if let Some(span) = span {
-            best = Some(line_at(text, span.start));
+            best = Some(span);
         }
         node = next;
     }
-    best
+    let value = match node {
+        Node::Value(v) if whole => v.span(),
+        _ => None,
+    };
+    match (best, value) {
+        (Some(key), Some(v))
+            if v.start >= key.start && line_at(text, v.start) == line_at(text, key.start) =>
+        {
+            Some(key.start..v.end)
+        }
+        (best, _) => best,
+    }
 }
 
 /// The line of `key = ...` under `[table]`, for text that `toml_edit` cannot parse but the

@@ -12,7 +12,7 @@ use crate::vocab::{
 };
 
 /// A whole scenario file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// Run settings.
@@ -41,7 +41,7 @@ pub struct RawScenario {
 }
 
 /// `[simulation]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSimulation {
     /// Name of the run; the default output folder is `output/<name>/`.
@@ -80,7 +80,7 @@ fn default_workers() -> u32 {
 }
 
 /// `[[traffic]]`: one source of requests.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTraffic {
     /// Name, used in outputs.
@@ -137,7 +137,7 @@ pub struct RawTraffic {
 }
 
 /// How a caller finds the tasks of a target group registered in Cloud Map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DiscoveryKind {
     /// API Gateway's private integration: `DiscoverInstances` per request.
@@ -151,7 +151,7 @@ fn default_clients() -> u32 {
 }
 
 /// `retries = { max, base_ms, cap_ms, jitter, on }`: capped exponential backoff with jitter.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetries {
     /// Retries after the first attempt.
@@ -188,7 +188,7 @@ fn default_retry_on() -> Vec<RetryOn> {
 }
 
 /// A retried outcome: an HTTP status or the word `"timeout"`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RetryOn {
     /// An HTTP status code.
@@ -198,7 +198,9 @@ pub enum RetryOn {
 }
 
 /// Backoff shapes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BackoffKind {
     /// min(cap, base × 2^n).
@@ -207,7 +209,9 @@ pub enum BackoffKind {
 }
 
 /// Jitter on the backoff delay (AWS Builders' Library).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum JitterKind {
     /// Uniform in [0, delay].
@@ -220,7 +224,7 @@ pub enum JitterKind {
 }
 
 /// `[gateway]`: API Gateway.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGateway {
     /// `rest` (REST API, v1) or `http` (HTTP API, v2).
@@ -252,7 +256,9 @@ pub struct RawGateway {
 }
 
 /// API kinds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ApiKindRaw {
     /// REST API (v1).
@@ -263,7 +269,7 @@ pub enum ApiKindRaw {
 }
 
 /// A token bucket: `rate_rps` tokens per second, at most `burst` stored.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawThrottle {
     /// Refill rate, requests per second.
@@ -289,6 +295,16 @@ impl Default for AccountThrottle {
             rate_rps: 10_000.0,
             burst: 5_000,
         })
+    }
+}
+
+impl schemars::JsonSchema for AccountThrottle {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AccountThrottle".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "anyOf": [g.subschema_for::<RawThrottle>(), { "const": "unlimited" }] })
     }
 }
 
@@ -332,7 +348,7 @@ impl<'de> Deserialize<'de> for AccountThrottle {
 }
 
 /// `[gateway.vpc_link]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVpcLink {
     /// Latency of the VPC link hop.
@@ -340,7 +356,7 @@ pub struct RawVpcLink {
 }
 
 /// `[gateway.authorizer]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuthorizer {
     /// `cognito` (REST), `jwt` (HTTP API), or `lambda`.
@@ -355,7 +371,7 @@ pub struct RawAuthorizer {
 }
 
 /// Authorizer kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorizerKind {
     /// Cognito user pool authorizer (REST APIs).
@@ -367,7 +383,7 @@ pub enum AuthorizerKind {
 }
 
 /// `[[gateway.routes]]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRoute {
     /// Route key: `"METHOD /path"` with `{param}` and a final `{proxy+}`, or `"$default"`.
@@ -383,7 +399,7 @@ pub struct RawRoute {
 }
 
 /// A route's integration: a load balancer listener or a target group.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIntegration {
     /// Load balancer name (with `port`).
@@ -412,7 +428,7 @@ pub struct RawIntegration {
 }
 
 /// `[load_balancers.<name>]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLoadBalancer {
     /// `nlb` or `alb`.
@@ -432,7 +448,7 @@ pub struct RawLoadBalancer {
 }
 
 /// Load balancer kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LoadBalancerKind {
     /// Network Load Balancer: layer 4, flow-hash routing, listeners by port.
@@ -443,7 +459,7 @@ pub enum LoadBalancerKind {
 
 /// A listener: `{ port, target_group }` (NLB), or for an ALB `{ port, protocol, rules,
 /// default_action }` where `target_group = "x"` is short for a default action forwarding to x.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawListener {
     /// Port, 1–65535.
@@ -464,7 +480,7 @@ pub struct RawListener {
 }
 
 /// Listener protocols.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ListenerProtocol {
     /// TCP (NLB).
@@ -476,7 +492,7 @@ pub enum ListenerProtocol {
 }
 
 /// `[[load_balancers.<name>.listeners.rules]]`: one ALB listener rule.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
     /// 1–50000, unique per listener; the lowest matching priority wins.
@@ -488,7 +504,7 @@ pub struct RawRule {
 }
 
 /// The conditions of a rule: each given one must hold (AND); within one, any value (OR).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawConditions {
     /// Host patterns (`*`, `?`; case-insensitive).
@@ -509,7 +525,7 @@ pub struct RawConditions {
 }
 
 /// `header = { name, values }`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHeaderCondition {
     /// Header name (case-insensitive, no wildcards).
@@ -519,7 +535,7 @@ pub struct RawHeaderCondition {
 }
 
 /// `query = { key, value }`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawQueryCondition {
     /// Parameter key pattern (`*`, `?`; case-insensitive).
@@ -529,7 +545,7 @@ pub struct RawQueryCondition {
 }
 
 /// A rule's (or the listener's default) action: exactly one of the three.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
     /// Forward to this target group.
@@ -544,7 +560,7 @@ pub struct RawAction {
 }
 
 /// `fixed_response = { status }`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFixedResponse {
     /// HTTP status: 2xx, 4xx or 5xx (AWS allows no other).
@@ -552,7 +568,7 @@ pub struct RawFixedResponse {
 }
 
 /// `redirect = { status }`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRedirect {
     /// 301 or 302.
@@ -560,7 +576,7 @@ pub struct RawRedirect {
 }
 
 /// One point of a rate profile.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfilePoint {
     /// When this point applies, seconds from the start.
@@ -574,7 +590,7 @@ pub struct RawProfilePoint {
 }
 
 /// `[target_groups.<name>]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTargetGroup {
     /// Number of registered targets (ECS tasks).
@@ -620,7 +636,7 @@ pub struct RawTargetGroup {
 }
 
 /// `cloud_map = { ... }`: ECS service discovery into a Cloud Map service.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCloudMap {
     /// TTL of the service's DNS records, seconds.
@@ -651,7 +667,9 @@ fn default_max_results() -> u32 {
 }
 
 /// Health checking of a Cloud Map service.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CloudMapHealth {
     /// `HealthCheckCustomConfig`: ECS reports each task's health status.
@@ -669,7 +687,7 @@ fn is_zero(v: &f64) -> bool {
 }
 
 /// `sidecar = { ... }`: nginx on :9000 proxying to the app on :9001.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSidecar {
     /// Latency nginx adds.
@@ -707,7 +725,7 @@ fn default_deregistration_delay() -> f64 {
 /// `health_check = { ... }`: ELB health checks. Unset fields take the load balancer's
 /// documented defaults (NLB: interval 30 s, timeout 10 s TCP / 6 s HTTP, healthy 5,
 /// unhealthy 2).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHealthCheck {
     /// `tcp` (connect to nginx) or `http` (a request through nginx to the app); default
@@ -737,7 +755,7 @@ pub struct RawHealthCheck {
 }
 
 /// `service = { ... }`: the ECS service behind the target group.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawService {
     /// Time from launch to running: placement, image pull, container start.
@@ -761,7 +779,7 @@ pub struct RawService {
 }
 
 /// `container_health_check = { ... }`: a command run inside the task against the app.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawContainerHealthCheck {
     /// Seconds between the end of one check and the start of the next (5–300).
@@ -813,7 +831,7 @@ fn default_stop_timeout() -> f64 {
 }
 
 /// `autoscaling = { ... }`: ECS service autoscaling.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAutoscaling {
     /// Fewest tasks.
@@ -852,7 +870,7 @@ fn default_low_datapoints() -> u32 {
 
 /// One step of step scaling: when requests per target per minute lie in
 /// `[lower, upper)`, change the task count by `change`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// Lower bound (inclusive), requests per target per minute.
@@ -865,7 +883,7 @@ pub struct RawStep {
 }
 
 /// `[[faults]]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFault {
     /// When the fault starts, seconds.
@@ -896,7 +914,7 @@ fn default_fault_targets() -> u32 {
 }
 
 /// `[[deployments]]`: a rolling deployment of a new task definition.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDeployment {
     /// When it starts, seconds.
@@ -919,7 +937,7 @@ fn default_proxy_timeout() -> f64 {
 }
 
 /// The app stage of a task: `workers` in parallel behind a FIFO queue.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawApp {
     /// Requests served in parallel.
@@ -943,7 +961,7 @@ pub struct RawApp {
 }
 
 /// `dependency = { latency, error_rate }`: a synchronous downstream call holding the worker.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDependency {
     /// Latency of the call.
@@ -961,6 +979,18 @@ pub enum QueueLimit {
     /// No bound.
     #[default]
     Unbounded,
+}
+
+impl schemars::JsonSchema for QueueLimit {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "QueueLimit".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "anyOf": [{ "type": "integer", "minimum": 0 }, { "const": "unbounded" }]
+        })
+    }
 }
 
 impl Serialize for QueueLimit {
@@ -1005,7 +1035,7 @@ impl<'de> Deserialize<'de> for QueueLimit {
 /// A latency or service-time distribution as written: `{ dist = "...", <parameters> }`.
 /// One flat struct rather than an enum so that every parameter error can name the field; which
 /// parameters each kind takes is checked in `dist.rs`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDist {
     /// The kind.
@@ -1052,7 +1082,9 @@ pub struct RawDist {
 }
 
 /// The distribution kinds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DistKind {
     /// Always the same value.
@@ -1079,7 +1111,7 @@ pub enum DistKind {
 }
 
 /// `[slo]`: thresholds checked after the run; any miss makes the exit code 1.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
     /// Highest acceptable mean end-to-end latency, ms.

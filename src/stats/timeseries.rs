@@ -9,7 +9,8 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::interval_quantiles::IntervalQuantiles;
@@ -202,14 +203,34 @@ impl TimeSeries {
     }
 }
 
+/// Where spill files go: the output's own temporary folder once a command has set it (so one
+/// cleanup removes everything), else the system temporary folder.
+static SPILL_DIR: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Spills time series into `dir` from now on (the output's temporary folder).
+pub fn set_spill_dir(dir: &Path) {
+    *SPILL_DIR.lock().unwrap_or_else(|e| e.into_inner()) = Some(dir.to_path_buf());
+}
+
+/// Creates a spill file exclusively: `create_new` fails on any existing entry, a symbolic link
+/// included, so a pre-placed link can never make a run write through it.
 fn spill_file() -> Option<SpillFile> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let path = std::env::temp_dir().join(format!(
+    let dir = SPILL_DIR
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or_else(std::env::temp_dir);
+    let path = dir.join(format!(
         "simroute-{}-{}.timeseries",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
-    let file = File::create(&path).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .ok()?;
     Some(SpillFile {
         path,
         writer: BufWriter::new(file),

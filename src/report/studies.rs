@@ -1,0 +1,98 @@
+//! `simroute report` on a sweep's folder: every point's charts and reports and the sweep chart,
+//! redrawn from the data files (`sweep.json`, each point's data files), the folder replaced
+//! whole and atomically with every other file kept byte for byte.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::charts::sweep::{self, SweepData};
+use super::load::RunData;
+use super::{File, atomic};
+use crate::results::summary::Summary;
+
+/// One entry of `sweep.json`, as `experiments::sweep::sweep_json` writes it.
+#[derive(Deserialize)]
+struct Point {
+    point: IndexMap<String, String>,
+    label: String,
+    summary: Summary,
+}
+
+/// Rebuilds sweep folder `dir`; returns the names of the files written.
+pub fn rebuild_sweep(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let json = dir.join("sweep.json");
+    let points: Vec<Point> = serde_json::from_slice(
+        &fs::read(&json).with_context(|| format!("cannot read {}", json.display()))?,
+    )
+    .with_context(|| format!("{} is not a readable sweep.json", json.display()))?;
+    let Some(first) = points.first() else {
+        bail!("{} lists no points", json.display());
+    };
+    let stem = sweep::STEM;
+    let mut files: Vec<File> = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_dir() {
+            if name != "points" {
+                bail!(
+                    "{} holds a sub-folder ({name}) a sweep never writes; left untouched",
+                    dir.display()
+                );
+            }
+            continue;
+        }
+        if name != format!("{stem}.png") && name != format!("{stem}.svg") {
+            files.push((name, fs::read(entry.path())?));
+        }
+    }
+    for entry in fs::read_dir(dir.join("points"))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if !points.iter().any(|p| p.label == name) {
+            bail!(
+                "{}/points holds {name}, which sweep.json does not list; left untouched",
+                dir.display()
+            );
+        }
+    }
+    let mut written = Vec::new();
+    for p in &points {
+        let folder = dir.join("points").join(&p.label);
+        let run = RunData::from_dir(&folder)?;
+        let at = |n: &str| format!("points/{}/{n}", p.label);
+        files.extend(
+            super::kept_files(&folder)?
+                .into_iter()
+                .map(|(n, b)| (at(&n), b)),
+        );
+        for (n, b) in super::presentation(&run)? {
+            written.push(at(&n));
+            files.push((at(&n), b));
+        }
+    }
+    let keys: Vec<String> = first.point.keys().cloned().collect();
+    let values: Vec<Vec<String>> = points
+        .iter()
+        .map(|p| p.point.values().cloned().collect())
+        .collect();
+    let summaries: Vec<Summary> = points.iter().map(|p| p.summary.clone()).collect();
+    let chart = SweepData {
+        scenario: &first.summary.scenario,
+        keys: &keys,
+        values: &values,
+        summaries: &summaries,
+    };
+    files.push((format!("{stem}.png"), sweep::png(&chart)?));
+    files.push((format!("{stem}.svg"), sweep::svg(&chart)?.into_bytes()));
+    written.extend([format!("{stem}.png"), format!("{stem}.svg")]);
+    atomic::write_folder(&dir, atomic::Kind::Sweep, &files, true)
+        .with_context(|| format!("writing the report into {}", dir.display()))?;
+    Ok(written)
+}

@@ -1,0 +1,404 @@
+//! Input and output safety through the real binary (issue 18): absurd work is refused at once
+//! with exit 2 and the field behind it, `--out` never deletes a file simroute did not write, a
+//! signal mid-run leaves the earlier results and no temporary folder, and only regular files
+//! (or `-`) are read as scenarios.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn mmc() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mmc.toml")
+}
+
+fn simroute(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simroute"))
+        .args(args)
+        .output()
+        .expect("simroute runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The peak resident memory of the children waited for so far, in bytes.
+fn children_peak_rss() -> u64 {
+    // SAFETY: getrusage fills a plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as u64 * 1024
+}
+
+/// A short mmc run into `out`.
+fn short_run(out: &Path) -> Output {
+    let s = mmc();
+    simroute(&[
+        "run",
+        s.to_str().unwrap(),
+        "--set",
+        "simulation.duration_s=2",
+        "--set",
+        "simulation.warmup_s=0",
+        "--replications",
+        "1",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+/// Each absurd request of the issue exits 2 within a second, under 300 MiB, naming the field.
+#[test]
+fn absurd_work_is_refused_at_once_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    let out = out.to_str().unwrap();
+    let s = mmc();
+    let s = s.to_str().unwrap();
+    let storage = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/storage-service.toml");
+    let cases: [(&[&str], &str); 6] = [
+        (&["run", s, "--set", "traffic.0.rate_rps=1e12"], "rate_rps"),
+        (
+            &["run", s, "--set", "simulation.replications=1000000"],
+            "simulation.replications",
+        ),
+        (
+            &[
+                "sweep",
+                s,
+                "--vary",
+                "target_groups.queue.targets=1..10000",
+                "--vary",
+                "traffic.0.rate_rps=1..10000",
+            ],
+            "100000000 sweep points (--vary)",
+        ),
+        (
+            &["run", s, "--set", "simulation.duration_s=1e13"],
+            "simulation.duration_s",
+        ),
+        (
+            &["run", s, "--set", "target_groups.queue.targets=10000000"],
+            "targets",
+        ),
+        (
+            &[
+                "plan",
+                storage.to_str().unwrap(),
+                "--target-group",
+                "bags",
+                "--max-tasks",
+                "4000000000",
+            ],
+            "--max-tasks",
+        ),
+    ];
+    for (args, field) in cases {
+        let mut full = args.to_vec();
+        full.extend(["--out", out]);
+        let started = Instant::now();
+        let o = simroute(&full);
+        let took = started.elapsed();
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(e.contains(field), "{args:?} does not name {field}: {e}");
+        // Refused by the loader's limit on the one field, or by the work estimate.
+        assert!(
+            e.contains("budget") || e.contains("bound") || e.contains("at most"),
+            "{args:?} names no limit: {e}"
+        );
+        assert!(took < Duration::from_secs(1), "{args:?} took {took:?}");
+        assert!(!Path::new(out).exists(), "{args:?} wrote {out}");
+    }
+    let peak = children_peak_rss();
+    assert!(peak < 300 << 20, "a refusal peaked at {} MiB", peak >> 20);
+}
+
+/// `--max-events` sets the event budget: a run of about 8 million events is refused under 1,000.
+#[test]
+fn max_events_raises_and_lowers_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    let s = mmc();
+    let o = simroute(&[
+        "run",
+        s.to_str().unwrap(),
+        "--max-events",
+        "1000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("event budget of 1000"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn too_many_threads_are_capped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    let s = mmc();
+    let o = simroute(&[
+        "run",
+        s.to_str().unwrap(),
+        "--set",
+        "simulation.duration_s=2",
+        "--set",
+        "simulation.warmup_s=0",
+        "--threads",
+        "100000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: --threads 100000 is more than the"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_users_notes_survive_and_force_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("notes.txt"), "my notes").unwrap();
+    let o = short_run(&out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did not write (notes.txt)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "my notes"
+    );
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary folder"
+    );
+
+    // A folder simroute wrote is replaced; one of another kind is not.
+    let run = dir.path().join("run");
+    assert_eq!(short_run(&run).status.code(), Some(0));
+    assert_eq!(
+        fs::read_to_string(run.join(".simroute-output")).unwrap(),
+        "simroute run\n"
+    );
+    assert_eq!(short_run(&run).status.code(), Some(0));
+    let s = mmc();
+    let o = simroute(&[
+        "sweep",
+        s.to_str().unwrap(),
+        "--vary",
+        "simulation.seed=1,2",
+        "--set",
+        "simulation.duration_s=2",
+        "--set",
+        "simulation.warmup_s=0",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds a simroute run output"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        run.join("chart-latency-cdf.png").exists(),
+        "the run's charts are kept"
+    );
+
+    let o = simroute(&[
+        "run",
+        s.to_str().unwrap(),
+        "--set",
+        "simulation.duration_s=2",
+        "--set",
+        "simulation.warmup_s=0",
+        "--force",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        !out.join("notes.txt").exists(),
+        "--force replaces the folder whole"
+    );
+}
+
+#[test]
+fn an_unwritable_out_fails_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    fs::write(&blocker, "").unwrap();
+    let long = "x".repeat(300);
+    for out in [blocker.join("res"), dir.path().join(long)] {
+        let s = mmc();
+        let started = Instant::now();
+        // A run of several seconds: refused before it starts.
+        let o = simroute(&["run", s.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--out"), "{}", stderr(&o));
+        assert!(started.elapsed() < Duration::from_secs(1), "{}", stderr(&o));
+    }
+}
+
+/// SIGTERM mid-run: exit 143, the earlier results byte for byte, no temporary folder left.
+#[test]
+fn sigterm_mid_run_leaves_the_old_results_and_no_temporary_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    assert_eq!(short_run(&out).status.code(), Some(0));
+    let before = fs::read(out.join("summary.json")).unwrap();
+    let s = mmc();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simroute"))
+        .args([
+            "run",
+            s.to_str().unwrap(),
+            "--set",
+            "simulation.duration_s=100000",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let tmp = dir.path().join(format!(".res.tmp-{}", child.id()));
+    let started = Instant::now();
+    while !tmp.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no temporary folder"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Let it simulate (and spill its time series into the temporary folder).
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    assert_eq!(fs::read(out.join("summary.json")).unwrap(), before);
+    let left: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("res")]);
+}
+
+#[test]
+fn a_named_pipe_is_refused_and_stdin_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.toml");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: creating a FIFO at a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let started = Instant::now();
+    let o = simroute(&["validate", fifo.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert!(started.elapsed() < Duration::from_secs(1));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simroute"))
+        .args(["validate", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&fs::read(mmc()).unwrap())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("name = \"mmc\""));
+}
+
+#[test]
+fn duplicate_vary_keys_are_an_error() {
+    let s = mmc();
+    let o = simroute(&[
+        "sweep",
+        s.to_str().unwrap(),
+        "--vary",
+        "simulation.seed=1,2",
+        "--vary",
+        "simulation.seed=3",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--vary simulation.seed: the key is given twice"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(snapshot(&path));
+        } else {
+            files.insert(path.clone(), fs::read(&path).unwrap());
+        }
+    }
+    files
+}
+
+/// `simroute report` on a sweep's folder redraws every point's charts and the sweep chart,
+/// byte for byte, and keeps a user's file; on a compare folder it says there is nothing to do.
+#[test]
+fn report_rebuilds_a_sweep_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let s = mmc();
+    let o = simroute(&[
+        "sweep",
+        s.to_str().unwrap(),
+        "--vary",
+        "target_groups.queue.targets=1,2",
+        "--set",
+        "simulation.duration_s=3",
+        "--set",
+        "simulation.warmup_s=0",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = snapshot(&out);
+    let point = out.join("points/target_groups.queue.targets=2");
+    fs::remove_file(point.join("chart-latency-cdf.svg")).unwrap();
+    fs::remove_file(out.join("chart-sweep.png")).unwrap();
+    let o = simroute(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(snapshot(&out), before, "rebuilt byte for byte");
+
+    let compare = dir.path().join("compare");
+    fs::create_dir(&compare).unwrap();
+    fs::write(compare.join("compare.json"), "[]").unwrap();
+    let o = simroute(&["report", compare.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nothing to rebuild"), "{}", stderr(&o));
+}
