@@ -330,3 +330,55 @@ fn plan_with_lost_tasks_needs_more() {
         "losing 2 tasks needs at least 2 more: {none} vs {two}"
     );
 }
+
+#[test]
+fn plan_fail_replaces_the_scenarios_own_crashes_of_the_group() {
+    // `--fail 2` means 2 tasks lost in total: a scenario that already crashes 2 tasks of the
+    // group is planned exactly as the same scenario without that crash (the evaluations are
+    // the same runs), and the output says which fault it replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let base = MMC
+        .replace("duration_s = 60", "duration_s = 40")
+        .replace("target_group = \"app\"", "target_group = \"app\"\ntimeout_s = 1")
+        .replace(
+            "algorithm = \"random\"",
+            "algorithm = \"random\"\nhealth_check = { interval_s = 5, timeout_s = 2, unhealthy_threshold = 2 }",
+        );
+    let crashing = format!(
+        "{base}\n[[faults]]\nat_s = 20\nkind = \"crash\"\ntarget_group = \"app\"\ntargets = 2\n"
+    );
+    let plan = |name: &str, text_: &str| {
+        let file = dir.path().join(format!("{name}.toml"));
+        fs::write(&file, text_).unwrap();
+        let o = simroute(&[
+            "plan",
+            file.to_str().unwrap(),
+            "--target-group",
+            "app",
+            "--fail",
+            "2",
+            "--quiet",
+            "--format",
+            "json",
+            "--out",
+            dir.path().join(name).to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let md = fs::read_to_string(dir.path().join(name).join("plan.md")).unwrap();
+        (v, md)
+    };
+    let (without, _) = plan("without", &base);
+    let (with, md) = plan("with", &crashing);
+    assert_eq!(without["replaced_faults"], serde_json::json!([]));
+    assert_eq!(
+        with["replaced_faults"],
+        serde_json::json!(["crash of 2 task(s) at 20 s"])
+    );
+    assert!(
+        md.contains("--fail 2 replaces the scenario's own crash of 2 task(s) at 20 s"),
+        "{md}"
+    );
+    assert_eq!(with["recommended"], without["recommended"]);
+    assert_eq!(with["evaluations"], without["evaluations"]);
+}

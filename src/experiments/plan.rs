@@ -96,6 +96,8 @@ pub struct Plan {
     pub recommended: Option<usize>,
     /// The largest failing count below it (index).
     pub runner_up: Option<usize>,
+    /// The scenario's own faults `--fail` replaced, in words (`crash of 2 task(s) at 1000 s`).
+    pub replaced: Vec<String>,
 }
 
 /// Peak offered rate reaching `group` (requests/s) and the time of the peak (seconds).
@@ -185,8 +187,45 @@ pub fn analytic_estimate(sc: &Scenario, group: u32, fail: u32, max_tasks: u32) -
     })
 }
 
+/// A fault of the scenario that takes tasks of the sized group away (`crash`, `app_crash`,
+/// `task_exit`): with `--fail N` the planner's own crash of N tasks replaces these, so N is the
+/// number of tasks lost in total, not N on top of the scenario's.
+fn loses_tasks(f: &Fault, group: u32) -> bool {
+    f.group == group
+        && matches!(
+            f.kind,
+            FaultKind::Crash | FaultKind::AppCrash | FaultKind::TaskExit
+        )
+}
+
+/// A fault kind as written in the scenario file.
+fn fault_name(kind: FaultKind) -> &'static str {
+    match kind {
+        FaultKind::Crash => "crash",
+        FaultKind::AppCrash => "app_crash",
+        FaultKind::TaskExit => "task_exit",
+        FaultKind::Hang => "hang",
+        FaultKind::Slow => "slow",
+        FaultKind::Errors => "errors",
+        FaultKind::FailFast => "fail_fast",
+        FaultKind::AzOutage => "az_outage",
+    }
+}
+
+/// The scenario's own faults that `--fail` replaces (none without `--fail`).
+pub fn replaced_faults<'a>(sc: &'a Scenario, req: &PlanRequest) -> Vec<&'a Fault> {
+    if req.fail == 0 {
+        return Vec::new();
+    }
+    sc.faults
+        .iter()
+        .filter(|f| loses_tasks(f, req.group))
+        .collect()
+}
+
 /// The scenario with `tasks` tasks in the group (autoscaling off: the planner fixes the count),
-/// `fail` of them crashing at the peak or the end of warm-up, and the given health checks.
+/// `fail` of them crashing at the peak or the end of warm-up in place of the scenario's own
+/// task-losing faults of the group, and the given health checks.
 pub fn variant(
     sc: &Scenario,
     req: &PlanRequest,
@@ -202,6 +241,7 @@ pub fn variant(
         g.health_check = Some(hc.clone());
     }
     if req.fail > 0 {
+        s.faults.retain(|f| !loses_tasks(f, req.group));
         let at = if req.at_peak {
             from_secs(peak(sc, req.group).1)
         } else {
@@ -375,11 +415,23 @@ pub fn plan(sc: &Scenario, req: &PlanRequest, threads: Option<usize>) -> anyhow:
             .max_by_key(|(_, e)| e.tasks)
             .map(|(i, _)| i)
     });
+    let replaced = replaced_faults(sc, req)
+        .into_iter()
+        .map(|f| {
+            format!(
+                "{} of {} task(s) at {} s",
+                fault_name(f.kind),
+                f.targets,
+                crate::engine::time::to_secs(f.at)
+            )
+        })
+        .collect();
     Ok(Plan {
         analytic,
         evaluations,
         recommended,
         runner_up,
+        replaced,
     })
 }
 
@@ -462,6 +514,8 @@ pub struct PlanJson<'a> {
     pub fail: u32,
     /// Lost at the peak.
     pub at_peak: bool,
+    /// The scenario's own faults of the group that `--fail` replaced, in words.
+    pub replaced_faults: &'a [String],
     /// Erlang C's first guess.
     pub analytic_estimate: Option<u32>,
     /// The smallest passing evaluation.
@@ -493,6 +547,7 @@ pub fn to_json<'a>(plan: &'a Plan, group: &'a str, req: &PlanRequest) -> PlanJso
         target_group: group,
         fail: req.fail,
         at_peak: req.at_peak,
+        replaced_faults: &plan.replaced,
         analytic_estimate: plan.analytic,
         recommended: plan.recommended.map(|i| eval(&plan.evaluations[i])),
         runner_up: plan.runner_up.map(|i| eval(&plan.evaluations[i])),
@@ -516,6 +571,14 @@ pub fn summary(plan: &Plan, group: &str, req: &PlanRequest) -> String {
     } else {
         String::new()
     };
+    if !plan.replaced.is_empty() {
+        out.push_str(&format!(
+            "--fail {} replaces the scenario's own {} of {group} ({} tasks lost in total)\n",
+            req.fail,
+            plan.replaced.join(", "),
+            req.fail
+        ));
+    }
     match plan.analytic {
         Some(n) => out.push_str(&format!(
             "analytic estimate (Erlang C at the peak rate): {n} tasks\n"
