@@ -543,7 +543,27 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         max_tasks: args.max_tasks,
         health_checks,
     };
-    let result = plan::plan(sc, &req, args.options.threads)?;
+    let bar = (!args.options.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} planning {msg} ({elapsed})")
+                .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    });
+    let tried = std::cell::RefCell::new(Vec::new());
+    let report = |e: &plan::Evaluation| {
+        if let Some(bar) = &bar {
+            let mut tried = tried.borrow_mut();
+            tried.push(format!("{}: {}", e.tasks, e.verdict.name()));
+            bar.set_message(format!("{}, tried {}", args.target_group, tried.join(", ")));
+        }
+    };
+    let result = plan::plan(sc, &req, args.options.threads, Some(&report))?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     let (header, rows) = plan::rows(&result);
     let table = report::csv::write(&header, rows.iter().cloned())?;
     let text = plan::summary(&result, &args.target_group, &req);

@@ -11,6 +11,7 @@ use crate::stats::latency::LatencyStat;
 use crate::stats::recorder::EventRow;
 use crate::stats::timeseries::{Keep, Row};
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// A finished run: the merged figures and what the output files need.
 pub struct RunResults {
@@ -31,8 +32,9 @@ pub struct RunResults {
 }
 
 /// What one replication leaves for the merge.
-struct Replication {
-    figures: Figures<Count>,
+pub struct Replication {
+    /// Its figures.
+    pub figures: Figures<Count>,
     latency: LatencyStat,
     first: Option<(Vec<Row>, Vec<EventRow>)>,
     events: u64,
@@ -63,7 +65,8 @@ fn replicate(sc: &Scenario, r: u32, progress: Option<&(dyn Fn(Nanos) + Sync)>) -
     }
 }
 
-fn merge(reps: Vec<Replication>) -> RunResults {
+/// Merges a scenario's replications, given in index order from 0.
+pub fn merge(reps: Vec<Replication>) -> RunResults {
     let per_replication: Vec<Figures<Count>> = reps.iter().map(|r| r.figures.clone()).collect();
     let (figures, ci95) = summary::merge(&per_replication);
     let mut latency = LatencyStat::new();
@@ -101,27 +104,44 @@ pub fn run_all(
         .expect("one scenario in, one result out"))
 }
 
+/// Runs replications `range` of each scenario, all in one pool; per scenario, its
+/// replications in index order. Replication `r` always uses seed stream `r`, so the results
+/// do not depend on the thread count or on which other replications run beside it.
+pub fn run_ranges(
+    jobs: &[(&Scenario, Range<u32>)],
+    threads: Option<usize>,
+    progress: Option<&(dyn Fn(Nanos) + Sync)>,
+) -> anyhow::Result<Vec<Vec<Replication>>> {
+    let flat: Vec<(usize, u32)> = jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, range))| range.clone().map(move |r| (i, r)))
+        .collect();
+    let mut done: Vec<Replication> = pool(threads)?.install(|| {
+        flat.par_iter()
+            .map(|&(i, r)| replicate(jobs[i].0, r, progress))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(jobs.len());
+    for (_, range) in jobs.iter().rev() {
+        out.push(done.split_off(done.len() - range.len()));
+    }
+    out.reverse();
+    Ok(out)
+}
+
 /// Runs every replication of every scenario in one pool; results in scenario order.
 pub fn run_many(
     scenarios: &[Scenario],
     threads: Option<usize>,
     progress: Option<&(dyn Fn(Nanos) + Sync)>,
 ) -> anyhow::Result<Vec<RunResults>> {
-    let jobs: Vec<(usize, u32)> = scenarios
+    let jobs: Vec<(&Scenario, Range<u32>)> = scenarios
         .iter()
-        .enumerate()
-        .flat_map(|(i, sc)| (0..sc.replications).map(move |r| (i, r)))
+        .map(|sc| (sc, 0..sc.replications))
         .collect();
-    let mut done: Vec<Replication> = pool(threads)?.install(|| {
-        jobs.par_iter()
-            .map(|&(i, r)| replicate(&scenarios[i], r, progress))
-            .collect()
-    });
-    let mut results = Vec::with_capacity(scenarios.len());
-    for sc in scenarios.iter().rev() {
-        let reps = done.split_off(done.len() - sc.replications as usize);
-        results.push(merge(reps));
-    }
-    results.reverse();
-    Ok(results)
+    Ok(run_ranges(&jobs, threads, progress)?
+        .into_iter()
+        .map(merge)
+        .collect())
 }

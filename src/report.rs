@@ -167,7 +167,13 @@ pub fn verdict(d: &RunData) -> Verdict {
         checks: slo
             .checks
             .iter()
-            .map(|c| check_sentence(c.metric, c.actual, Some(c.threshold), c.passed))
+            .map(|c| {
+                let sentence = check_sentence(c.metric, c.actual, Some(c.threshold), c.passed);
+                match c.scope() {
+                    scope if scope.is_empty() => sentence,
+                    scope => format!("{scope}: {sentence}"),
+                }
+            })
             .collect(),
     }
 }

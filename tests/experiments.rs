@@ -382,3 +382,151 @@ fn plan_fail_replaces_the_scenarios_own_crashes_of_the_group() {
     assert_eq!(with["recommended"], without["recommended"]);
     assert_eq!(with["evaluations"], without["evaluations"]);
 }
+
+/// Two services side by side: `load` to `app` (the M/M/2 tasks above) and `side` to `other`,
+/// whose single worker is far too slow for its own SLO.
+fn two_groups(slo: &str) -> String {
+    format!(
+        r#"
+[simulation]
+name = "two-groups"
+seed = 3
+duration_s = 30
+warmup_s = 5
+replications = 3
+
+[[traffic]]
+name = "load"
+rate_rps = 3000
+target_group = "app"
+
+[[traffic]]
+name = "side"
+rate_rps = 5
+target_group = "other"
+
+[target_groups.app]
+targets = 4
+algorithm = "random"
+app = {{ workers = 2, service = {{ dist = "exponential", mean_ms = 2 }} }}
+
+[target_groups.other]
+targets = 1
+app = {{ workers = 1, service = {{ dist = "constant", ms = 50 }} }}
+
+{slo}
+"#
+    )
+}
+
+#[test]
+fn slo_per_route_and_per_target_group_read_their_own_figures() {
+    // The pooled p99 is the fast app's (3000 of every 3005 requests); the slow route misses
+    // its own p99 of 10 ms (every request takes at least 50 ms) while the pooled check passes.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    let slo = "[slo]\np99_ms = 20\n[[slo.route]]\nname = \"side\"\np99_ms = 10\n\
+               [[slo.target_group]]\nname = \"app\"\np99_ms = 20\n";
+    fs::write(&file, two_groups(slo)).unwrap();
+    let out = dir.path().join("run");
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let checks = v["slo"]["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 3, "{checks:#?}");
+    assert_eq!(checks[0]["passed"], serde_json::json!(true));
+    assert_eq!(checks[1]["route"], serde_json::json!("side"));
+    assert_eq!(checks[1]["passed"], serde_json::json!(false));
+    let side_p99 = checks[1]["actual"].as_f64().unwrap();
+    // At least the 50 ms service time (more with queueing behind another request).
+    assert!(side_p99 >= 50.0, "{side_p99}");
+    assert_eq!(checks[2]["target_group"], serde_json::json!("app"));
+    assert_eq!(
+        checks[2]["actual"],
+        v["target_groups"]["app"]["traffic"]["latency_ms"]["p99"]
+    );
+    assert_eq!(
+        v["target_groups"]["app"]["traffic"]["requests"]["offered"],
+        v["routes"]["load"]["requests"]["offered"]
+    );
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("route side: p99 latency"), "{report}");
+    // A name that is neither a route nor a group is bad input, named with its path.
+    fs::write(
+        &file,
+        two_groups("[[slo.target_group]]\nname = \"nope\"\np99_ms = 1\n"),
+    )
+    .unwrap();
+    let o = simroute(&["run", file.to_str().unwrap(), "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("slo.target_group.0.name") && err.contains("nope"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plan_judges_the_group_it_sizes_by_the_checks_that_apply_to_it() {
+    // `other` misses its own SLO whatever `app` does; sizing `app` answers to app's checks
+    // only, and finds the Erlang C count of the first plan test. Sizing `other` finds nothing.
+    let expected = (1..=20u32)
+        .find(|&n| mmc_mean_sojourn(2, 3.0 / f64::from(n), 0.5).is_some_and(|w| w <= 2.5))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    let slo = "[[slo.target_group]]\nname = \"app\"\nmean_ms = 2.5\n\
+               [[slo.target_group]]\nname = \"other\"\np99_ms = 10\n";
+    fs::write(&file, two_groups(slo)).unwrap();
+    let plan = |group: &str| {
+        simroute(&[
+            "plan",
+            file.to_str().unwrap(),
+            "--target-group",
+            group,
+            "--max-tasks",
+            "12",
+            "--quiet",
+            "--format",
+            "json",
+            "--out",
+            dir.path().join(group).to_str().unwrap(),
+        ])
+    };
+    let o = plan("app");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["recommended"]["tasks"],
+        serde_json::json!(expected),
+        "{v:#}"
+    );
+    assert_eq!(
+        v["recommended"]["binding"]["check"],
+        serde_json::json!("mean_ms (target group app)")
+    );
+    // Bisection then the neighbours: the count below fails, the one above passes.
+    let verdict = |n: u32| {
+        v["evaluations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["tasks"] == serde_json::json!(n))
+            .map(|e| e["verdict"].as_str().unwrap().to_string())
+    };
+    assert!(verdict(expected - 1).unwrap().ends_with("fail"));
+    assert!(verdict(expected + 1).unwrap().ends_with("pass"));
+    let o = plan("other");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["recommended"], serde_json::Value::Null);
+    assert!(v["evaluations"].as_array().unwrap().len() <= 5, "{v:#}");
+}

@@ -289,7 +289,7 @@ pub fn tables(doc: &Summary, style: Style) -> String {
         for c in &slo.checks {
             let actual = c.actual.map_or("–".into(), |a| format!("{a:.4}"));
             t.rows.push(vec![
-                c.metric.name().to_string(),
+                c.label(),
                 serde_json::to_string(&c.threshold).expect("a number serializes"),
                 actual,
                 if c.passed { "pass" } else { "FAIL" }.into(),

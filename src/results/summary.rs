@@ -263,7 +263,10 @@ pub struct Target<C> {
 
 /// One target group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "C: Deserialize<'de>"))]
 pub struct Group<C> {
+    /// The requests of the routes sending to the group (what `[[slo.target_group]]` checks).
+    pub traffic: Traffic<C>,
     /// Targets at the start.
     pub targets: C,
     /// Fewest healthy targets in the measured window.
@@ -345,12 +348,40 @@ pub struct SloCheckResult {
     /// What it compares, by [`SloMetric::name`].
     #[serde(with = "metric_name")]
     pub metric: SloMetric,
+    /// The route whose figure it reads (`[[slo.route]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// The target group whose figure it reads (`[[slo.target_group]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
     /// The limit.
     pub threshold: f64,
     /// The merged figure (`null` when undefined, which fails).
     pub actual: Fig,
     /// Passed.
     pub passed: bool,
+}
+
+impl SloCheckResult {
+    /// Whose figure the check reads, for a label: `""` (the whole run), `route ANY /bags`,
+    /// `target group bags`.
+    pub fn scope(&self) -> String {
+        match (&self.route, &self.target_group) {
+            (Some(r), _) => format!("route {r}"),
+            (None, Some(g)) => format!("target group {g}"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The metric with its scope: `p99_ms`, `p99_ms (route ANY /bags)`.
+    pub fn label(&self) -> String {
+        let scope = self.scope();
+        if scope.is_empty() {
+            self.metric.name().to_string()
+        } else {
+            format!("{} ({scope})", self.metric.name())
+        }
+    }
 }
 
 /// An SLO metric as its `[slo]` name (`p99_ms`).
@@ -388,11 +419,11 @@ pub struct SloVerdict {
 }
 
 impl SloVerdict {
-    /// The threshold of the check on `metric`, when there is one.
+    /// The threshold of the whole run's check on `metric`, when there is one.
     pub fn threshold(&self, metric: SloMetric) -> Option<f64> {
         self.checks
             .iter()
-            .find(|c| c.metric == metric)
+            .find(|c| c.metric == metric && c.route.is_none() && c.target_group.is_none())
             .map(|c| c.threshold)
     }
 }
@@ -495,11 +526,13 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
         .collect();
 
     let window = rec.end - rec.warmup;
+    let route_groups = sc.route_groups();
     let target_groups = sc
         .groups
         .iter()
         .zip(&rec.groups)
-        .map(|(g, gs)| {
+        .enumerate()
+        .map(|(gi, (g, gs))| {
             // Utilization is busy worker-time over worker-time while the task ran: a task that
             // started late or stopped early is not diluted by the time it did not exist.
             let workers = f64::from(gs.workers);
@@ -525,6 +558,7 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
                 gs.healthy_min
             };
             let group = Group {
+                traffic: group_traffic(rec, &route_groups, gi as u32, measured_s),
                 targets: g.targets.into(),
                 healthy_min: healthy_min.into(),
                 healthy_mean: num(Some(gs.healthy.mean(rec.warmup, rec.end))),
@@ -576,6 +610,24 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
             response_mean_ms: num(rec.response_mean_ms()),
         },
     }
+}
+
+/// The traffic of the routes sending to `group`, pooled: counters summed, latencies merged.
+fn group_traffic(
+    rec: &Recorder,
+    route_groups: &[Vec<u32>],
+    group: u32,
+    measured_s: f64,
+) -> Traffic<Count> {
+    let mut counts = Counts::default();
+    let mut latency = LatencyStat::new();
+    for (r, groups) in rec.routes.iter().zip(route_groups) {
+        if groups.contains(&group) {
+            counts.add(&r.counts);
+            latency.merge(&r.latency);
+        }
+    }
+    traffic(&counts, &latency, measured_s)
 }
 
 fn traffic(c: &Counts, lat: &LatencyStat, measured_s: f64) -> Traffic<Count> {
@@ -709,7 +761,7 @@ merge_struct!(Traffic<Count> => Traffic<HalfWidth>, Traffic {
 merge_struct!(Stage => Stage, Stage { mean, p50, p99, p_wait });
 merge_struct!(Target<Count> => Target<HalfWidth>, Target { requests, utilization, max_queue });
 merge_struct!(Group<Count> => Group<HalfWidth>, Group {
-    targets, healthy_min, healthy_mean, utilization, requests, health_transitions, probes,
+    traffic, targets, healthy_min, healthy_mean, utilization, requests, health_transitions, probes,
     tasks_started, max_queue, per_target
 });
 merge_struct!(Fault<Count> => Fault<HalfWidth>, Fault {
@@ -737,7 +789,8 @@ pub fn merge(replications: &[Figures<Count>]) -> (Figures<Count>, Option<Figures
 pub(crate) mod testing {
     use super::*;
 
-    fn traffic<C: Clone>(zero: C) -> Traffic<C> {
+    /// Traffic with every count `zero` and every other figure undefined.
+    pub fn traffic<C: Clone>(zero: C) -> Traffic<C> {
         Traffic {
             requests: Requests {
                 offered: zero.clone(),
@@ -835,6 +888,7 @@ mod tests {
 
     fn figures(ok: u64, p99: Fig, per_target: Vec<Target<Count>>) -> Figures<Count> {
         let group = Group {
+            traffic: traffic(ok, p99, None),
             targets: Count::Exact(2),
             healthy_min: Count::Exact(2),
             healthy_mean: Some(2.0),

@@ -2,6 +2,7 @@
 //! index-based [`Scenario`]. Each check names the field it is about.
 
 mod alb;
+mod slo;
 
 use std::path::Path;
 
@@ -18,13 +19,13 @@ use super::schema::{
 use super::{
     AlbGroup, App, Authorizer, Autoscaling, CloudMap, ContainerCheck, Dependency, Deployment,
     Fault, Front, Gateway, HealthCheck, LoadBalancer, Route, ScalingPolicy, Scenario, Service,
-    Sidecar, SloCheck, Source, SourcePath, TargetGroup,
+    Sidecar, Source, SourcePath, TargetGroup,
 };
 use crate::engine::time::{from_ms, from_secs, to_secs};
 use crate::model::retry::{Jitter, RetryOn, RetryPolicy};
 use crate::model::routing::{Match, RouteTable};
 use crate::model::source::RateProfile;
-use crate::vocab::{AlgorithmKind, ApiKind, FaultKind, HealthProtocol, ProfileShape, SloMetric};
+use crate::vocab::{AlgorithmKind, ApiKind, FaultKind, HealthProtocol, ProfileShape};
 
 /// Builds the checked scenario.
 pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioError> {
@@ -531,33 +532,11 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         })?;
     }
 
-    let mut slo = Vec::new();
-    if let Some(s) = &raw.slo {
-        for (metric, value) in [
-            (SloMetric::MeanMs, s.mean_ms),
-            (SloMetric::P50Ms, s.p50_ms),
-            (SloMetric::P99Ms, s.p99_ms),
-            (SloMetric::P999Ms, s.p999_ms),
-            (SloMetric::ErrorRate, s.error_rate),
-            (SloMetric::MinThroughputRps, s.min_throughput_rps),
-        ] {
-            let Some(threshold) = value else { continue };
-            let path = join_path("slo", metric.name());
-            if !(threshold >= 0.0 && threshold.is_finite()) {
-                return Err(ScenarioError::at(
-                    path,
-                    format!("must be 0 or more (got {threshold})"),
-                ));
-            }
-            if metric == SloMetric::ErrorRate && threshold > 1.0 {
-                return Err(ScenarioError::at(
-                    path,
-                    format!("is a fraction from 0 to 1 (got {threshold})"),
-                ));
-            }
-            slo.push(SloCheck { metric, threshold });
-        }
-    }
+    let group_names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    let slo = match &raw.slo {
+        Some(s) => slo::checks(s, &route_names, &group_names)?,
+        None => Vec::new(),
+    };
 
     let duration = from_secs(sim.duration_s);
     let mut faults = Vec::with_capacity(raw.faults.len());

@@ -1057,10 +1057,15 @@ pub enum DistKind {
     Mixture,
 }
 
-/// `[slo]`: thresholds checked after the run; any miss makes the exit code 1.
+/// `[slo]`: thresholds checked after the run; any miss makes the exit code 1. The same fields,
+/// with `name`, make one entry of `[[slo.route]]` (a route key, or a traffic source's name
+/// without a gateway) or `[[slo.target_group]]` (the requests of the routes sending to it).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
+    /// The route or target group an entry of `[[slo.route]]` / `[[slo.target_group]]` checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Highest acceptable mean end-to-end latency, ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean_ms: Option<f64>,
@@ -1079,6 +1084,12 @@ pub struct RawSlo {
     /// Lowest acceptable throughput of successful requests, per second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_throughput_rps: Option<f64>,
+    /// Checks of one route each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub route: Vec<RawSlo>,
+    /// Checks of one target group each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_group: Vec<RawSlo>,
 }
 
 #[cfg(test)]

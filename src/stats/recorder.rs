@@ -28,6 +28,17 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Adds another set of counters to these.
+    pub fn add(&mut self, other: &Counts) {
+        self.offered += other.offered;
+        self.attempts += other.attempts;
+        self.completed += other.completed;
+        self.ok += other.ok;
+        for (a, b) in self.failures.iter_mut().zip(other.failures) {
+            *a += b;
+        }
+    }
+
     /// All failures.
     pub fn failed(&self) -> u64 {
         self.failures.iter().sum()
