@@ -235,10 +235,13 @@ fn overrides(options: &Options, extra: &[Override]) -> anyhow::Result<Vec<Overri
         });
     }
     if let Some(r) = options.replications {
-        all.push(Override {
-            path: "simulation.replications".into(),
-            value: r.to_string(),
-        });
+        // A count asked for on the command line is run exactly.
+        for path in ["simulation.replications", "simulation.max_replications"] {
+            all.push(Override {
+                path: path.into(),
+                value: r.to_string(),
+            });
+        }
     }
     all.extend_from_slice(extra);
     if options.threads == Some(0) {
@@ -269,8 +272,10 @@ fn progress_bar(options: &Options, ticks: u64) -> Option<indicatif::ProgressBar>
     })
 }
 
+/// Ticks of the most replications `sc` may run (the bar may finish early when the precision
+/// is reached first).
 fn ticks(sc: &scenario::Scenario) -> u64 {
-    (sc.duration / sc.interval) * u64::from(sc.replications)
+    (sc.duration / sc.interval) * u64::from(sc.max_replications.max(sc.replications))
 }
 
 /// Runs scenarios' replications with a progress bar and a timing line on stderr.
@@ -310,7 +315,14 @@ fn run_files(
 ) -> anyhow::Result<(Files, Summary)> {
     let sc = &loaded.scenario;
     let slo = slo::evaluate(&sc.slo, &results.figures);
-    let doc = Summary::new(sc, results.figures.clone(), results.ci95.clone(), slo);
+    let mut doc = Summary::new(
+        sc,
+        results.replications,
+        results.figures.clone(),
+        results.ci95.clone(),
+        slo,
+    );
+    doc.precision = Some(results.precision.clone());
     let scenario_toml = toml::to_string_pretty(&loaded.raw)?;
     let files = report::render_all(sc, &scenario_toml, results, &doc)?
         .into_iter()
@@ -473,6 +485,7 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let mut scenarios: Vec<_> = variants.iter().map(|(_, l)| l.scenario.clone()).collect();
     for s in &mut scenarios {
         s.replications = reps;
+        s.max_replications = reps;
     }
     let results = simulate(&args.options, &scenarios)?;
     let labels: Vec<String> = variants.iter().map(|(l, _)| l.clone()).collect();

@@ -4,6 +4,8 @@
 //! same pool.
 
 use crate::engine::Nanos;
+use crate::results::precision::{self, Precision, Stopped};
+use crate::results::slo;
 use crate::results::summary::{self, Count, Figures, HalfWidth};
 use crate::scenario::Scenario;
 use crate::sim;
@@ -29,6 +31,10 @@ pub struct RunResults {
     pub events: Vec<EventRow>,
     /// Events processed over all replications.
     pub event_count: u64,
+    /// Replications run.
+    pub replications: u32,
+    /// The precision reached and why replications stopped.
+    pub precision: Precision,
 }
 
 /// What one replication leaves for the merge.
@@ -65,10 +71,20 @@ fn replicate(sc: &Scenario, r: u32, progress: Option<&(dyn Fn(Nanos) + Sync)>) -
     }
 }
 
-/// Merges a scenario's replications, given in index order from 0.
-pub fn merge(reps: Vec<Replication>) -> RunResults {
+/// Merges a scenario's replications, given in index order from 0, with why they stopped.
+pub fn merge(sc: &Scenario, reps: Vec<Replication>, stopped: Stopped) -> RunResults {
     let per_replication: Vec<Figures<Count>> = reps.iter().map(|r| r.figures.clone()).collect();
     let (figures, ci95) = summary::merge(&per_replication);
+    let checks = precision::watched(sc);
+    let precision = Precision {
+        target: sc.precision,
+        reached: precision::reached(&checks, &figures, ci95.as_ref()),
+        max_replications: sc.max_replications,
+        stopped,
+        figures: checks.iter().map(|c| slo::label(&figures, c)).collect(),
+        warnings: precision::warnings(&checks, &per_replication, &figures, ci95.as_ref()),
+    };
+    let replications = reps.len() as u32;
     let mut latency = LatencyStat::new();
     let mut timeseries = Vec::new();
     let mut events = Vec::new();
@@ -89,6 +105,8 @@ pub fn merge(reps: Vec<Replication>) -> RunResults {
         timeseries,
         events,
         event_count,
+        replications,
+        precision,
     }
 }
 
@@ -130,18 +148,47 @@ pub fn run_ranges(
     Ok(out)
 }
 
-/// Runs every replication of every scenario in one pool; results in scenario order.
+/// Runs each scenario's replications in one pool, in rounds: its first `replications`, then
+/// batches of [`precision::BATCH`] while its SLO figures have not reached its `precision` and
+/// fewer than `max_replications` ran (`results::precision`). Every decision reads completed
+/// replications `0..n` only, so the counts and figures are the same for any thread count.
+/// Results in scenario order.
 pub fn run_many(
     scenarios: &[Scenario],
     threads: Option<usize>,
     progress: Option<&(dyn Fn(Nanos) + Sync)>,
 ) -> anyhow::Result<Vec<RunResults>> {
-    let jobs: Vec<(&Scenario, Range<u32>)> = scenarios
+    let mut reps: Vec<Vec<Replication>> = scenarios.iter().map(|_| Vec::new()).collect();
+    let mut want: Vec<Result<u32, Stopped>> = scenarios
         .iter()
-        .map(|sc| (sc, 0..sc.replications))
+        .map(|sc| Ok(precision::first_count(sc)))
         .collect();
-    Ok(run_ranges(&jobs, threads, progress)?
-        .into_iter()
-        .map(merge)
+    loop {
+        let active: Vec<usize> = (0..scenarios.len()).filter(|&i| want[i].is_ok()).collect();
+        if active.is_empty() {
+            break;
+        }
+        let jobs: Vec<(&Scenario, Range<u32>)> = active
+            .iter()
+            .map(|&i| {
+                let upto = *want[i].as_ref().expect("active");
+                (&scenarios[i], reps[i].len() as u32..upto)
+            })
+            .collect();
+        let done = run_ranges(&jobs, threads, progress)?;
+        for (&i, mut more) in active.iter().zip(done) {
+            reps[i].append(&mut more);
+            let sc = &scenarios[i];
+            let figs: Vec<Figures<Count>> = reps[i].iter().map(|r| r.figures.clone()).collect();
+            let (figures, ci95) = summary::merge(&figs);
+            let reached = precision::reached(&precision::watched(sc), &figures, ci95.as_ref());
+            want[i] = precision::next(sc, reps[i].len() as u32, reached);
+        }
+    }
+    Ok(scenarios
+        .iter()
+        .zip(reps)
+        .zip(want)
+        .map(|((sc, r), stopped)| merge(sc, r, stopped.expect_err("every scenario stopped")))
         .collect())
 }

@@ -45,6 +45,10 @@ pub fn render_all(
         ("summary.json", summary_json(doc)),
         ("summary.csv", csv::summary_csv(doc)?),
         (
+            "replications.csv",
+            csv::replications_csv(sc, &results.per_replication)?,
+        ),
+        (
             "timeseries.csv",
             csv::timeseries_csv(&results.timeseries, &group_names, sc.interval)?,
         ),

@@ -40,8 +40,12 @@ pub struct Scenario {
     pub duration: Nanos,
     /// Statistics ignore what happens before this time.
     pub warmup: Nanos,
-    /// Number of independent replications.
+    /// Independent replications: the fewest run.
     pub replications: u32,
+    /// Relative 95% half-width of every SLO figure at which replications stop (0: off).
+    pub precision: f64,
+    /// Most replications run.
+    pub max_replications: u32,
     /// Width of a time-series bucket.
     pub interval: Nanos,
     /// Traffic sources.

@@ -394,6 +394,7 @@ seed = 3
 duration_s = 30
 warmup_s = 5
 replications = 3
+precision = 0
 
 [[traffic]]
 name = "load"
@@ -425,8 +426,8 @@ fn slo_per_route_and_per_target_group_read_their_own_figures() {
     // its own p99 of 10 ms (every request takes at least 50 ms) while the pooled check passes.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("two.toml");
-    let slo = "[slo]\np99_ms = 20\n[[slo.route]]\nname = \"side\"\np99_ms = 10\n\
-               [[slo.target_group]]\nname = \"app\"\np99_ms = 20\n";
+    let slo = "[slo]\np99_ms = 60\n[[slo.route]]\nname = \"side\"\np99_ms = 10\n\
+               [[slo.target_group]]\nname = \"app\"\np99_ms = 60\n";
     fs::write(&file, two_groups(slo)).unwrap();
     let out = dir.path().join("run");
     let o = simroute(&[

@@ -338,11 +338,7 @@ fn decide(
         }
         let room = edge.map_or(f64::NEG_INFINITY, |e| slack(check, e));
         if binding.as_ref().is_none_or(|b| room < b.slack) {
-            let label = found.map_or(check.metric.name().to_string(), |(r, g, _)| match (r, g) {
-                (Some(r), _) => format!("{} (route {r})", check.metric.name()),
-                (None, Some(g)) => format!("{} (target group {g})", check.metric.name()),
-                (None, None) => check.metric.name().to_string(),
-            });
+            let label = slo::label(figures, check);
             binding = Some(Binding {
                 check: label,
                 threshold: check.threshold,

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::results::precision::Stopped;
 use crate::results::summary::{Count, Fig, HalfWidth, Latency, Leaf, Stage, Summary, Traffic};
 
 /// Text style.
@@ -132,7 +133,7 @@ fn fig(v: Option<f64>, ci: Option<f64>, decimals: usize) -> String {
 fn count(v: Option<f64>) -> String {
     match v {
         Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
-        Some(v) => format!("{v:.1}"),
+        Some(v) => format!("{v:.0}"),
         None => "–".into(),
     }
 }
@@ -158,7 +159,41 @@ pub fn render(doc: &Summary, style: Style) -> String {
         Style::Plain => format!("{head}\n\n"),
         Style::Html => format!("<h2>{}</h2>\n", escape_html(&head)),
     };
-    head + &tables(doc, style)
+    let mut notes = precision_lines(doc);
+    if !notes.is_empty() {
+        notes = match style {
+            Style::Html => format!("<p>{}</p>\n", escape_html(&notes).replace('\n', "<br>\n")),
+            Style::Markdown => notes.replace('\n', "  \n") + "\n",
+            Style::Plain => notes + "\n",
+        };
+    }
+    head + &notes + &tables(doc, style)
+}
+
+/// How many replications ran, the precision they reached, and the warnings about intervals;
+/// one line each, empty without a precision record.
+pub fn precision_lines(doc: &Summary) -> String {
+    let Some(p) = &doc.precision else {
+        return String::new();
+    };
+    let why = match p.stopped {
+        Stopped::Precision => "the precision was reached".to_string(),
+        Stopped::MaxReplications => format!("max_replications = {} ran first", p.max_replications),
+        Stopped::Fixed => "precision = 0: a fixed count".to_string(),
+    };
+    let reached = p.reached.map_or("no interval".to_string(), |r| {
+        format!("± {:.1}%", 100.0 * r)
+    });
+    let mut out = format!(
+        "{} replications ({why}); widest relative 95% half-width {reached} (target {:.1}%) of {}\n",
+        doc.replications,
+        100.0 * p.target,
+        p.figures.join(", ")
+    );
+    for w in &p.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
 }
 
 /// The latency row of a route (or the whole run) and its half-widths.

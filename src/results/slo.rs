@@ -22,6 +22,17 @@ pub fn scoped<C>(
     }
 }
 
+/// A check as labelled in reports: `p99_ms`, `p99_ms (route ANY /bags)`,
+/// `p99_ms (target group bags)`.
+pub fn label<C>(figures: &Figures<C>, check: &SloCheck) -> String {
+    let name = check.metric.name();
+    match scoped(figures, check.scope) {
+        Some((Some(r), _, _)) => format!("{name} (route {r})"),
+        Some((None, Some(g), _)) => format!("{name} (target group {g})"),
+        _ => name.to_string(),
+    }
+}
+
 /// The `slo` object of `summary.json` (`passed`, `checks`), or `None` without `[slo]`.
 /// A figure that is undefined (no successful request) fails its check.
 pub fn evaluate<C>(checks: &[SloCheck], figures: &Figures<C>) -> Option<SloVerdict> {

@@ -437,6 +437,9 @@ pub struct Summary {
     pub seed: u64,
     /// Replications merged.
     pub replications: u32,
+    /// The precision the replications reached and why they stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<super::precision::Precision>,
     /// Simulated time, s.
     pub simulated_s: f64,
     /// The measured window (after warm-up), s.
@@ -453,9 +456,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The whole document of a run.
+    /// The whole document of a run of `replications` replications.
     pub fn new(
         sc: &Scenario,
+        replications: u32,
         figures: Figures<Count>,
         ci95: Option<Figures<HalfWidth>>,
         slo: Option<SloVerdict>,
@@ -463,7 +467,8 @@ impl Summary {
         Summary {
             scenario: sc.name.clone(),
             seed: sc.seed,
-            replications: sc.replications,
+            replications,
+            precision: None,
             simulated_s: to_secs(sc.duration),
             measured_s: to_secs(sc.duration - sc.warmup),
             figures,
@@ -754,7 +759,28 @@ macro_rules! merge_struct {
 merge_struct!(Requests<Count> => Requests<HalfWidth>, Requests {
     offered, attempts, completed, ok, failed, failures, in_flight_at_end
 });
-merge_struct!(Latency => Latency, Latency { mean, p50, p90, p99, p999, max });
+impl Merge for Latency {
+    type Ci = Latency;
+    /// Field by field, except that the maximum has no interval: the mean of the replications'
+    /// maxima is reported, but a longest value is not a quantity a t-interval describes.
+    fn merge(xs: &[&Self]) -> (Self, Self::Ci) {
+        let field =
+            |f: fn(&Latency) -> &Fig| Merge::merge(&xs.iter().map(|x| f(x)).collect::<Vec<_>>());
+        let (mean, p50, p90) = (field(|l| &l.mean), field(|l| &l.p50), field(|l| &l.p90));
+        let (p99, p999, max) = (field(|l| &l.p99), field(|l| &l.p999), field(|l| &l.max));
+        let latency = |pick: fn(&(Fig, HalfWidth)) -> Fig| Latency {
+            mean: pick(&mean),
+            p50: pick(&p50),
+            p90: pick(&p90),
+            p99: pick(&p99),
+            p999: pick(&p999),
+            max: pick(&max),
+        };
+        let mut ci = latency(|x| x.1);
+        ci.max = None;
+        (latency(|x| x.0), ci)
+    }
+}
 merge_struct!(Traffic<Count> => Traffic<HalfWidth>, Traffic {
     requests, throughput_rps, error_rate, latency_ms
 });
@@ -837,6 +863,7 @@ pub(crate) mod testing {
             scenario: name.into(),
             seed: 1,
             replications,
+            precision: None,
             simulated_s: 60.0,
             measured_s: 50.0,
             figures: figures(Count::Exact(0)),

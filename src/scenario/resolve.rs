@@ -27,6 +27,11 @@ use crate::model::routing::{Match, RouteTable};
 use crate::model::source::RateProfile;
 use crate::vocab::{AlgorithmKind, ApiKind, FaultKind, HealthProtocol, ProfileShape};
 
+/// Most replications run by default while the precision is not reached: with the 5% default
+/// precision, 20 replications narrow a half-width to about a fifth of one replication's
+/// spread (t(0.975, 19) / sqrt(20) = 0.47 standard deviations).
+const DEFAULT_MAX_REPLICATIONS: u32 = 20;
+
 /// Builds the checked scenario.
 pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioError> {
     let sim = &raw.simulation;
@@ -59,6 +64,27 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         return Err(ScenarioError::at(
             "simulation.replications",
             "must be at least 1",
+        ));
+    }
+    if !(0.0..1.0).contains(&sim.precision) {
+        return Err(ScenarioError::at(
+            "simulation.precision",
+            format!(
+                "is a relative half-width from 0 (off) to below 1 (got {})",
+                sim.precision
+            ),
+        ));
+    }
+    let max_replications = sim
+        .max_replications
+        .unwrap_or(DEFAULT_MAX_REPLICATIONS.max(sim.replications));
+    if max_replications < sim.replications {
+        return Err(ScenarioError::at(
+            "simulation.max_replications",
+            format!(
+                "must be at least replications ({}) (got {max_replications})",
+                sim.replications
+            ),
         ));
     }
     positive(
@@ -577,6 +603,8 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         duration,
         warmup: from_secs(sim.warmup_s),
         replications: sim.replications,
+        precision: sim.precision,
+        max_replications,
         interval: from_secs(sim.timeseries_interval_s).clamp(1, duration.max(1)),
         sources,
         route_names,
@@ -618,6 +646,7 @@ const DEFAULT_KEEPALIVE_TIMEOUT_S: f64 = 75.0;
 /// Writes the defaults that `resolve` chose back into the raw form, so `simroute validate`
 /// (and the `scenario.toml` written beside the outputs) shows every value the run used.
 pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
+    raw.simulation.max_replications = Some(sc.max_replications);
     for (g, group) in raw.target_groups.values_mut().zip(&sc.groups) {
         g.algorithm = Some(group.algorithm);
         if group.front != Front::None {

@@ -54,9 +54,17 @@ pub struct RawSimulation {
     /// Leading time excluded from statistics, seconds.
     #[serde(default)]
     pub warmup_s: f64,
-    /// Independent replications (confidence intervals need at least 2).
+    /// Independent replications: the fewest run (confidence intervals need at least 2).
     #[serde(default = "default_replications")]
     pub replications: u32,
+    /// Relative 95% half-width every SLO figure must reach before replications stop (0: run
+    /// exactly `replications`).
+    #[serde(default = "default_precision")]
+    pub precision: f64,
+    /// Most replications run while the precision is not reached (default: 20, or
+    /// `replications` when that is more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_replications: Option<u32>,
     /// Width of a `timeseries.csv` row, seconds.
     #[serde(default = "default_interval")]
     pub timeseries_interval_s: f64,
@@ -67,6 +75,9 @@ fn default_seed() -> u64 {
 }
 fn default_replications() -> u32 {
     1
+}
+fn default_precision() -> f64 {
+    0.05
 }
 fn default_interval() -> f64 {
     1.0
