@@ -148,7 +148,7 @@ pub fn reached(
         };
         let half = slo::scoped(ci95, c.scope).and_then(|(_, _, t)| t.figure(c.metric));
         let relative = match half {
-            Some(h) if h == 0.0 => 0.0,
+            Some(0.0) => 0.0,
             Some(h) if mean != 0.0 => h / mean.abs(),
             _ => f64::INFINITY,
         };
