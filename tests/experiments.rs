@@ -531,3 +531,61 @@ fn plan_judges_the_group_it_sizes_by_the_checks_that_apply_to_it() {
     assert_eq!(v["recommended"], serde_json::Value::Null);
     assert!(v["evaluations"].as_array().unwrap().len() <= 5, "{v:#}");
 }
+
+#[test]
+fn latency_of_all_responses_counts_the_failed_ones() {
+    // One worker of 10 ms fed 200 requests/s with room for one waiting request: most requests
+    // are refused at once, so the ok-only latency (10-20 ms) hides how fast most answers are;
+    // the all-responses latency is the mean of every answer, which Little's W also measures.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("overload.toml");
+    fs::write(
+        &file,
+        r#"
+[simulation]
+name = "overload"
+duration_s = 20
+warmup_s = 2
+replications = 2
+precision = 0
+
+[[traffic]]
+name = "load"
+rate_rps = 200
+target_group = "app"
+
+[target_groups.app]
+targets = 1
+app = { workers = 1, queue_limit = 1, service = { dist = "constant", ms = 10 } }
+"#,
+    )
+    .unwrap();
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--format",
+        "json",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["error_rate"].as_f64().unwrap() > 0.3, "{v:#}");
+    let ok = &v["latency_ms"];
+    let all = &v["latency_all_ms"];
+    let f = |x: &serde_json::Value| x.as_f64().unwrap();
+    assert!(f(&ok["p50"]) >= 10.0, "{ok}");
+    assert!(f(&all["p50"]) < 1.0, "{all}");
+    let w = f(&v["little"]["response_mean_ms"]);
+    assert!((f(&all["mean"]) - w).abs() <= 1e-6 * w, "{all} vs {w}");
+    assert_eq!(v["routes"]["load"]["latency_all_ms"], *all);
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        dir.path().join("t").to_str().unwrap(),
+    ]);
+    assert!(text(&o.stdout).contains("all responses (failed too)"));
+}

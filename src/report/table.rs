@@ -274,6 +274,11 @@ pub fn tables(doc: &Summary, style: Style) -> String {
         &f.traffic.latency_ms,
         ci.map(|c| &c.traffic.latency_ms),
     ));
+    t.rows.push(latency_row(
+        "all responses (failed too)".into(),
+        &f.traffic.latency_all_ms,
+        ci.map(|c| &c.traffic.latency_all_ms),
+    ));
     if f.routes.len() > 1 {
         for (name, r) in &f.routes {
             t.rows.push(latency_row(

@@ -76,6 +76,7 @@ mod tests {
                 "bad_request_400": 0}},
                 "throughput_rps": 50.0, "error_rate": 0.01,
                 "latency_ms": {"mean": null, "p50": 1, "p90": 1, "p99": 120.0, "p999": 1, "max": 1},
+                "latency_all_ms": {"mean": null, "p50": 1, "p90": 1, "p99": 1, "p999": 1, "max": 1},
                 "stages": {}, "routes": {}, "target_groups": {},
                 "little": {"in_system_mean": 1, "arrival_rate_rps": 1, "response_mean_ms": 1}}"#,
         )

@@ -216,6 +216,9 @@ pub struct Traffic<C> {
     pub error_rate: Fig,
     /// Latency of successful requests.
     pub latency_ms: Latency,
+    /// Latency of every answered request, failed ones included: a design that fails fast
+    /// looks faster in `latency_ms` than it is to its clients.
+    pub latency_all_ms: Latency,
 }
 
 impl<C> Traffic<C> {
@@ -496,7 +499,7 @@ fn num(v: Option<f64>) -> Fig {
 /// The figures of one replication.
 pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
     let measured_s = to_secs(rec.end - rec.warmup);
-    let mut traffic = traffic(&rec.counts, &rec.latency(), measured_s);
+    let mut traffic = traffic(&rec.counts, &rec.latency(), &rec.latency_all(), measured_s);
     // Requests still waiting when the run ends: normally a handful in transit, but a task
     // that black-holes traffic with no timeout to end the wait shows up only here.
     traffic.requests.in_flight_at_end = Some(Count::Exact(rec.in_system.level()));
@@ -525,7 +528,7 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
         .map(|(name, r)| {
             (
                 name.clone(),
-                self::traffic(&r.counts, &r.latency, measured_s),
+                self::traffic(&r.counts, &r.latency, &r.latency_all, measured_s),
             )
         })
         .collect();
@@ -625,17 +628,30 @@ fn group_traffic(
     measured_s: f64,
 ) -> Traffic<Count> {
     let mut counts = Counts::default();
-    let mut latency = LatencyStat::new();
+    let (mut latency, mut all) = (LatencyStat::new(), LatencyStat::new());
     for (r, groups) in rec.routes.iter().zip(route_groups) {
         if groups.contains(&group) {
             counts.add(&r.counts);
             latency.merge(&r.latency);
+            all.merge(&r.latency_all);
         }
     }
-    traffic(&counts, &latency, measured_s)
+    traffic(&counts, &latency, &all, measured_s)
 }
 
-fn traffic(c: &Counts, lat: &LatencyStat, measured_s: f64) -> Traffic<Count> {
+/// A latency distribution's figures, ms.
+fn latency(lat: &LatencyStat) -> Latency {
+    Latency {
+        mean: num(lat.mean_ms()),
+        p50: num(lat.quantile_ms(0.5)),
+        p90: num(lat.quantile_ms(0.9)),
+        p99: num(lat.quantile_ms(0.99)),
+        p999: num(lat.quantile_ms(0.999)),
+        max: num(lat.max_ms()),
+    }
+}
+
+fn traffic(c: &Counts, lat: &LatencyStat, all: &LatencyStat, measured_s: f64) -> Traffic<Count> {
     Traffic {
         requests: Requests {
             offered: c.offered.into(),
@@ -648,14 +664,8 @@ fn traffic(c: &Counts, lat: &LatencyStat, measured_s: f64) -> Traffic<Count> {
         },
         throughput_rps: num(Some(c.ok as f64 / measured_s)),
         error_rate: num((c.completed > 0).then(|| c.failed() as f64 / c.completed as f64)),
-        latency_ms: Latency {
-            mean: num(lat.mean_ms()),
-            p50: num(lat.quantile_ms(0.5)),
-            p90: num(lat.quantile_ms(0.9)),
-            p99: num(lat.quantile_ms(0.99)),
-            p999: num(lat.quantile_ms(0.999)),
-            max: num(lat.max_ms()),
-        },
+        latency_ms: latency(lat),
+        latency_all_ms: latency(all),
     }
 }
 
@@ -782,7 +792,7 @@ impl Merge for Latency {
     }
 }
 merge_struct!(Traffic<Count> => Traffic<HalfWidth>, Traffic {
-    requests, throughput_rps, error_rate, latency_ms
+    requests, throughput_rps, error_rate, latency_ms, latency_all_ms
 });
 merge_struct!(Stage => Stage, Stage { mean, p50, p99, p_wait });
 merge_struct!(Target<Count> => Target<HalfWidth>, Target { requests, utilization, max_queue });
@@ -829,14 +839,19 @@ pub(crate) mod testing {
             },
             throughput_rps: None,
             error_rate: None,
-            latency_ms: Latency {
-                mean: None,
-                p50: None,
-                p90: None,
-                p99: None,
-                p999: None,
-                max: None,
-            },
+            latency_ms: undefined_latency(),
+            latency_all_ms: undefined_latency(),
+        }
+    }
+
+    fn undefined_latency() -> Latency {
+        Latency {
+            mean: None,
+            p50: None,
+            p90: None,
+            p99: None,
+            p999: None,
+            max: None,
         }
     }
 
@@ -902,6 +917,7 @@ mod tests {
             throughput_rps: Some(ok as f64),
             error_rate: Some(0.0),
             latency_ms: latency(p99),
+            latency_all_ms: latency(p99),
         }
     }
 
