@@ -589,3 +589,40 @@ app = { workers = 1, queue_limit = 1, service = { dist = "constant", ms = 10 } }
     ]);
     assert!(text(&o.stdout).contains("all responses (failed too)"));
 }
+
+#[test]
+fn faults_and_routes_are_on_screen_and_in_the_report() {
+    // A fault scenario's own question (when detected, when recovered, how many attempts
+    // failed) and each route's error rate are in the terminal table and report.md, not only
+    // in summary.json.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("faulty.toml");
+    let faulty = two_groups("").replace(
+        "target_group = \"app\"\n",
+        "target_group = \"app\"\ntimeout_s = 1\n",
+    ) + "[target_groups.app.health_check]\ninterval_s = 5\ntimeout_s = 2\nunhealthy_threshold = 2\n\
+         \n[[faults]]\nat_s = 10\nkind = \"crash\"\ntarget_group = \"app\"\ntargets = 1\n";
+    fs::write(&file, faulty).unwrap();
+    let out = dir.path().join("out");
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let screen = text(&o.stdout);
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let detected = summary["faults"][0]["detected_after_s"].as_f64().unwrap();
+    for doc in [&screen, &report] {
+        assert!(
+            doc.contains("Faults") && doc.contains("detected after (s)"),
+            "{doc}"
+        );
+        assert!(doc.contains(&format!("{detected:.1}")), "{doc}");
+        assert!(doc.contains("Routes") && doc.contains("side"), "{doc}");
+    }
+}

@@ -323,6 +323,8 @@ pub fn tables(doc: &Summary, style: Style) -> String {
         ]);
     }
     t.render(style, &mut out);
+    route_table(doc, style, &mut out);
+    fault_table(doc, style, &mut out);
 
     if let Some(slo) = &doc.slo {
         let mut t = Table::new("SLO", &["check", "threshold", "actual", "result"]);
@@ -347,4 +349,60 @@ pub fn tables(doc: &Summary, style: Style) -> String {
         }
     }
     out
+}
+
+/// Per route, when there are several: what each route's clients got (a pooled row hides a
+/// route that fails while the others do not).
+fn route_table(doc: &Summary, style: Style, out: &mut String) {
+    let f = &doc.figures;
+    if f.routes.len() < 2 {
+        return;
+    }
+    let mut t = Table::new(
+        "Routes",
+        &["route", "offered", "ok", "failed", "error rate", "ok/s"],
+    );
+    for (name, r) in &f.routes {
+        let c = doc.ci95.as_ref().and_then(|c| c.routes.get(name));
+        t.rows.push(vec![
+            name.clone(),
+            count(r.requests.offered.value()),
+            count(r.requests.ok.value()),
+            count(r.requests.failed.value()),
+            fig(r.error_rate, c.and_then(|c| c.error_rate), 5),
+            fig(r.throughput_rps, c.and_then(|c| c.throughput_rps), 2),
+        ]);
+    }
+    t.render(style, out);
+}
+
+/// A fault scenario's own question, one row per fault: how long until the checks noticed, how
+/// long until the group was whole again, and how many attempts failed at the hit tasks.
+fn fault_table(doc: &Summary, style: Style, out: &mut String) {
+    let Some(faults) = &doc.figures.faults else {
+        return;
+    };
+    let mut t = Table::new(
+        "Faults",
+        &[
+            "fault",
+            "detected after (s)",
+            "recovered after (s)",
+            "failed attempts",
+        ],
+    );
+    let ci = doc.ci95.as_ref().and_then(|c| c.faults.as_ref());
+    for (i, f) in faults.iter().enumerate() {
+        let c = ci.and_then(|c| c.get(i));
+        t.rows.push(vec![
+            i.to_string(),
+            fig(f.detected_after_s, c.and_then(|c| c.detected_after_s), 1),
+            fig(f.recovered_after_s, c.and_then(|c| c.recovered_after_s), 1),
+            match c.and_then(|c| c.failed_requests) {
+                Some(h) => format!("{} ± {h:.0}", count(f.failed_requests.value())),
+                None => count(f.failed_requests.value()),
+            },
+        ]);
+    }
+    t.render(style, out);
 }
