@@ -309,10 +309,13 @@ fn overrides(options: &Options, extra: &[Override]) -> anyhow::Result<Vec<Overri
         });
     }
     if let Some(r) = options.replications {
-        all.push(Override {
-            path: "simulation.replications".into(),
-            value: r.to_string(),
-        });
+        // A count asked for on the command line is run exactly.
+        for path in ["simulation.replications", "simulation.max_replications"] {
+            all.push(Override {
+                path: path.into(),
+                value: r.to_string(),
+            });
+        }
     }
     all.extend_from_slice(extra);
     if options.threads == Some(0) {
@@ -396,8 +399,10 @@ fn progress_bar(options: &Options, ticks: u64) -> Option<indicatif::ProgressBar>
     })
 }
 
+/// Ticks of the most replications `sc` may run (the bar may finish early when the precision
+/// is reached first).
 fn ticks(sc: &scenario::Scenario) -> u64 {
-    (sc.duration / sc.interval) * u64::from(sc.replications)
+    (sc.duration / sc.interval) * u64::from(sc.max_replications.max(sc.replications))
 }
 
 /// Progress off a terminal (CI logs, pipes): a line every [`Progress::EVERY`].
@@ -478,7 +483,14 @@ fn run_files(
 ) -> anyhow::Result<(Files, Summary)> {
     let sc = &loaded.scenario;
     let slo = slo::evaluate(&sc.slo, &results.figures);
-    let doc = Summary::new(sc, results.figures.clone(), results.ci95.clone(), slo);
+    let mut doc = Summary::new(
+        sc,
+        results.replications,
+        results.figures.clone(),
+        results.ci95.clone(),
+        slo,
+    );
+    doc.precision = Some(results.precision.clone());
     let scenario_toml = toml::to_string_pretty(&loaded.raw)?;
     let files = report::render_all(sc, &scenario_toml, results, &doc)?
         .into_iter()
@@ -686,6 +698,7 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let mut scenarios: Vec<_> = variants.iter().map(|(_, l)| l.scenario.clone()).collect();
     for s in &mut scenarios {
         s.replications = reps;
+        s.max_replications = reps;
     }
     let out = out_dir(&args.options, &scenarios[0].name, "-compare");
     let label = format!("{} variants", scenarios.len());
@@ -775,11 +788,32 @@ fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         max_tasks: args.max_tasks,
         health_checks,
     };
+    let bar = (!args.options.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} planning {msg} ({elapsed})")
+                .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    });
+    let tried = std::cell::RefCell::new(Vec::new());
+    let report = |e: &plan::Evaluation| {
+        if let Some(bar) = &bar {
+            let mut tried = tried.borrow_mut();
+            tried.push(format!("{}: {}", e.tasks, e.verdict.name()));
+            bar.set_message(format!("{}, tried {}", args.target_group, tried.join(", ")));
+        }
+    };
     let result = plan::plan(
         sc,
         &req,
         budget::threads(args.options.threads, args.options.quiet),
+        Some(&report),
     )?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     let (header, rows) = plan::rows(&result);
     let table = report::csv::write(&header, rows.iter().cloned())?;
     let text = plan::summary(&result, &args.target_group, &req);

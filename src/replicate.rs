@@ -4,6 +4,8 @@
 //! same pool.
 
 use crate::engine::Nanos;
+use crate::results::precision::{self, Precision, Stopped};
+use crate::results::slo;
 use crate::results::summary::{self, Count, Figures, HalfWidth};
 use crate::scenario::Scenario;
 use crate::sim;
@@ -11,6 +13,7 @@ use crate::stats::latency::LatencyStat;
 use crate::stats::recorder::EventRow;
 use crate::stats::timeseries::{Keep, Row};
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// A finished run: the merged figures and what the output files need.
 pub struct RunResults {
@@ -28,11 +31,16 @@ pub struct RunResults {
     pub events: Vec<EventRow>,
     /// Events processed over all replications.
     pub event_count: u64,
+    /// Replications run.
+    pub replications: u32,
+    /// The precision reached and why replications stopped.
+    pub precision: Precision,
 }
 
 /// What one replication leaves for the merge.
-struct Replication {
-    figures: Figures<Count>,
+pub struct Replication {
+    /// Its figures.
+    pub figures: Figures<Count>,
     latency: LatencyStat,
     first: Option<(Vec<Row>, Vec<EventRow>)>,
     events: u64,
@@ -63,9 +71,20 @@ fn replicate(sc: &Scenario, r: u32, progress: Option<&(dyn Fn(Nanos) + Sync)>) -
     }
 }
 
-fn merge(reps: Vec<Replication>) -> RunResults {
+/// Merges a scenario's replications, given in index order from 0, with why they stopped.
+pub fn merge(sc: &Scenario, reps: Vec<Replication>, stopped: Stopped) -> RunResults {
     let per_replication: Vec<Figures<Count>> = reps.iter().map(|r| r.figures.clone()).collect();
     let (figures, ci95) = summary::merge(&per_replication);
+    let checks = precision::watched(sc);
+    let precision = Precision {
+        target: sc.precision,
+        reached: precision::reached(&checks, &figures, ci95.as_ref()),
+        max_replications: sc.max_replications,
+        stopped,
+        figures: checks.iter().map(|c| slo::label(&figures, c)).collect(),
+        warnings: precision::warnings(&checks, &per_replication, &figures, ci95.as_ref()),
+    };
+    let replications = reps.len() as u32;
     let mut latency = LatencyStat::new();
     let mut timeseries = Vec::new();
     let mut events = Vec::new();
@@ -86,6 +105,8 @@ fn merge(reps: Vec<Replication>) -> RunResults {
         timeseries,
         events,
         event_count,
+        replications,
+        precision,
     }
 }
 
@@ -101,27 +122,73 @@ pub fn run_all(
         .expect("one scenario in, one result out"))
 }
 
-/// Runs every replication of every scenario in one pool; results in scenario order.
+/// Runs replications `range` of each scenario, all in one pool; per scenario, its
+/// replications in index order. Replication `r` always uses seed stream `r`, so the results
+/// do not depend on the thread count or on which other replications run beside it.
+pub fn run_ranges(
+    jobs: &[(&Scenario, Range<u32>)],
+    threads: Option<usize>,
+    progress: Option<&(dyn Fn(Nanos) + Sync)>,
+) -> anyhow::Result<Vec<Vec<Replication>>> {
+    let flat: Vec<(usize, u32)> = jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, range))| range.clone().map(move |r| (i, r)))
+        .collect();
+    let mut done: Vec<Replication> = pool(threads)?.install(|| {
+        flat.par_iter()
+            .map(|&(i, r)| replicate(jobs[i].0, r, progress))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(jobs.len());
+    for (_, range) in jobs.iter().rev() {
+        out.push(done.split_off(done.len() - range.len()));
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// Runs each scenario's replications in one pool, in rounds: its first `replications`, then
+/// batches of [`precision::BATCH`] while its SLO figures have not reached its `precision` and
+/// fewer than `max_replications` ran (`results::precision`). Every decision reads completed
+/// replications `0..n` only, so the counts and figures are the same for any thread count.
+/// Results in scenario order.
 pub fn run_many(
     scenarios: &[Scenario],
     threads: Option<usize>,
     progress: Option<&(dyn Fn(Nanos) + Sync)>,
 ) -> anyhow::Result<Vec<RunResults>> {
-    let jobs: Vec<(usize, u32)> = scenarios
+    let mut reps: Vec<Vec<Replication>> = scenarios.iter().map(|_| Vec::new()).collect();
+    let mut want: Vec<Result<u32, Stopped>> = scenarios
         .iter()
-        .enumerate()
-        .flat_map(|(i, sc)| (0..sc.replications).map(move |r| (i, r)))
+        .map(|sc| Ok(precision::first_count(sc)))
         .collect();
-    let mut done: Vec<Replication> = pool(threads)?.install(|| {
-        jobs.par_iter()
-            .map(|&(i, r)| replicate(&scenarios[i], r, progress))
-            .collect()
-    });
-    let mut results = Vec::with_capacity(scenarios.len());
-    for sc in scenarios.iter().rev() {
-        let reps = done.split_off(done.len() - sc.replications as usize);
-        results.push(merge(reps));
+    loop {
+        let active: Vec<usize> = (0..scenarios.len()).filter(|&i| want[i].is_ok()).collect();
+        if active.is_empty() {
+            break;
+        }
+        let jobs: Vec<(&Scenario, Range<u32>)> = active
+            .iter()
+            .map(|&i| {
+                let upto = *want[i].as_ref().expect("active");
+                (&scenarios[i], reps[i].len() as u32..upto)
+            })
+            .collect();
+        let done = run_ranges(&jobs, threads, progress)?;
+        for (&i, mut more) in active.iter().zip(done) {
+            reps[i].append(&mut more);
+            let sc = &scenarios[i];
+            let figs: Vec<Figures<Count>> = reps[i].iter().map(|r| r.figures.clone()).collect();
+            let (figures, ci95) = summary::merge(&figs);
+            let reached = precision::reached(&precision::watched(sc), &figures, ci95.as_ref());
+            want[i] = precision::next(sc, reps[i].len() as u32, reached);
+        }
     }
-    results.reverse();
-    Ok(results)
+    Ok(scenarios
+        .iter()
+        .zip(reps)
+        .zip(want)
+        .map(|((sc, r), stopped)| merge(sc, r, stopped.expect_err("every scenario stopped")))
+        .collect())
 }

@@ -46,6 +46,10 @@ pub fn render_all(
         ("summary.json", summary_json(doc)),
         ("summary.csv", csv::summary_csv(doc)?),
         (
+            "replications.csv",
+            csv::replications_csv(sc, &results.per_replication)?,
+        ),
+        (
             "timeseries.csv",
             csv::timeseries_csv(&results.timeseries, &group_names, sc.interval)?,
         ),
@@ -189,7 +193,13 @@ pub fn verdict(d: &RunData) -> Verdict {
         checks: slo
             .checks
             .iter()
-            .map(|c| check_sentence(c.metric, c.actual, Some(c.threshold), c.passed))
+            .map(|c| {
+                let sentence = check_sentence(c.metric, c.actual, Some(c.threshold), c.passed);
+                match c.scope() {
+                    scope if scope.is_empty() => sentence,
+                    scope => format!("{scope}: {sentence}"),
+                }
+            })
             .collect(),
     }
 }

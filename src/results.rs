@@ -2,5 +2,6 @@
 //! replication's [`crate::stats::recorder::Recorder`], their merge over replications with
 //! Student-t intervals ([`summary`]), and the verdict against the scenario's `[slo]` ([`slo`]).
 
+pub mod precision;
 pub mod slo;
 pub mod summary;

@@ -41,8 +41,12 @@ pub struct Scenario {
     pub duration: Nanos,
     /// Statistics ignore what happens before this time.
     pub warmup: Nanos,
-    /// Number of independent replications.
+    /// Independent replications: the fewest run.
     pub replications: u32,
+    /// Relative 95% half-width of every SLO figure at which replications stop (0: off).
+    pub precision: f64,
+    /// Most replications run.
+    pub max_replications: u32,
     /// Width of a time-series bucket.
     pub interval: Nanos,
     /// Traffic sources.
@@ -511,6 +515,60 @@ pub struct SloCheck {
     pub metric: SloMetric,
     /// The threshold.
     pub threshold: f64,
+    /// Whose figure: the whole run's, a route's or a target group's.
+    pub scope: SloScope,
+}
+
+/// Whose figures an SLO check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SloScope {
+    /// The whole run (`[slo]`).
+    Run,
+    /// One route, an index into `Scenario::route_names` (`[[slo.route]]`).
+    Route(u32),
+    /// One target group: the requests of the routes sending to it (`[[slo.target_group]]`).
+    Group(u32),
+}
+
+impl Scenario {
+    /// The target groups each per-route figure's requests are sent to (by index into
+    /// `route_names`): a source's own group, its gateway route's, or the group its ALB
+    /// listener rules forward it to. A route no source reaches a group by (a fixed response,
+    /// no matching route) has none.
+    pub fn route_groups(&self) -> Vec<Vec<u32>> {
+        let mut out = vec![Vec::new(); self.route_names.len()];
+        for s in &self.sources {
+            let group = match (s.path, s.alb.map(|a| a.action)) {
+                (_, Some(AlbAction::Forward { group })) => Some(group),
+                (_, Some(AlbAction::Respond { .. })) => None,
+                (SourcePath::Direct { group }, None) => Some(group),
+                (SourcePath::Gateway { route: Some(r) }, None) => {
+                    self.gateway.as_ref().map(|gw| gw.routes[r as usize].group)
+                }
+                (SourcePath::Gateway { route: None }, None) => None,
+            };
+            let groups = &mut out[s.stats_route as usize];
+            if let Some(g) = group.filter(|g| !groups.contains(g)) {
+                groups.push(g);
+            }
+        }
+        out
+    }
+
+    /// The SLO checks that sizing `group` answers to: the whole run's, the group's own and
+    /// those of the routes sending to it (another group's or route's cannot be met by it).
+    pub fn slo_for_group(&self, group: u32) -> Vec<SloCheck> {
+        let routes = self.route_groups();
+        self.slo
+            .iter()
+            .filter(|c| match c.scope {
+                SloScope::Run => true,
+                SloScope::Group(g) => g == group,
+                SloScope::Route(r) => routes[r as usize].contains(&group),
+            })
+            .copied()
+            .collect()
+    }
 }
 
 /// A scenario as loaded: the checked model, the raw form with defaults filled in (for

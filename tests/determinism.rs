@@ -48,7 +48,7 @@ app = { workers = 1, queue_limit = "unbounded", service = { dist = "exponential"
 
 /// Every file a run writes; a comparison over an empty or partial folder would prove nothing.
 /// Every file a run writes, charts and reports included: all must be byte-identical.
-const OUTPUT_FILES: [&str; 21] = [
+const OUTPUT_FILES: [&str; 22] = [
     // The marker naming the folder's kind (`simroute run`), so --out can tell it is ours.
     ".simroute-output",
     "chart-healthy-targets.png",
@@ -65,6 +65,7 @@ const OUTPUT_FILES: [&str; 21] = [
     "chart-throughput.svg",
     "events.csv",
     "latency.csv",
+    "replications.csv",
     "report.html",
     "report.md",
     "scenario.toml",
@@ -212,4 +213,59 @@ fn another_seed_gives_other_results() {
         default_seed["summary.json"], other_seed["summary.json"],
         "summary.json must differ"
     );
+}
+
+#[test]
+fn stopping_by_precision_is_the_same_for_any_thread_count() {
+    // Replications stop when the p99's relative half-width is within 1%, or at 10: the count
+    // that runs depends only on the finished replications' figures, in index order, at the
+    // fixed batch boundaries (2, 6, 10), never on which thread finished first.
+    let ws = Workspace::new();
+    let args = |threads: &'static str| {
+        [
+            "--set",
+            "simulation.precision=0.01",
+            "--set",
+            "simulation.max_replications=10",
+            "--threads",
+            threads,
+        ]
+    };
+    let one = ws.run("one", &args("1"));
+    let three = ws.run("three", &args("3"));
+    assert_identical(&one, &three, "precision stopping with --threads 1 and 3");
+    let doc = summary(&one);
+    let ran = doc["replications"].as_u64().unwrap();
+    assert!([2, 6, 10].contains(&ran), "{ran} is not a batch boundary");
+    let p = &doc["precision"];
+    assert_eq!(p["target"], 0.01);
+    let reached = p["reached"].as_f64().unwrap();
+    match p["stopped"].as_str().unwrap() {
+        "precision" => assert!(reached <= 0.01, "{p}"),
+        "max_replications" => assert!(ran == 10 && reached > 0.01, "{p}"),
+        other => panic!("stopped by {other}"),
+    }
+    // replications.csv: one row per replication, counts as integers.
+    let csv = String::from_utf8(one["replications.csv"].clone()).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[0], "replication");
+    let offered = header
+        .iter()
+        .position(|h| *h == "requests.offered")
+        .unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len() as u64, ran);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], i.to_string());
+        assert!(row[offered].parse::<u64>().is_ok(), "{}", row[offered]);
+    }
+    // The maximum has no interval; the p99 has one.
+    assert!(doc["ci95"]["latency_ms"]["max"].is_null());
+    assert!(doc["ci95"]["latency_ms"]["p99"].as_f64().is_some());
+    // With the rule off, exactly `replications` run.
+    let fixed = ws.run("fixed", &["--set", "simulation.precision=0"]);
+    let doc = summary(&fixed);
+    assert_eq!(doc["replications"], 2);
+    assert_eq!(doc["precision"]["stopped"], "fixed");
 }

@@ -374,3 +374,299 @@ fn plan_health_check_settings_are_checked_by_the_loader() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("KEY=VALUE"));
 }
+
+#[test]
+fn plan_fail_replaces_the_scenarios_own_crashes_of_the_group() {
+    // `--fail 2` means 2 tasks lost in total: a scenario that already crashes 2 tasks of the
+    // group is planned exactly as the same scenario without that crash (the evaluations are
+    // the same runs), and the output says which fault it replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let base = MMC
+        .replace("duration_s = 60", "duration_s = 40")
+        .replace("target_group = \"app\"", "target_group = \"app\"\ntimeout_s = 1")
+        .replace(
+            "algorithm = \"random\"",
+            "algorithm = \"random\"\nhealth_check = { interval_s = 5, timeout_s = 2, unhealthy_threshold = 2 }",
+        );
+    let crashing = format!(
+        "{base}\n[[faults]]\nat_s = 20\nkind = \"crash\"\ntarget_group = \"app\"\ntargets = 2\n"
+    );
+    let plan = |name: &str, text_: &str| {
+        let file = dir.path().join(format!("{name}.toml"));
+        fs::write(&file, text_).unwrap();
+        let o = simroute(&[
+            "plan",
+            file.to_str().unwrap(),
+            "--target-group",
+            "app",
+            "--fail",
+            "2",
+            "--quiet",
+            "--format",
+            "json",
+            "--out",
+            dir.path().join(name).to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let md = fs::read_to_string(dir.path().join(name).join("plan.md")).unwrap();
+        (v, md)
+    };
+    let (without, _) = plan("without", &base);
+    let (with, md) = plan("with", &crashing);
+    assert_eq!(without["replaced_faults"], serde_json::json!([]));
+    assert_eq!(
+        with["replaced_faults"],
+        serde_json::json!(["crash of 2 task(s) at 20 s"])
+    );
+    assert!(
+        md.contains("--fail 2 replaces the scenario's own crash of 2 task(s) at 20 s"),
+        "{md}"
+    );
+    assert_eq!(with["recommended"], without["recommended"]);
+    assert_eq!(with["evaluations"], without["evaluations"]);
+}
+
+/// Two services side by side: `load` to `app` (the M/M/2 tasks above) and `side` to `other`,
+/// whose single worker is far too slow for its own SLO.
+fn two_groups(slo: &str) -> String {
+    format!(
+        r#"
+[simulation]
+name = "two-groups"
+seed = 3
+duration_s = 30
+warmup_s = 5
+replications = 3
+precision = 0
+
+[[traffic]]
+name = "load"
+rate_rps = 3000
+target_group = "app"
+
+[[traffic]]
+name = "side"
+rate_rps = 5
+target_group = "other"
+
+[target_groups.app]
+targets = 4
+algorithm = "random"
+app = {{ workers = 2, service = {{ dist = "exponential", mean_ms = 2 }} }}
+
+[target_groups.other]
+targets = 1
+app = {{ workers = 1, service = {{ dist = "constant", ms = 50 }} }}
+
+{slo}
+"#
+    )
+}
+
+#[test]
+fn slo_per_route_and_per_target_group_read_their_own_figures() {
+    // The pooled p99 is the fast app's (3000 of every 3005 requests); the slow route misses
+    // its own p99 of 10 ms (every request takes at least 50 ms) while the pooled check passes.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    let slo = "[slo]\np99_ms = 60\n[[slo.route]]\nname = \"side\"\np99_ms = 10\n\
+               [[slo.target_group]]\nname = \"app\"\np99_ms = 60\n";
+    fs::write(&file, two_groups(slo)).unwrap();
+    let out = dir.path().join("run");
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let checks = v["slo"]["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 3, "{checks:#?}");
+    assert_eq!(checks[0]["passed"], serde_json::json!(true));
+    assert_eq!(checks[1]["route"], serde_json::json!("side"));
+    assert_eq!(checks[1]["passed"], serde_json::json!(false));
+    let side_p99 = checks[1]["actual"].as_f64().unwrap();
+    // At least the 50 ms service time (more with queueing behind another request).
+    assert!(side_p99 >= 50.0, "{side_p99}");
+    assert_eq!(checks[2]["target_group"], serde_json::json!("app"));
+    assert_eq!(
+        checks[2]["actual"],
+        v["target_groups"]["app"]["traffic"]["latency_ms"]["p99"]
+    );
+    assert_eq!(
+        v["target_groups"]["app"]["traffic"]["requests"]["offered"],
+        v["routes"]["load"]["requests"]["offered"]
+    );
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("route side: p99 latency"), "{report}");
+    // A name that is neither a route nor a group is bad input, named with its path.
+    fs::write(
+        &file,
+        two_groups("[[slo.target_group]]\nname = \"nope\"\np99_ms = 1\n"),
+    )
+    .unwrap();
+    let o = simroute(&["run", file.to_str().unwrap(), "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("slo.target_group.0.name") && err.contains("nope"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plan_judges_the_group_it_sizes_by_the_checks_that_apply_to_it() {
+    // `other` misses its own SLO whatever `app` does; sizing `app` answers to app's checks
+    // only, and finds the Erlang C count of the first plan test. Sizing `other` finds nothing.
+    let expected = (1..=20u32)
+        .find(|&n| mmc_mean_sojourn(2, 3.0 / f64::from(n), 0.5).is_some_and(|w| w <= 2.5))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    let slo = "[[slo.target_group]]\nname = \"app\"\nmean_ms = 2.5\n\
+               [[slo.target_group]]\nname = \"other\"\np99_ms = 10\n";
+    fs::write(&file, two_groups(slo)).unwrap();
+    let plan = |group: &str| {
+        simroute(&[
+            "plan",
+            file.to_str().unwrap(),
+            "--target-group",
+            group,
+            "--max-tasks",
+            "12",
+            "--quiet",
+            "--format",
+            "json",
+            "--out",
+            dir.path().join(group).to_str().unwrap(),
+        ])
+    };
+    let o = plan("app");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["recommended"]["tasks"],
+        serde_json::json!(expected),
+        "{v:#}"
+    );
+    assert_eq!(
+        v["recommended"]["binding"]["check"],
+        serde_json::json!("mean_ms (target group app)")
+    );
+    // Bisection then the neighbours: the count below fails, the one above passes.
+    let verdict = |n: u32| {
+        v["evaluations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["tasks"] == serde_json::json!(n))
+            .map(|e| e["verdict"].as_str().unwrap().to_string())
+    };
+    assert!(verdict(expected - 1).unwrap().ends_with("fail"));
+    assert!(verdict(expected + 1).unwrap().ends_with("pass"));
+    let o = plan("other");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["recommended"], serde_json::Value::Null);
+    assert!(v["evaluations"].as_array().unwrap().len() <= 5, "{v:#}");
+}
+
+#[test]
+fn latency_of_all_responses_counts_the_failed_ones() {
+    // One worker of 10 ms fed 200 requests/s with room for one waiting request: most requests
+    // are refused at once, so the ok-only latency (10-20 ms) hides how fast most answers are;
+    // the all-responses latency is the mean of every answer, which Little's W also measures.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("overload.toml");
+    fs::write(
+        &file,
+        r#"
+[simulation]
+name = "overload"
+duration_s = 20
+warmup_s = 2
+replications = 2
+precision = 0
+
+[[traffic]]
+name = "load"
+rate_rps = 200
+target_group = "app"
+
+[target_groups.app]
+targets = 1
+app = { workers = 1, queue_limit = 1, service = { dist = "constant", ms = 10 } }
+"#,
+    )
+    .unwrap();
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--format",
+        "json",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["error_rate"].as_f64().unwrap() > 0.3, "{v:#}");
+    let ok = &v["latency_ms"];
+    let all = &v["latency_all_ms"];
+    let f = |x: &serde_json::Value| x.as_f64().unwrap();
+    assert!(f(&ok["p50"]) >= 10.0, "{ok}");
+    assert!(f(&all["p50"]) < 1.0, "{all}");
+    let w = f(&v["little"]["response_mean_ms"]);
+    assert!((f(&all["mean"]) - w).abs() <= 1e-6 * w, "{all} vs {w}");
+    assert_eq!(v["routes"]["load"]["latency_all_ms"], *all);
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        dir.path().join("t").to_str().unwrap(),
+    ]);
+    assert!(text(&o.stdout).contains("all responses (failed too)"));
+}
+
+#[test]
+fn faults_and_routes_are_on_screen_and_in_the_report() {
+    // A fault scenario's own question (when detected, when recovered, how many attempts
+    // failed) and each route's error rate are in the terminal table and report.md, not only
+    // in summary.json.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("faulty.toml");
+    let faulty = two_groups("").replace(
+        "target_group = \"app\"\n",
+        "target_group = \"app\"\ntimeout_s = 1\n",
+    ) + "[target_groups.app.health_check]\ninterval_s = 5\ntimeout_s = 2\nunhealthy_threshold = 2\n\
+         \n[[faults]]\nat_s = 10\nkind = \"crash\"\ntarget_group = \"app\"\ntargets = 1\n";
+    fs::write(&file, faulty).unwrap();
+    let out = dir.path().join("out");
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let screen = text(&o.stdout);
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let detected = summary["faults"][0]["detected_after_s"].as_f64().unwrap();
+    for doc in [&screen, &report] {
+        assert!(
+            doc.contains("Faults") && doc.contains("detected after (s)"),
+            "{doc}"
+        );
+        assert!(doc.contains(&format!("{detected:.1}")), "{doc}");
+        assert!(doc.contains("Routes") && doc.contains("side"), "{doc}");
+    }
+}

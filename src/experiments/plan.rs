@@ -15,9 +15,9 @@ use crate::engine::Nanos;
 use crate::engine::rng::{StreamId, Streams};
 use crate::engine::time::{from_secs, to_ms};
 use crate::math::queueing::{erlang_c, mmc_wait_quantile};
-use crate::replicate::run_many;
+use crate::replicate::{Replication, run_ranges};
 use crate::results::slo;
-use crate::results::summary::{Count, Figures, HalfWidth};
+use crate::results::summary::{self, Count, Figures, HalfWidth};
 use crate::scenario::{Fault, HealthCheck, Scenario, SloCheck, SourcePath};
 use crate::vocab::{FaultKind, SloMetric};
 
@@ -56,7 +56,8 @@ impl Verdict {
         matches!(self, Verdict::Pass | Verdict::Marginal(true))
     }
 
-    fn name(self) -> &'static str {
+    /// The verdict as written in plan.csv and the summary.
+    pub fn name(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
@@ -81,8 +82,21 @@ pub struct Evaluation {
     pub figures: Figures<Count>,
     /// 95% half-widths.
     pub ci95: Option<Figures<HalfWidth>>,
-    /// The tightest SLO check: `(metric, threshold, figure at the interval's bad edge)`.
-    pub binding: Option<(&'static str, f64, f64)>,
+    /// The tightest SLO check (the one with the least room, or the worst miss).
+    pub binding: Option<Binding>,
+}
+
+/// The SLO check with the least room at an evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    /// The check as labelled in `summary.json`'s verdict: `p99_ms (target group bags)`.
+    pub check: String,
+    /// Its threshold.
+    pub threshold: f64,
+    /// The figure at the 95% interval's bad edge (`None`: undefined, which fails).
+    pub edge: Option<f64>,
+    /// Signed room, relative to the threshold: positive on the good side, negative a miss.
+    pub slack: f64,
 }
 
 /// The planner's answer.
@@ -96,6 +110,8 @@ pub struct Plan {
     pub recommended: Option<usize>,
     /// The largest failing count below it (index).
     pub runner_up: Option<usize>,
+    /// The scenario's own faults `--fail` replaced, in words (`crash of 2 task(s) at 1000 s`).
+    pub replaced: Vec<String>,
 }
 
 /// Peak offered rate reaching `group` (requests/s) and the time of the peak (seconds).
@@ -175,18 +191,58 @@ pub fn analytic_estimate(sc: &Scenario, group: u32, fail: u32, max_tasks: u32) -
             return false;
         }
         let wq = erlang_c(c, lambda / mu) / (f64::from(c) * mu - lambda);
-        sc.slo.iter().all(|check| match check.metric.name() {
-            "mean_ms" => fixed + wq + service_ms <= check.threshold,
-            "p99_ms" => {
-                fixed + mmc_wait_quantile(c, lambda, mu, 0.99) + service_p99_ms <= check.threshold
-            }
-            _ => true,
-        })
+        sc.slo_for_group(group)
+            .iter()
+            .all(|check| match check.metric.name() {
+                "mean_ms" => fixed + wq + service_ms <= check.threshold,
+                "p99_ms" => {
+                    fixed + mmc_wait_quantile(c, lambda, mu, 0.99) + service_p99_ms
+                        <= check.threshold
+                }
+                _ => true,
+            })
     })
 }
 
+/// A fault of the scenario that takes tasks of the sized group away (`crash`, `app_crash`,
+/// `task_exit`): with `--fail N` the planner's own crash of N tasks replaces these, so N is the
+/// number of tasks lost in total, not N on top of the scenario's.
+fn loses_tasks(f: &Fault, group: u32) -> bool {
+    f.group == group
+        && matches!(
+            f.kind,
+            FaultKind::Crash | FaultKind::AppCrash | FaultKind::TaskExit
+        )
+}
+
+/// A fault kind as written in the scenario file.
+fn fault_name(kind: FaultKind) -> &'static str {
+    match kind {
+        FaultKind::Crash => "crash",
+        FaultKind::AppCrash => "app_crash",
+        FaultKind::TaskExit => "task_exit",
+        FaultKind::Hang => "hang",
+        FaultKind::Slow => "slow",
+        FaultKind::Errors => "errors",
+        FaultKind::FailFast => "fail_fast",
+        FaultKind::AzOutage => "az_outage",
+    }
+}
+
+/// The scenario's own faults that `--fail` replaces (none without `--fail`).
+pub fn replaced_faults<'a>(sc: &'a Scenario, req: &PlanRequest) -> Vec<&'a Fault> {
+    if req.fail == 0 {
+        return Vec::new();
+    }
+    sc.faults
+        .iter()
+        .filter(|f| loses_tasks(f, req.group))
+        .collect()
+}
+
 /// The scenario with `tasks` tasks in the group (autoscaling off: the planner fixes the count),
-/// `fail` of them crashing at the peak or the end of warm-up, and the given health checks.
+/// `fail` of them crashing at the peak or the end of warm-up in place of the scenario's own
+/// task-losing faults of the group, and the given health checks.
 pub fn variant(
     sc: &Scenario,
     req: &PlanRequest,
@@ -202,6 +258,7 @@ pub fn variant(
         g.health_check = Some(hc.clone());
     }
     if req.fail > 0 {
+        s.faults.retain(|f| !loses_tasks(f, req.group));
         let at = if req.at_peak {
             from_secs(peak(sc, req.group).1)
         } else {
@@ -222,18 +279,13 @@ pub fn variant(
     s
 }
 
-/// Decides one SLO check from a mean and its half-width.
+/// Decides one SLO check from a mean and its half-width: `(decided verdict, bad edge)`.
 fn judge(check: &SloCheck, mean: f64, half: f64) -> (Option<bool>, f64) {
     let lower_is_better = check.metric.passes(0.0, 1.0);
-    let bad_edge = if lower_is_better {
-        mean + half
+    let (bad_edge, good_edge) = if lower_is_better {
+        (mean + half, mean - half)
     } else {
-        mean - half
-    };
-    let good_edge = if lower_is_better {
-        mean - half
-    } else {
-        mean + half
+        (mean - half, mean + half)
     };
     let decided = if check.metric.passes(bad_edge, check.threshold) {
         Some(true)
@@ -245,7 +297,69 @@ fn judge(check: &SloCheck, mean: f64, half: f64) -> (Option<bool>, f64) {
     (decided, bad_edge)
 }
 
+/// Room between a figure and its threshold, relative and signed: positive when the figure is
+/// on the good side (below a ceiling, above a floor), negative by how far it misses.
+fn slack(check: &SloCheck, figure: f64) -> f64 {
+    let room = if check.metric.passes(0.0, 1.0) {
+        check.threshold - figure
+    } else {
+        figure - check.threshold
+    };
+    room / check.threshold.abs().max(1e-12)
+}
+
+/// The verdict of `checks` on merged figures and their half-widths (`None`: undecided), and
+/// the check with the least room.
+fn decide(
+    checks: &[SloCheck],
+    figures: &Figures<Count>,
+    ci95: Option<&Figures<HalfWidth>>,
+) -> (Option<Verdict>, Option<Binding>) {
+    let (mut all_pass, mut any_fail) = (true, false);
+    let mut binding: Option<Binding> = None;
+    for check in checks {
+        let found = slo::scoped(figures, check.scope);
+        let mean = found.and_then(|(_, _, t)| t.figure(check.metric));
+        let half = ci95
+            .and_then(|c| slo::scoped(c, check.scope))
+            .and_then(|(_, _, t)| t.figure(check.metric))
+            .unwrap_or(0.0);
+        let (decided, edge) = match mean {
+            Some(mean) => {
+                let (d, edge) = judge(check, mean, half);
+                (d, Some(edge))
+            }
+            None => (Some(false), None),
+        };
+        match decided {
+            Some(true) => {}
+            Some(false) => (all_pass, any_fail) = (false, true),
+            None => all_pass = false,
+        }
+        let room = edge.map_or(f64::NEG_INFINITY, |e| slack(check, e));
+        if binding.as_ref().is_none_or(|b| room < b.slack) {
+            let label = slo::label(figures, check);
+            binding = Some(Binding {
+                check: label,
+                threshold: check.threshold,
+                edge,
+                slack: room,
+            });
+        }
+    }
+    let verdict = if any_fail {
+        Some(Verdict::Fail)
+    } else if all_pass {
+        Some(Verdict::Pass)
+    } else {
+        None
+    };
+    (verdict, binding)
+}
+
 /// Evaluates `tasks` with each health-check setting in turn; the first that passes wins.
+/// Each setting runs batches of replications (seed streams 0, 1, 2, … in order, so a larger
+/// count repeats none) until the checks' intervals decide or `MAX_REPLICATIONS` ran.
 fn evaluate(
     sc: &Scenario,
     req: &PlanRequest,
@@ -260,126 +374,187 @@ fn evaluate(
             .map(|(l, h)| (l.clone(), Some(h.clone())))
             .collect()
     };
+    let checks = sc.slo_for_group(req.group);
+    let batch = sc.replications.max(3);
     let mut last = None;
     for (label, hc) in settings {
-        let mut replications = sc.replications.max(3);
+        let s = variant(sc, req, tasks, hc.as_ref());
+        let mut reps: Vec<Replication> = Vec::new();
         loop {
-            let mut s = variant(sc, req, tasks, hc.as_ref());
-            s.replications = replications;
-            let result = run_many(std::slice::from_ref(&s), threads, None)?
-                .pop()
-                .expect("one result");
-            let ci95 = result.ci95;
-            let mut all_pass = true;
-            let mut any_fail = false;
-            let mut binding: Option<(&'static str, f64, f64)> = None;
-            let mut tightest = f64::INFINITY;
-            for check in &sc.slo {
-                let Some(mean) = result.figures.traffic.figure(check.metric) else {
-                    any_fail = true;
-                    all_pass = false;
-                    continue;
-                };
-                let half = ci95
-                    .as_ref()
-                    .and_then(|c| c.traffic.figure(check.metric))
-                    .unwrap_or(0.0);
-                let (decided, bad_edge) = judge(check, mean, half);
-                match decided {
-                    Some(true) => {}
-                    Some(false) => {
-                        any_fail = true;
-                        all_pass = false;
-                    }
-                    None => all_pass = false,
-                }
-                let slack = (check.threshold - bad_edge).abs() / check.threshold.abs().max(1e-12);
-                if slack < tightest || decided == Some(false) {
-                    tightest = slack;
-                    binding = Some((check.metric.name(), check.threshold, bad_edge));
-                }
-            }
-            let verdict = if any_fail {
-                Some(Verdict::Fail)
-            } else if all_pass {
-                Some(Verdict::Pass)
-            } else if replications >= MAX_REPLICATIONS {
-                let by_means = slo::evaluate(&sc.slo, &result.figures).is_some_and(|s| s.passed);
-                Some(Verdict::Marginal(by_means))
+            let have = reps.len() as u32;
+            let want = if have == 0 {
+                batch
             } else {
-                None
+                (have * 2).min(MAX_REPLICATIONS)
             };
-            if let Some(verdict) = verdict {
-                let e = Evaluation {
-                    tasks,
-                    health_check: label.clone(),
-                    replications,
-                    verdict,
-                    figures: result.figures,
-                    ci95,
-                    binding,
-                };
-                if verdict.passes() {
-                    return Ok(e);
-                }
-                last = Some(e);
-                break;
+            let mut more = run_ranges(&[(&s, have..want)], threads, None)?;
+            reps.append(&mut more[0]);
+            let figs: Vec<Figures<Count>> = reps.iter().map(|r| r.figures.clone()).collect();
+            let (figures, ci95) = summary::merge(&figs);
+            let (decided, binding) = decide(&checks, &figures, ci95.as_ref());
+            let verdict = decided.or_else(|| {
+                (want >= MAX_REPLICATIONS).then(|| {
+                    Verdict::Marginal(slo::evaluate(&checks, &figures).is_some_and(|v| v.passed))
+                })
+            });
+            let Some(verdict) = verdict else { continue };
+            let e = Evaluation {
+                tasks,
+                health_check: label.clone(),
+                replications: want,
+                verdict,
+                figures,
+                ci95,
+                binding,
+            };
+            if verdict.passes() {
+                return Ok(e);
             }
-            replications = (replications * 2).min(MAX_REPLICATIONS);
+            last = Some(e);
+            break;
         }
     }
     Ok(last.expect("at least one health-check setting"))
 }
 
-/// Runs the planner.
-pub fn plan(sc: &Scenario, req: &PlanRequest, threads: Option<usize>) -> anyhow::Result<Plan> {
+/// The counts evaluated so far and what they said; the search's memory.
+struct Search<'a> {
+    sc: &'a Scenario,
+    req: &'a PlanRequest,
+    threads: Option<usize>,
+    progress: Option<&'a dyn Fn(&Evaluation)>,
+    evaluations: Vec<Evaluation>,
+}
+
+impl Search<'_> {
+    /// Whether `tasks` passes, evaluating it once.
+    fn passes(&mut self, tasks: u32) -> anyhow::Result<bool> {
+        if let Some(e) = self.evaluations.iter().find(|e| e.tasks == tasks) {
+            return Ok(e.verdict.passes());
+        }
+        let e = evaluate(self.sc, self.req, tasks, self.threads)?;
+        if let Some(report) = self.progress {
+            report(&e);
+        }
+        let passes = e.verdict.passes();
+        self.evaluations.push(e);
+        Ok(passes)
+    }
+
+    /// The smallest passing count above the failing `lo`, by steps doubling from `lo + 1`
+    /// up to `--max-tasks`; then bisection down to its failing neighbour.
+    fn up_from(&mut self, mut lo: u32) -> anyhow::Result<Option<u32>> {
+        let mut step = 1;
+        let hi = loop {
+            let n = (lo + step).min(self.req.max_tasks);
+            if self.passes(n)? {
+                break n;
+            }
+            if n == self.req.max_tasks {
+                return Ok(None);
+            }
+            lo = n;
+            step *= 2;
+        };
+        self.bisect(lo, hi).map(Some)
+    }
+
+    /// The smallest passing count in `(lo, hi]`, `lo` failing (or below the lowest count) and
+    /// `hi` passing.
+    fn bisect(&mut self, mut lo: u32, mut hi: u32) -> anyhow::Result<u32> {
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.passes(mid)? {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Ok(hi)
+    }
+
+    /// The largest failing count below the passing `hi` (or `lowest - 1` when none fails), by
+    /// steps doubling down from `hi - 1`.
+    fn down_from(&mut self, hi: u32, lowest: u32) -> anyhow::Result<u32> {
+        let mut step = 1;
+        loop {
+            let Some(n) = hi.checked_sub(step).filter(|&n| n >= lowest) else {
+                return Ok(lowest - 1);
+            };
+            if !self.passes(n)? {
+                return Ok(n);
+            }
+            step *= 2;
+        }
+    }
+}
+
+/// Runs the planner: the smallest count that passes and whose neighbour above passes too,
+/// found by doubling steps from the analytic guess to bracket it and bisection inside the
+/// bracket. `progress` hears of each evaluation as it ends.
+pub fn plan(
+    sc: &Scenario,
+    req: &PlanRequest,
+    threads: Option<usize>,
+    progress: Option<&dyn Fn(&Evaluation)>,
+) -> anyhow::Result<Plan> {
     anyhow::ensure!(
-        !sc.slo.is_empty(),
-        "the scenario has no [slo]: the planner needs thresholds to meet"
+        !sc.slo_for_group(req.group).is_empty(),
+        "the scenario has no [slo] that applies to this target group: the planner needs \
+         thresholds to meet"
     );
     anyhow::ensure!(req.max_tasks > req.fail, "--max-tasks must exceed --fail");
     let analytic = analytic_estimate(sc, req.group, req.fail, req.max_tasks);
-    let mut evaluations: Vec<Evaluation> = Vec::new();
     let lowest = req.fail + 1;
-    let mut n = analytic.unwrap_or(lowest).clamp(lowest, req.max_tasks);
-    let first = evaluate(sc, req, n, threads)?;
-    let going_down = first.verdict.passes();
-    evaluations.push(first);
-    loop {
-        let next = if going_down {
-            n.checked_sub(1).filter(|&m| m >= lowest)
-        } else {
-            Some(n + 1).filter(|&m| m <= req.max_tasks)
-        };
-        let Some(m) = next else { break };
-        let e = evaluate(sc, req, m, threads)?;
-        let passes = e.verdict.passes();
-        evaluations.push(e);
-        n = m;
-        if passes != going_down {
+    let start = analytic.unwrap_or(lowest).clamp(lowest, req.max_tasks);
+    let mut search = Search {
+        sc,
+        req,
+        threads,
+        progress,
+        evaluations: Vec::new(),
+    };
+    let mut found = if search.passes(start)? {
+        // Bracket from below, then bisect within (lo, start].
+        let lo = search.down_from(start, lowest)?;
+        Some(search.bisect(lo, start)?)
+    } else {
+        search.up_from(start)?
+    };
+    // Confirm the neighbour above; a noisy fail there moves the search past it.
+    while let Some(n) = found {
+        if n >= req.max_tasks || search.passes(n + 1)? {
             break;
         }
+        found = search.up_from(n + 1)?;
     }
-    let recommended = evaluations
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.verdict.passes())
-        .min_by_key(|(_, e)| e.tasks)
-        .map(|(i, _)| i);
-    let runner_up = recommended.and_then(|r| {
-        let best = evaluations[r].tasks;
+    let evaluations = search.evaluations;
+    let recommended = found.and_then(|n| evaluations.iter().position(|e| e.tasks == n));
+    let runner_up = found.and_then(|n| {
         evaluations
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.tasks < best)
+            .filter(|(_, e)| e.tasks < n && !e.verdict.passes())
             .max_by_key(|(_, e)| e.tasks)
             .map(|(i, _)| i)
     });
+    let replaced = replaced_faults(sc, req)
+        .into_iter()
+        .map(|f| {
+            format!(
+                "{} of {} task(s) at {} s",
+                fault_name(f.kind),
+                f.targets,
+                crate::engine::time::to_secs(f.at)
+            )
+        })
+        .collect();
     Ok(Plan {
         analytic,
         evaluations,
         recommended,
         runner_up,
+        replaced,
     })
 }
 
@@ -396,6 +571,8 @@ pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
         "error_rate_ci95",
         "mean_ms",
         "throughput_rps",
+        "binding_check",
+        "binding_at_95_bound",
     ]
     .map(String::from)
     .to_vec();
@@ -417,6 +594,10 @@ pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
                 f(ci(e, SloMetric::ErrorRate)),
                 f(e.figures.traffic.latency_ms.mean),
                 f(e.figures.traffic.throughput_rps),
+                e.binding
+                    .as_ref()
+                    .map_or(String::new(), |b| b.check.clone()),
+                f(e.binding.as_ref().and_then(|b| b.edge)),
             ]
         })
         .collect();
@@ -425,13 +606,13 @@ pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
 
 /// The tightest SLO check of an evaluation in `plan.json`.
 #[derive(Debug, Serialize)]
-pub struct BindingJson {
-    /// The check's metric.
-    pub metric: &'static str,
+pub struct BindingJson<'a> {
+    /// The check: its metric, and its route or target group when it has one.
+    pub check: &'a str,
     /// Its threshold.
     pub threshold: f64,
-    /// The figure at the 95% interval's bad edge.
-    pub at_interval_edge: f64,
+    /// The figure at the 95% interval's bad edge (`null`: undefined).
+    pub at_interval_edge: Option<f64>,
 }
 
 /// One evaluation in `plan.json`.
@@ -446,7 +627,7 @@ pub struct EvaluationJson<'a> {
     /// Verdict.
     pub verdict: &'static str,
     /// The tightest check.
-    pub binding: Option<BindingJson>,
+    pub binding: Option<BindingJson<'a>>,
     /// Merged figures.
     pub figures: &'a Figures<Count>,
     /// Their 95% half-widths.
@@ -462,6 +643,8 @@ pub struct PlanJson<'a> {
     pub fail: u32,
     /// Lost at the peak.
     pub at_peak: bool,
+    /// The scenario's own faults of the group that `--fail` replaced, in words.
+    pub replaced_faults: &'a [String],
     /// Erlang C's first guess.
     pub analytic_estimate: Option<u32>,
     /// The smallest passing evaluation.
@@ -479,13 +662,11 @@ pub fn to_json<'a>(plan: &'a Plan, group: &'a str, req: &PlanRequest) -> PlanJso
         health_check: &e.health_check,
         replications: e.replications,
         verdict: e.verdict.name(),
-        binding: e
-            .binding
-            .map(|(metric, threshold, at_interval_edge)| BindingJson {
-                metric,
-                threshold,
-                at_interval_edge,
-            }),
+        binding: e.binding.as_ref().map(|b| BindingJson {
+            check: &b.check,
+            threshold: b.threshold,
+            at_interval_edge: b.edge,
+        }),
         figures: &e.figures,
         ci95: &e.ci95,
     };
@@ -493,6 +674,7 @@ pub fn to_json<'a>(plan: &'a Plan, group: &'a str, req: &PlanRequest) -> PlanJso
         target_group: group,
         fail: req.fail,
         at_peak: req.at_peak,
+        replaced_faults: &plan.replaced,
         analytic_estimate: plan.analytic,
         recommended: plan.recommended.map(|i| eval(&plan.evaluations[i])),
         runner_up: plan.runner_up.map(|i| eval(&plan.evaluations[i])),
@@ -516,6 +698,14 @@ pub fn summary(plan: &Plan, group: &str, req: &PlanRequest) -> String {
     } else {
         String::new()
     };
+    if !plan.replaced.is_empty() {
+        out.push_str(&format!(
+            "--fail {} replaces the scenario's own {} of {group} ({} tasks lost in total)\n",
+            req.fail,
+            plan.replaced.join(", "),
+            req.fail
+        ));
+    }
     match plan.analytic {
         Some(n) => out.push_str(&format!(
             "analytic estimate (Erlang C at the peak rate): {n} tasks\n"
@@ -532,17 +722,19 @@ pub fn summary(plan: &Plan, group: &str, req: &PlanRequest) -> String {
                 e.verdict.name(),
                 e.replications
             ));
-            if let Some((metric, threshold, edge)) = e.binding {
+            if let Some(b) = &e.binding {
                 out.push_str(&format!(
-                    "  margin: {metric} {edge:.4} at the 95% bound vs threshold {threshold} ({:+.1}%)\n",
-                    100.0 * (threshold - edge) / threshold
+                    "  margin: {} at the 95% bound vs threshold {} ({:+.1}%)\n",
+                    edge_text(b),
+                    b.threshold,
+                    100.0 * b.slack
                 ));
             }
             if let Some(r) = plan.runner_up {
                 let e = &plan.evaluations[r];
-                let why = e
-                    .binding
-                    .map_or(String::new(), |(m, t, v)| format!(": {m} {v:.4} vs {t}"));
+                let why = e.binding.as_ref().map_or(String::new(), |b| {
+                    format!(": {} vs {}", edge_text(b), b.threshold)
+                });
                 out.push_str(&format!(
                     "  runner-up: {} tasks, {}{why}\n",
                     e.tasks,
@@ -556,4 +748,47 @@ pub fn summary(plan: &Plan, group: &str, req: &PlanRequest) -> String {
         )),
     }
     out
+}
+
+/// `p99_ms (target group bags) 247.4570`, or `… undefined`.
+fn edge_text(b: &Binding) -> String {
+    match b.edge {
+        Some(v) => format!("{} {v:.4}", b.check),
+        None => format!("{} undefined", b.check),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::summary::testing;
+    use crate::scenario::SloScope;
+
+    #[test]
+    fn the_binding_check_is_the_one_with_least_signed_room() {
+        // p99 misses by 300% while the error rate passes with all its room: the reason given
+        // for the verdict is the p99 (an absolute slack would name the error rate, whose
+        // |0.001 - 0| / 0.001 = 1 is below |250 - 1000| / 250 = 3).
+        let mut figures = testing::figures(Count::Exact(0));
+        figures.traffic.latency_ms.p99 = Some(1000.0);
+        figures.traffic.error_rate = Some(0.0);
+        let check = |metric, threshold| SloCheck {
+            metric,
+            threshold,
+            scope: SloScope::Run,
+        };
+        let checks = [
+            check(SloMetric::P99Ms, 250.0),
+            check(SloMetric::ErrorRate, 0.001),
+        ];
+        let (verdict, binding) = decide(&checks, &figures, None);
+        assert_eq!(verdict, Some(Verdict::Fail));
+        let b = binding.unwrap();
+        assert_eq!(b.check, "p99_ms");
+        assert!((b.slack + 3.0).abs() < 1e-12, "{}", b.slack);
+        // A floor: throughput 90 against at least 100 is a miss of 10%.
+        figures.traffic.throughput_rps = Some(90.0);
+        let (_, b) = decide(&[check(SloMetric::MinThroughputRps, 100.0)], &figures, None);
+        assert!((b.unwrap().slack + 0.1).abs() < 1e-12);
+    }
 }

@@ -77,7 +77,7 @@ impl Kind {
             Kind::Run => {
                 !is_dir
                     && (super::load::DATA_FILES.contains(&name)
-                        || matches!(name, "summary.csv" | "scenario.toml")
+                        || matches!(name, "summary.csv" | "replications.csv" | "scenario.toml")
                         || super::is_presentation_file(name))
             }
             Kind::Sweep => {

@@ -274,6 +274,7 @@ mod tests {
         ]
         .into();
         let group = |targets: &[(u64, f64)]| Group {
+            traffic: testing::traffic(Count::Exact(0)),
             targets: Count::Exact(targets.len() as u64),
             healthy_min: Count::Exact(0),
             healthy_mean: None,
@@ -303,6 +304,8 @@ mod tests {
         s.ci95.as_mut().unwrap().traffic.latency_ms.p99 = Some(2.5);
         let check = |metric, threshold, actual, passed| SloCheckResult {
             metric,
+            route: None,
+            target_group: None,
             threshold,
             actual: Some(actual),
             passed,

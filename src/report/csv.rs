@@ -51,6 +51,24 @@ pub fn summary_csv(doc: &Summary) -> anyhow::Result<Vec<u8>> {
     summary_rows(std::slice::from_ref(doc), &[])
 }
 
+/// `replications.csv`: one row per replication, in index order, with a leading `replication`
+/// column and then the columns of `summary.csv` (that replication's exact counts and figures,
+/// and its own SLO verdict), so a reader can see the spread behind each mean.
+pub fn replications_csv(
+    sc: &crate::scenario::Scenario,
+    per_replication: &[crate::results::summary::Figures<crate::results::summary::Count>],
+) -> anyhow::Result<Vec<u8>> {
+    let docs: Vec<Summary> = per_replication
+        .iter()
+        .map(|f| {
+            let slo = crate::results::slo::evaluate(&sc.slo, f);
+            Summary::new(sc, 1, f.clone(), None, slo)
+        })
+        .collect();
+    let index = (0..docs.len()).map(|i| i.to_string()).collect();
+    summary_rows(&docs, &[("replication".to_string(), index)])
+}
+
 /// Several summaries as rows of one CSV (sweeps); `extra` columns come first, one value per row.
 /// Columns are the union over the rows, in first-seen order (points with more targets have more
 /// `per_target` columns); a row without a column has an empty cell there.

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::results::precision::Stopped;
 use crate::results::summary::{Count, Fig, HalfWidth, Latency, Leaf, Stage, Summary, Traffic};
 
 /// Text style.
@@ -132,7 +133,7 @@ fn fig(v: Option<f64>, ci: Option<f64>, decimals: usize) -> String {
 fn count(v: Option<f64>) -> String {
     match v {
         Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
-        Some(v) => format!("{v:.1}"),
+        Some(v) => format!("{v:.0}"),
         None => "–".into(),
     }
 }
@@ -160,7 +161,41 @@ pub fn render(doc: &Summary, style: Style) -> String {
         Style::Plain => format!("{head}\n\n"),
         Style::Html => format!("<h2>{}</h2>\n", escape_html(&head)),
     };
-    head + &tables(doc, style)
+    let mut notes = precision_lines(doc);
+    if !notes.is_empty() {
+        notes = match style {
+            Style::Html => format!("<p>{}</p>\n", escape_html(&notes).replace('\n', "<br>\n")),
+            Style::Markdown => notes.replace('\n', "  \n") + "\n",
+            Style::Plain => notes + "\n",
+        };
+    }
+    head + &notes + &tables(doc, style)
+}
+
+/// How many replications ran, the precision they reached, and the warnings about intervals;
+/// one line each, empty without a precision record.
+pub fn precision_lines(doc: &Summary) -> String {
+    let Some(p) = &doc.precision else {
+        return String::new();
+    };
+    let why = match p.stopped {
+        Stopped::Precision => "the precision was reached".to_string(),
+        Stopped::MaxReplications => format!("max_replications = {} ran first", p.max_replications),
+        Stopped::Fixed => "precision = 0: a fixed count".to_string(),
+    };
+    let reached = p.reached.map_or("no interval".to_string(), |r| {
+        format!("± {:.1}%", 100.0 * r)
+    });
+    let mut out = format!(
+        "{} replications ({why}); widest relative 95% half-width {reached} (target {:.1}%) of {}\n",
+        doc.replications,
+        100.0 * p.target,
+        p.figures.join(", ")
+    );
+    for w in &p.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
 }
 
 /// The latency row of a route (or the whole run) and its half-widths.
@@ -241,6 +276,11 @@ pub fn tables(doc: &Summary, style: Style) -> String {
         &f.traffic.latency_ms,
         ci.map(|c| &c.traffic.latency_ms),
     ));
+    t.rows.push(latency_row(
+        "all responses (failed too)".into(),
+        &f.traffic.latency_all_ms,
+        ci.map(|c| &c.traffic.latency_all_ms),
+    ));
     if f.routes.len() > 1 {
         for (name, r) in &f.routes {
             t.rows.push(latency_row(
@@ -285,13 +325,15 @@ pub fn tables(doc: &Summary, style: Style) -> String {
         ]);
     }
     t.render(style, &mut out);
+    route_table(doc, style, &mut out);
+    fault_table(doc, style, &mut out);
 
     if let Some(slo) = &doc.slo {
         let mut t = Table::new("SLO", &["check", "threshold", "actual", "result"]);
         for c in &slo.checks {
             let actual = c.actual.map_or("–".into(), |a| format!("{a:.4}"));
             t.rows.push(vec![
-                c.metric.name().to_string(),
+                c.label(),
                 serde_json::to_string(&c.threshold).expect("a number serializes"),
                 actual,
                 if c.passed { "pass" } else { "FAIL" }.into(),
@@ -309,4 +351,60 @@ pub fn tables(doc: &Summary, style: Style) -> String {
         }
     }
     out
+}
+
+/// Per route, when there are several: what each route's clients got (a pooled row hides a
+/// route that fails while the others do not).
+fn route_table(doc: &Summary, style: Style, out: &mut String) {
+    let f = &doc.figures;
+    if f.routes.len() < 2 {
+        return;
+    }
+    let mut t = Table::new(
+        "Routes",
+        &["route", "offered", "ok", "failed", "error rate", "ok/s"],
+    );
+    for (name, r) in &f.routes {
+        let c = doc.ci95.as_ref().and_then(|c| c.routes.get(name));
+        t.rows.push(vec![
+            name.clone(),
+            count(r.requests.offered.value()),
+            count(r.requests.ok.value()),
+            count(r.requests.failed.value()),
+            fig(r.error_rate, c.and_then(|c| c.error_rate), 5),
+            fig(r.throughput_rps, c.and_then(|c| c.throughput_rps), 2),
+        ]);
+    }
+    t.render(style, out);
+}
+
+/// A fault scenario's own question, one row per fault: how long until the checks noticed, how
+/// long until the group was whole again, and how many attempts failed at the hit tasks.
+fn fault_table(doc: &Summary, style: Style, out: &mut String) {
+    let Some(faults) = &doc.figures.faults else {
+        return;
+    };
+    let mut t = Table::new(
+        "Faults",
+        &[
+            "fault",
+            "detected after (s)",
+            "recovered after (s)",
+            "failed attempts",
+        ],
+    );
+    let ci = doc.ci95.as_ref().and_then(|c| c.faults.as_ref());
+    for (i, f) in faults.iter().enumerate() {
+        let c = ci.and_then(|c| c.get(i));
+        t.rows.push(vec![
+            i.to_string(),
+            fig(f.detected_after_s, c.and_then(|c| c.detected_after_s), 1),
+            fig(f.recovered_after_s, c.and_then(|c| c.recovered_after_s), 1),
+            match c.and_then(|c| c.failed_requests) {
+                Some(h) => format!("{} ± {h:.0}", count(f.failed_requests.value())),
+                None => count(f.failed_requests.value()),
+            },
+        ]);
+    }
+    t.render(style, out);
 }

@@ -216,6 +216,9 @@ pub struct Traffic<C> {
     pub error_rate: Fig,
     /// Latency of successful requests.
     pub latency_ms: Latency,
+    /// Latency of every answered request, failed ones included: a design that fails fast
+    /// looks faster in `latency_ms` than it is to its clients.
+    pub latency_all_ms: Latency,
 }
 
 impl<C> Traffic<C> {
@@ -263,7 +266,10 @@ pub struct Target<C> {
 
 /// One target group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "C: Deserialize<'de>"))]
 pub struct Group<C> {
+    /// The requests of the routes sending to the group (what `[[slo.target_group]]` checks).
+    pub traffic: Traffic<C>,
     /// Targets at the start.
     pub targets: C,
     /// Fewest healthy targets in the measured window.
@@ -345,12 +351,40 @@ pub struct SloCheckResult {
     /// What it compares, by [`SloMetric::name`].
     #[serde(with = "metric_name")]
     pub metric: SloMetric,
+    /// The route whose figure it reads (`[[slo.route]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// The target group whose figure it reads (`[[slo.target_group]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
     /// The limit.
     pub threshold: f64,
     /// The merged figure (`null` when undefined, which fails).
     pub actual: Fig,
     /// Passed.
     pub passed: bool,
+}
+
+impl SloCheckResult {
+    /// Whose figure the check reads, for a label: `""` (the whole run), `route ANY /bags`,
+    /// `target group bags`.
+    pub fn scope(&self) -> String {
+        match (&self.route, &self.target_group) {
+            (Some(r), _) => format!("route {r}"),
+            (None, Some(g)) => format!("target group {g}"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The metric with its scope: `p99_ms`, `p99_ms (route ANY /bags)`.
+    pub fn label(&self) -> String {
+        let scope = self.scope();
+        if scope.is_empty() {
+            self.metric.name().to_string()
+        } else {
+            format!("{} ({scope})", self.metric.name())
+        }
+    }
 }
 
 /// An SLO metric as its `[slo]` name (`p99_ms`).
@@ -388,11 +422,11 @@ pub struct SloVerdict {
 }
 
 impl SloVerdict {
-    /// The threshold of the check on `metric`, when there is one.
+    /// The threshold of the whole run's check on `metric`, when there is one.
     pub fn threshold(&self, metric: SloMetric) -> Option<f64> {
         self.checks
             .iter()
-            .find(|c| c.metric == metric)
+            .find(|c| c.metric == metric && c.route.is_none() && c.target_group.is_none())
             .map(|c| c.threshold)
     }
 }
@@ -406,6 +440,9 @@ pub struct Summary {
     pub seed: u64,
     /// Replications merged.
     pub replications: u32,
+    /// The precision the replications reached and why they stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<super::precision::Precision>,
     /// Simulated time, s.
     pub simulated_s: f64,
     /// The measured window (after warm-up), s.
@@ -426,9 +463,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The whole document of a run.
+    /// The whole document of a run of `replications` replications.
     pub fn new(
         sc: &Scenario,
+        replications: u32,
         figures: Figures<Count>,
         ci95: Option<Figures<HalfWidth>>,
         slo: Option<SloVerdict>,
@@ -436,7 +474,8 @@ impl Summary {
         Summary {
             scenario: sc.name.clone(),
             seed: sc.seed,
-            replications: sc.replications,
+            replications,
+            precision: None,
             simulated_s: to_secs(sc.duration),
             measured_s: to_secs(sc.duration - sc.warmup),
             timeseries_interval_s: to_secs(sc.interval),
@@ -465,7 +504,7 @@ fn num(v: Option<f64>) -> Fig {
 /// The figures of one replication.
 pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
     let measured_s = to_secs(rec.end - rec.warmup);
-    let mut traffic = traffic(&rec.counts, &rec.latency(), measured_s);
+    let mut traffic = traffic(&rec.counts, &rec.latency(), &rec.latency_all(), measured_s);
     // Requests still waiting when the run ends: normally a handful in transit, but a task
     // that black-holes traffic with no timeout to end the wait shows up only here.
     traffic.requests.in_flight_at_end = Some(Count::Exact(rec.in_system.level()));
@@ -494,17 +533,19 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
         .map(|(name, r)| {
             (
                 name.clone(),
-                self::traffic(&r.counts, &r.latency, measured_s),
+                self::traffic(&r.counts, &r.latency, &r.latency_all, measured_s),
             )
         })
         .collect();
 
     let window = rec.end - rec.warmup;
+    let route_groups = sc.route_groups();
     let target_groups = sc
         .groups
         .iter()
         .zip(&rec.groups)
-        .map(|(g, gs)| {
+        .enumerate()
+        .map(|(gi, (g, gs))| {
             // Utilization is busy worker-time over worker-time while the task ran: a task that
             // started late or stopped early is not diluted by the time it did not exist.
             let workers = f64::from(gs.workers);
@@ -530,6 +571,7 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
                 gs.healthy_min
             };
             let group = Group {
+                traffic: group_traffic(rec, &route_groups, gi as u32, measured_s),
                 targets: g.targets.into(),
                 healthy_min: healthy_min.into(),
                 healthy_mean: num(Some(gs.healthy.mean(rec.warmup, rec.end))),
@@ -583,7 +625,38 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
     }
 }
 
-fn traffic(c: &Counts, lat: &LatencyStat, measured_s: f64) -> Traffic<Count> {
+/// The traffic of the routes sending to `group`, pooled: counters summed, latencies merged.
+fn group_traffic(
+    rec: &Recorder,
+    route_groups: &[Vec<u32>],
+    group: u32,
+    measured_s: f64,
+) -> Traffic<Count> {
+    let mut counts = Counts::default();
+    let (mut latency, mut all) = (LatencyStat::new(), LatencyStat::new());
+    for (r, groups) in rec.routes.iter().zip(route_groups) {
+        if groups.contains(&group) {
+            counts.add(&r.counts);
+            latency.merge(&r.latency);
+            all.merge(&r.latency_all);
+        }
+    }
+    traffic(&counts, &latency, &all, measured_s)
+}
+
+/// A latency distribution's figures, ms.
+fn latency(lat: &LatencyStat) -> Latency {
+    Latency {
+        mean: num(lat.mean_ms()),
+        p50: num(lat.quantile_ms(0.5)),
+        p90: num(lat.quantile_ms(0.9)),
+        p99: num(lat.quantile_ms(0.99)),
+        p999: num(lat.quantile_ms(0.999)),
+        max: num(lat.max_ms()),
+    }
+}
+
+fn traffic(c: &Counts, lat: &LatencyStat, all: &LatencyStat, measured_s: f64) -> Traffic<Count> {
     Traffic {
         requests: Requests {
             offered: c.offered.into(),
@@ -596,14 +669,8 @@ fn traffic(c: &Counts, lat: &LatencyStat, measured_s: f64) -> Traffic<Count> {
         },
         throughput_rps: num(Some(c.ok as f64 / measured_s)),
         error_rate: num((c.completed > 0).then(|| c.failed() as f64 / c.completed as f64)),
-        latency_ms: Latency {
-            mean: num(lat.mean_ms()),
-            p50: num(lat.quantile_ms(0.5)),
-            p90: num(lat.quantile_ms(0.9)),
-            p99: num(lat.quantile_ms(0.99)),
-            p999: num(lat.quantile_ms(0.999)),
-            max: num(lat.max_ms()),
-        },
+        latency_ms: latency(lat),
+        latency_all_ms: latency(all),
     }
 }
 
@@ -707,14 +774,35 @@ macro_rules! merge_struct {
 merge_struct!(Requests<Count> => Requests<HalfWidth>, Requests {
     offered, attempts, completed, ok, failed, failures, in_flight_at_end
 });
-merge_struct!(Latency => Latency, Latency { mean, p50, p90, p99, p999, max });
+impl Merge for Latency {
+    type Ci = Latency;
+    /// Field by field, except that the maximum has no interval: the mean of the replications'
+    /// maxima is reported, but a longest value is not a quantity a t-interval describes.
+    fn merge(xs: &[&Self]) -> (Self, Self::Ci) {
+        let field =
+            |f: fn(&Latency) -> &Fig| Merge::merge(&xs.iter().map(|x| f(x)).collect::<Vec<_>>());
+        let (mean, p50, p90) = (field(|l| &l.mean), field(|l| &l.p50), field(|l| &l.p90));
+        let (p99, p999, max) = (field(|l| &l.p99), field(|l| &l.p999), field(|l| &l.max));
+        let latency = |pick: fn(&(Fig, HalfWidth)) -> Fig| Latency {
+            mean: pick(&mean),
+            p50: pick(&p50),
+            p90: pick(&p90),
+            p99: pick(&p99),
+            p999: pick(&p999),
+            max: pick(&max),
+        };
+        let mut ci = latency(|x| x.1);
+        ci.max = None;
+        (latency(|x| x.0), ci)
+    }
+}
 merge_struct!(Traffic<Count> => Traffic<HalfWidth>, Traffic {
-    requests, throughput_rps, error_rate, latency_ms
+    requests, throughput_rps, error_rate, latency_ms, latency_all_ms
 });
 merge_struct!(Stage => Stage, Stage { mean, p50, p99, p_wait });
 merge_struct!(Target<Count> => Target<HalfWidth>, Target { requests, utilization, max_queue });
 merge_struct!(Group<Count> => Group<HalfWidth>, Group {
-    targets, healthy_min, healthy_mean, utilization, requests, health_transitions, probes,
+    traffic, targets, healthy_min, healthy_mean, utilization, requests, health_transitions, probes,
     tasks_started, max_queue, per_target
 });
 merge_struct!(Fault<Count> => Fault<HalfWidth>, Fault {
@@ -742,7 +830,8 @@ pub fn merge(replications: &[Figures<Count>]) -> (Figures<Count>, Option<Figures
 pub(crate) mod testing {
     use super::*;
 
-    fn traffic<C: Clone>(zero: C) -> Traffic<C> {
+    /// Traffic with every count `zero` and every other figure undefined.
+    pub fn traffic<C: Clone>(zero: C) -> Traffic<C> {
         Traffic {
             requests: Requests {
                 offered: zero.clone(),
@@ -755,14 +844,19 @@ pub(crate) mod testing {
             },
             throughput_rps: None,
             error_rate: None,
-            latency_ms: Latency {
-                mean: None,
-                p50: None,
-                p90: None,
-                p99: None,
-                p999: None,
-                max: None,
-            },
+            latency_ms: undefined_latency(),
+            latency_all_ms: undefined_latency(),
+        }
+    }
+
+    fn undefined_latency() -> Latency {
+        Latency {
+            mean: None,
+            p50: None,
+            p90: None,
+            p99: None,
+            p999: None,
+            max: None,
         }
     }
 
@@ -789,6 +883,7 @@ pub(crate) mod testing {
             scenario: name.into(),
             seed: 1,
             replications,
+            precision: None,
             simulated_s: 60.0,
             measured_s: 50.0,
             timeseries_interval_s: 1.0,
@@ -828,6 +923,7 @@ mod tests {
             throughput_rps: Some(ok as f64),
             error_rate: Some(0.0),
             latency_ms: latency(p99),
+            latency_all_ms: latency(p99),
         }
     }
 
@@ -841,6 +937,7 @@ mod tests {
 
     fn figures(ok: u64, p99: Fig, per_target: Vec<Target<Count>>) -> Figures<Count> {
         let group = Group {
+            traffic: traffic(ok, p99, None),
             targets: Count::Exact(2),
             healthy_min: Count::Exact(2),
             healthy_mean: Some(2.0),

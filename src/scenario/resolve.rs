@@ -84,7 +84,11 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
             route_names: &mut route_names,
         },
     )?;
-    let slo = slo::resolve(raw.slo.as_ref())?;
+    let group_names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    let slo = match &raw.slo {
+        Some(s) => slo::checks(s, &route_names, &group_names)?,
+        None => Vec::new(),
+    };
     let faults = faults::resolve(raw, &group_index)?;
     let deployments = deployments::resolve(raw, &groups, &group_index)?;
     Ok(Scenario {
@@ -93,6 +97,8 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         duration: run.duration,
         warmup: run.warmup,
         replications: run.replications,
+        precision: run.precision,
+        max_replications: run.max_replications,
         interval: run.interval,
         sources,
         route_names,
@@ -111,7 +117,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
 /// (and the `scenario.toml` written beside the outputs) shows every value the run used. Each
 /// section writes its own fields, from the resolved values or the same default it resolved.
 pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
-    simulation::fill(&mut raw.simulation, sc.interval);
+    simulation::fill(&mut raw.simulation, sc);
     target_groups::fill(raw, &sc.groups);
     for lb in raw.load_balancers.values_mut() {
         load_balancers::fill(lb);

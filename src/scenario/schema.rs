@@ -54,9 +54,17 @@ pub struct RawSimulation {
     /// Leading time excluded from statistics, seconds.
     #[serde(default)]
     pub warmup_s: f64,
-    /// Independent replications (confidence intervals need at least 2).
+    /// Independent replications: the fewest run (confidence intervals need at least 2).
     #[serde(default = "default_replications")]
     pub replications: u32,
+    /// Relative 95% half-width every SLO figure must reach before replications stop (0: run
+    /// exactly `replications`).
+    #[serde(default = "default_precision")]
+    pub precision: f64,
+    /// Most replications run while the precision is not reached (default: 20, or
+    /// `replications` when that is more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_replications: Option<u32>,
     /// Width of a `timeseries.csv` row, seconds; when absent, chosen from the run's length
     /// (see `resolve::simulation::default_interval`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +76,9 @@ fn default_seed() -> u64 {
 }
 fn default_replications() -> u32 {
     1
+}
+fn default_precision() -> f64 {
+    0.05
 }
 fn default_method() -> String {
     "GET".to_string()
@@ -1110,10 +1121,15 @@ pub enum DistKind {
     Mixture,
 }
 
-/// `[slo]`: thresholds checked after the run; any miss makes the exit code 1.
+/// `[slo]`: thresholds checked after the run; any miss makes the exit code 1. The same fields,
+/// with `name`, make one entry of `[[slo.route]]` (a route key, or a traffic source's name
+/// without a gateway) or `[[slo.target_group]]` (the requests of the routes sending to it).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
+    /// The route or target group an entry of `[[slo.route]]` / `[[slo.target_group]]` checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Highest acceptable mean end-to-end latency, ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean_ms: Option<f64>,
@@ -1132,6 +1148,12 @@ pub struct RawSlo {
     /// Lowest acceptable throughput of successful requests, per second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_throughput_rps: Option<f64>,
+    /// Checks of one route each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub route: Vec<RawSlo>,
+    /// Checks of one target group each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_group: Vec<RawSlo>,
 }
 
 #[cfg(test)]

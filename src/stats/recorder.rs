@@ -28,6 +28,17 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Adds another set of counters to these.
+    pub fn add(&mut self, other: &Counts) {
+        self.offered += other.offered;
+        self.attempts += other.attempts;
+        self.completed += other.completed;
+        self.ok += other.ok;
+        for (a, b) in self.failures.iter_mut().zip(other.failures) {
+            *a += b;
+        }
+    }
+
     /// All failures.
     pub fn failed(&self) -> u64 {
         self.failures.iter().sum()
@@ -40,6 +51,8 @@ pub struct RouteStats {
     pub counts: Counts,
     /// End-to-end latency of successful requests.
     pub latency: LatencyStat,
+    /// End-to-end latency of every answered request, failed ones included (as k6 counts it).
+    pub latency_all: LatencyStat,
 }
 
 /// Figures of one target.
@@ -178,6 +191,7 @@ impl Recorder {
                 .map(|_| RouteStats {
                     counts: Counts::default(),
                     latency: LatencyStat::new(),
+                    latency_all: LatencyStat::new(),
                 })
                 .collect(),
             groups: groups
@@ -335,6 +349,7 @@ impl Recorder {
                 Err(f) => counts.failures[f.index()] += 1,
             }
         }
+        route.latency_all.record(latency);
         if result.is_ok() {
             // Only per route: the end-to-end distribution is their exact merge
             // (`Recorder::latency`), made once at the end rather than per request.
@@ -347,6 +362,15 @@ impl Recorder {
         let mut all = LatencyStat::new();
         for r in &self.routes {
             all.merge(&r.latency);
+        }
+        all
+    }
+
+    /// End-to-end latency of every answered request, failed ones included.
+    pub fn latency_all(&self) -> LatencyStat {
+        let mut all = LatencyStat::new();
+        for r in &self.routes {
+            all.merge(&r.latency_all);
         }
         all
     }

@@ -562,6 +562,8 @@ mod tests {
         c.traffic.error_rate = Some(err / 4.0);
         let check = |metric, threshold: f64, actual: f64| SloCheckResult {
             metric,
+            route: None,
+            target_group: None,
             threshold,
             actual: Some(actual),
             passed: actual <= threshold,

@@ -13,6 +13,10 @@ pub(super) struct Run {
     pub duration: Nanos,
     pub warmup: Nanos,
     pub replications: u32,
+    /// Relative 95% half-width at which replications stop (0: run exactly `replications`).
+    pub precision: f64,
+    /// Most replications the precision rule may run.
+    pub max_replications: u32,
     /// Time-series width, within 1 ns and the run's length.
     pub interval: Nanos,
 }
@@ -39,11 +43,17 @@ pub fn default_interval(duration: Nanos) -> Nanos {
     width_s * 1_000_000_000
 }
 
-/// Writes the default width the run chose back, so the output's `scenario.toml` repeats the
-/// run (a width the user gave stays as written).
-pub(super) fn fill(sim: &mut RawSimulation, interval: Nanos) {
+/// Most replications run by default while the precision is not reached: with the 5% default
+/// precision, 20 replications narrow a half-width to about a fifth of one replication's
+/// spread (t(0.975, 19) / sqrt(20) = 0.47 standard deviations).
+const DEFAULT_MAX_REPLICATIONS: u32 = 20;
+
+/// Writes the defaults the run chose back, so the output's `scenario.toml` repeats the run:
+/// the replication cap, and the time-series width unless the user gave one.
+pub(super) fn fill(sim: &mut RawSimulation, sc: &super::super::Scenario) {
+    sim.max_replications = Some(sc.max_replications);
     sim.timeseries_interval_s
-        .get_or_insert(crate::engine::time::to_secs(interval));
+        .get_or_insert(crate::engine::time::to_secs(sc.interval));
 }
 
 /// Checks `[simulation]`.
@@ -93,6 +103,33 @@ pub(super) fn resolve(sim: &RawSimulation) -> Result<Run, ScenarioError> {
         MAX_REPLICATIONS,
         "replications of one run",
     )?;
+    if !(0.0..1.0).contains(&sim.precision) {
+        return Err(ScenarioError::at(
+            "simulation.precision",
+            format!(
+                "is a relative half-width from 0 (off) to below 1 (got {})",
+                sim.precision
+            ),
+        ));
+    }
+    let max_replications = sim
+        .max_replications
+        .unwrap_or(DEFAULT_MAX_REPLICATIONS.max(sim.replications));
+    if max_replications < sim.replications {
+        return Err(ScenarioError::at(
+            "simulation.max_replications",
+            format!(
+                "must be at least replications ({}) (got {max_replications})",
+                sim.replications
+            ),
+        ));
+    }
+    count(
+        "simulation.max_replications",
+        max_replications,
+        MAX_REPLICATIONS,
+        "replications of one run",
+    )?;
     let interval = match sim.timeseries_interval_s {
         Some(v) => {
             let path = "simulation.timeseries_interval_s";
@@ -107,6 +144,8 @@ pub(super) fn resolve(sim: &RawSimulation) -> Result<Run, ScenarioError> {
         duration,
         warmup,
         replications: sim.replications,
+        precision: sim.precision,
+        max_replications,
         interval: interval.clamp(1, duration.max(1)),
     })
 }
