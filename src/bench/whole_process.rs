@@ -32,12 +32,15 @@ pub const LAMBDA: f64 = 3.2;
 /// Mean service time, seconds (μ = 1/s, ρ = λ / (c μ) = 0.8).
 pub const MEAN_SERVICE_S: f64 = 1.0;
 
-/// The M/M/4 scenario file, `duration_s` simulated seconds, default settings otherwise.
+/// The M/M/4 scenario file, `duration_s` simulated seconds, default settings otherwise except
+/// one replication (`precision = 0`): the bare loop runs one, and the ratio compares the same
+/// customers (the default precision rule would run several and count one).
 pub fn scenario_toml(duration_s: f64) -> String {
     format!(
         r#"[simulation]
 name = "bench-mm4"
 duration_s = {duration_s}
+precision = 0
 
 [[traffic]]
 name = "load"
@@ -276,7 +279,7 @@ mod tests {
     fn the_scenario_loads_with_default_settings() {
         let (sc, _) = crate::scenario::load_str(&scenario_toml(625_000.0), Path::new("."), &[])
             .expect("valid");
-        assert_eq!(sc.replications, 1);
+        assert_eq!((sc.replications, sc.precision), (1, 0.0));
         assert_eq!(sc.groups[0].targets, 1);
     }
 }
