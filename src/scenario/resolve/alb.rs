@@ -113,43 +113,7 @@ pub(super) fn listeners(
             ));
         }
         if !alb {
-            if !l.rules.is_empty() {
-                return Err(ScenarioError::at(
-                    p("rules"),
-                    "an NLB listener has no rules (layer 4: it forwards the port to one target \
-                     group); use kind = \"alb\" for HTTP rules",
-                ));
-            }
-            if l.default_action.is_some() {
-                return Err(ScenarioError::at(
-                    p("default_action"),
-                    "an NLB listener forwards to its `target_group`; default actions are ALB's",
-                ));
-            }
-            if matches!(
-                l.protocol,
-                Some(ListenerProtocol::Http | ListenerProtocol::Https)
-            ) {
-                return Err(ScenarioError::at(
-                    p("protocol"),
-                    "NLB listeners here are TCP (layer 4); HTTP and HTTPS listeners are ALB's",
-                ));
-            }
-            let Some(tg) = &l.target_group else {
-                return Err(ScenarioError::at(
-                    p("target_group"),
-                    "an NLB listener needs the target group it forwards to",
-                ));
-            };
-            let g = group_index(tg, &p("target_group"))?;
-            own(g, &p("target_group"))?;
-            out.push(Listener {
-                port: l.port,
-                https: false,
-                rules: Vec::new(),
-                default: AlbAction::Forward { group: g },
-                group: g,
-            });
+            out.push(nlb_listener(l, &lpath, group_index, &mut own)?);
             continue;
         }
         let https = match l.protocol {
@@ -207,6 +171,53 @@ pub(super) fn listeners(
         });
     }
     Ok(out)
+}
+
+/// An NLB listener: layer 4, a port forwarded to one target group, no rules or actions.
+fn nlb_listener(
+    l: &RawListener,
+    lpath: &str,
+    group_index: &dyn Fn(&str, &str) -> Result<u32, ScenarioError>,
+    own: &mut dyn FnMut(u32, &str) -> Result<(), ScenarioError>,
+) -> Result<Listener, ScenarioError> {
+    let p = |f: &str| join_path(lpath, f);
+    if !l.rules.is_empty() {
+        return Err(ScenarioError::at(
+            p("rules"),
+            "an NLB listener has no rules (layer 4: it forwards the port to one target \
+             group); use kind = \"alb\" for HTTP rules",
+        ));
+    }
+    if l.default_action.is_some() {
+        return Err(ScenarioError::at(
+            p("default_action"),
+            "an NLB listener forwards to its `target_group`; default actions are ALB's",
+        ));
+    }
+    if matches!(
+        l.protocol,
+        Some(ListenerProtocol::Http | ListenerProtocol::Https)
+    ) {
+        return Err(ScenarioError::at(
+            p("protocol"),
+            "NLB listeners here are TCP (layer 4); HTTP and HTTPS listeners are ALB's",
+        ));
+    }
+    let Some(tg) = &l.target_group else {
+        return Err(ScenarioError::at(
+            p("target_group"),
+            "an NLB listener needs the target group it forwards to",
+        ));
+    };
+    let g = group_index(tg, &p("target_group"))?;
+    own(g, &p("target_group"))?;
+    Ok(Listener {
+        port: l.port,
+        https: false,
+        rules: Vec::new(),
+        default: AlbAction::Forward { group: g },
+        group: g,
+    })
 }
 
 fn checked_rule(
