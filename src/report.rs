@@ -34,6 +34,18 @@ use load::RunData;
 /// An output file: its name in the folder and its bytes.
 pub type File = (String, Vec<u8>);
 
+/// The data files of a run's folder, in the order [`render_all`] renders them; `--out` knows a
+/// run folder by them (with the presentation files and the marker), so the two cannot drift.
+pub const RUN_DATA_FILES: [&str; 7] = [
+    "summary.json",
+    "summary.csv",
+    "replications.csv",
+    "timeseries.csv",
+    "latency.csv",
+    "events.csv",
+    "scenario.toml",
+];
+
 /// Every file of a run's output folder, rendered in memory.
 pub fn render_all(
     sc: &Scenario,
@@ -42,24 +54,16 @@ pub fn render_all(
     doc: &Summary,
 ) -> anyhow::Result<Vec<File>> {
     let group_names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
-    let data = vec![
-        ("summary.json", summary_json(doc)),
-        ("summary.csv", csv::summary_csv(doc)?),
-        (
-            "replications.csv",
-            csv::replications_csv(sc, &results.per_replication)?,
-        ),
-        (
-            "timeseries.csv",
-            csv::timeseries_csv(&results.timeseries, &group_names, sc.interval)?,
-        ),
-        ("latency.csv", csv::latency_csv(&results.latency)?),
-        (
-            "events.csv",
-            csv::events_csv(&results.events, &group_names)?,
-        ),
-        ("scenario.toml", scenario_toml.as_bytes().to_vec()),
+    let bytes = [
+        summary_json(doc),
+        csv::summary_csv(doc)?,
+        csv::replications_csv(sc, &results.per_replication)?,
+        csv::timeseries_csv(&results.timeseries, &group_names, sc.interval)?,
+        csv::latency_csv(&results.latency)?,
+        csv::events_csv(&results.events, &group_names)?,
+        scenario_toml.as_bytes().to_vec(),
     ];
+    let data: Vec<(&str, Vec<u8>)> = RUN_DATA_FILES.into_iter().zip(bytes).collect();
     // Read back what is about to be written, exactly as `simroute report` reads it from disk.
     let run = RunData::from_files(&data).context("reading back the run's data files")?;
     let mut files: Vec<File> = data

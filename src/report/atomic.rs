@@ -76,9 +76,7 @@ impl Kind {
         match self {
             Kind::Run => {
                 !is_dir
-                    && (super::load::DATA_FILES.contains(&name)
-                        || matches!(name, "summary.csv" | "replications.csv" | "scenario.toml")
-                        || super::is_presentation_file(name))
+                    && (super::RUN_DATA_FILES.contains(&name) || super::is_presentation_file(name))
             }
             Kind::Sweep => {
                 (is_dir && name == "points")
