@@ -15,6 +15,7 @@
 //! the duration by design), and with a single time-series bucket, which leaves the memory of the
 //! engine and the streaming statistics alone.
 
+pub mod fingerprint;
 pub mod whole_process;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -202,16 +203,21 @@ pub struct QueueResult {
     pub best_events_per_wall_s: f64,
 }
 
-/// `repeat` runs of each queue, interleaved across queues. Panics if two queues disagree on any
-/// figure of the run: the queues must be interchangeable.
-pub fn measure(queues: &[Contender], duration_s: f64, repeat: u32) -> Vec<QueueResult> {
+/// `repeat` runs of each queue, interleaved across queues, and the hash of the first run's
+/// figures ([`fingerprint::of_run`]). Panics if two queues disagree on any figure of the run:
+/// the queues must be interchangeable.
+pub fn measure(queues: &[Contender], duration_s: f64, repeat: u32) -> (Vec<QueueResult>, u64) {
     let sc = scenario(duration_s, None);
     let mut runs: Vec<Vec<Measurement>> = vec![Vec::new(); queues.len()];
     let mut reference: Option<(&'static str, u64, summary::Figures<summary::Count>)> = None;
+    let mut hash = 0;
     for round in 0..repeat.max(1) {
         for (i, &q) in queues.iter().enumerate() {
             let (m, out) = measure_once(q, &sc, duration_s);
             if round == 0 {
+                if i == 0 {
+                    hash = fingerprint::of_run(&sc, &out);
+                }
                 let figures = summary::figures(&sc, &out.recorder);
                 match &reference {
                     None => reference = Some((q.name, out.events, figures)),
@@ -226,7 +232,8 @@ pub fn measure(queues: &[Contender], duration_s: f64, repeat: u32) -> Vec<QueueR
             runs[i].push(m);
         }
     }
-    runs.into_iter()
+    let results = runs
+        .into_iter()
         .map(|mut ms| {
             let best_events_per_wall_s = ms
                 .iter()
@@ -240,7 +247,8 @@ pub fn measure(queues: &[Contender], duration_s: f64, repeat: u32) -> Vec<QueueR
                 best_events_per_wall_s,
             }
         })
-        .collect()
+        .collect();
+    (results, hash)
 }
 
 /// The full request path of `scenarios/storage-service.toml` (gateway, Cognito authorizer with
@@ -268,18 +276,40 @@ pub fn full_path_scenario(duration_s: f64) -> Scenario {
         .0
 }
 
+/// What the full path's benchmark measured.
+#[derive(Debug, Clone)]
+pub struct FullPath {
+    /// The run with the least CPU time.
+    pub best: Measurement,
+    /// Peak heap of a run 10 times longer.
+    pub long_peak: usize,
+    /// The hash of the first run's figures ([`fingerprint::of_run`]).
+    pub hash: u64,
+}
+
 /// Best of `repeat` runs of the full path on the simulator's queue, and the peak heap of a run
 /// 10 times longer.
-pub fn measure_full_path(duration_s: f64, repeat: u32) -> (Measurement, usize) {
+pub fn measure_full_path(duration_s: f64, repeat: u32) -> FullPath {
     let sc = full_path_scenario(duration_s);
+    let mut hash = 0;
     let best = (0..repeat.max(1))
-        .map(|_| measure_once(CALENDAR, &sc, duration_s).0)
+        .map(|round| {
+            let (m, out) = measure_once(CALENDAR, &sc, duration_s);
+            if round == 0 {
+                hash = fingerprint::of_run(&sc, &out);
+            }
+            m
+        })
         .min_by(|a, b| a.cpu_s.total_cmp(&b.cpu_s))
         .expect("at least one run");
     let long = full_path_scenario(duration_s * 10.0);
     reset_peak();
     drop(sim::run_keeping(&long, 0, None, Keep::Spill));
-    (best, peak_bytes())
+    FullPath {
+        best,
+        long_peak: peak_bytes(),
+        hash,
+    }
 }
 
 /// Peak heap bytes of one run of the simulator's own queue (`sim::run`).
@@ -324,7 +354,7 @@ pub fn run(duration_s: f64, queues: &[Contender], repeat: u32) -> anyhow::Result
         "wall M events/s",
         "peak heap"
     );
-    let results = measure(queues, duration_s, repeat);
+    let (results, mmc_hash) = measure(queues, duration_s, repeat);
     for r in &results {
         let m = &r.best;
         println!(
@@ -351,8 +381,17 @@ pub fn run(duration_s: f64, queues: &[Contender], repeat: u32) -> anyhow::Result
     }
 
     println!();
-    let (full, long_peak) = measure_full_path(duration_s, repeat);
-    println!();
+    let path = measure_full_path(duration_s, repeat);
+    let full = &path.best;
+    // The bare M/M/4 loop of `--whole-process`, run here beside it over as many customers as
+    // the full path had requests, best of the same number of runs: the ratio holds whatever
+    // the machine's speed.
+    let bare_s = full.requests as f64 / whole_process::LAMBDA;
+    let bare = (0..repeat.max(1))
+        .map(|i| whole_process::bare_loop(bare_s, u64::from(i) + 1))
+        .min_by(|a, b| a.cpu_s.total_cmp(&b.cpu_s))
+        .expect("at least one run");
+    let bare_rate = bare.customers as f64 / bare.cpu_s;
     println!(
         "full path of storage-service.toml at 10 targets per group ({duration_s} s simulated, best of {repeat}):"
     );
@@ -362,8 +401,21 @@ pub fn run(duration_s: f64, queues: &[Contender], repeat: u32) -> anyhow::Result
         full.events_per_s() / 1e6,
         full.events as f64 / full.requests.max(1) as f64,
         mib(full.peak_bytes),
-        mib(long_peak),
-        100.0 * long_peak as f64 / full.peak_bytes.max(1) as f64
+        mib(path.long_peak),
+        100.0 * path.long_peak as f64 / full.peak_bytes.max(1) as f64
+    );
+    println!(
+        "  bare M/M/4 loop beside it: {:.2} M customers/s; the full path at {:.1}% of its rate",
+        bare_rate / 1e6,
+        100.0 * full.requests_per_s() / bare_rate
+    );
+    println!(
+        "{}",
+        fingerprint::check(fingerprint::Config::MMc, duration_s, mmc_hash)?
+    );
+    println!(
+        "{}",
+        fingerprint::check(fingerprint::Config::FullPath, duration_s, path.hash)?
     );
 
     println!(
