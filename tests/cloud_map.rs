@@ -11,23 +11,16 @@
 //! so that a correct simulator misses it with probability far below 1e-6 (stated per test).
 //! No tolerance here was tuned to the simulator's output.
 
-use std::path::Path;
-
-use simroute::scenario::load_str;
-use simroute::stats::recorder::{EventRow, Recorder};
+use simroute::stats::recorder::Recorder;
 use simroute::vocab::Failure;
 
 mod common;
-use common::{run_replication as run, scenario};
+use common::{ScenarioBuilder, events, run_replication as run, scenario};
 
 /// Nanoseconds per second.
 const S: u64 = 1_000_000_000;
 /// Nanoseconds per millisecond.
 const MS: u64 = 1_000_000;
-
-fn events<'a>(rec: &'a Recorder, kind: &'a str) -> impl Iterator<Item = &'a EventRow> + 'a {
-    rec.events.iter().filter(move |e| e.kind == kind)
-}
 
 /// When target `target` of group 0 first went to `to` in events of `kind`.
 fn first(rec: &Recorder, kind: &str, target: u32, to: &str) -> Option<u64> {
@@ -261,10 +254,12 @@ fn api_gateway_stops_sending_to_a_crashed_task_after_the_health_lag() {
 /// most a handful, well within 50.
 #[test]
 fn discover_instances_is_throttled_per_account() {
-    let sc = scenario(&gateway_scenario(2000.0, 10, 4, "").replace(
-        "discovery = \"cloud_map\" }",
-        "discovery = \"cloud_map\", discover_instances_quota = true }",
-    ));
+    let sc = ScenarioBuilder::new(gateway_scenario(2000.0, 10, 4, ""))
+        .set(
+            "gateway.routes.0.integration.discover_instances_quota",
+            true,
+        )
+        .scenario();
     let rec = run(&sc, 0);
     let c = &rec.routes[0].counts;
     let arrivals = c.ok + c.failed();
@@ -369,9 +364,7 @@ fn dns_clients_reach_a_crashed_task_until_lag_plus_ttl() {
 /// sends it nothing after that, and the DNS client nothing after one more TTL (60 s).
 #[test]
 fn petstore_cloud_map_scenario() {
-    let text = include_str!("../scenarios/petstore-cloud-map.toml");
-    let sc = load_str(text, Path::new("scenarios"), &[]).unwrap().0;
-    let rec = run(&sc, 0);
+    let rec = ScenarioBuilder::file("scenarios/petstore-cloud-map.toml").run();
     let crash = 1200 * S;
     assert!(
         events(&rec, "scale_out").any(|e| e.t < crash),
@@ -445,8 +438,9 @@ fn hung_and_refusing_apps_fail_their_container_checks() {
         ("hang", 75 * S - MS, 105 * S + MS),
         ("app_crash", 60 * S - MS, 90 * S + MS),
     ] {
-        let text = crash_scenario("", "rate_rps = 30").replace("\"crash\"", &format!("\"{kind}\""));
-        let sc = scenario(&text);
+        let sc = ScenarioBuilder::new(crash_scenario("", "rate_rps = 30"))
+            .set("faults.0.kind", kind)
+            .scenario();
         for rep in 0..10 {
             let rec = run(&sc, rep);
             let d = first(&rec, "container_health", 0, "unhealthy").expect("detected") - 100 * S;
@@ -477,12 +471,12 @@ fn an_exited_task_is_deregistered_at_once() {
     assert_eq!(launched.t, exit);
     assert!(events(&rec, "container_health").all(|e| e.target != Some(0)));
 
-    let text = crash_scenario(
+    let sc = ScenarioBuilder::new(crash_scenario(
         "cloud_map = { dns_ttl_s = 60 }",
         "discovery = \"dns\"\nclients = 50\nrate_rps = 100",
-    )
-    .replace("\"crash\"", "\"task_exit\"");
-    let sc = scenario(&text);
+    ))
+    .set("faults.0.kind", "task_exit")
+    .scenario();
     for rep in 0..4 {
         let rec = run(&sc, rep);
         let last = rec.groups[0].targets[0].last_request;
