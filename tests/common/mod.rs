@@ -42,7 +42,7 @@ macro_rules! toml_as_display {
         }
     )*};
 }
-toml_as_display!(u32, u64, i64, usize, bool);
+toml_as_display!(i32, u32, u64, i64, usize, bool);
 
 impl TomlValue for f64 {
     /// The shortest text that reads back as the same `f64` (`600`, `0.25`, `120.000001`).
