@@ -15,7 +15,7 @@ use simroute::stats::recorder::Recorder;
 use simroute::vocab::Failure;
 
 mod common;
-use common::{events, failures, load_err, run_replication as run, scenario};
+use common::{ScenarioBuilder, events, failures, load_err, run_replication as run, scenario};
 
 /// Nanoseconds per second.
 #[allow(dead_code)]
@@ -26,8 +26,8 @@ const S: u64 = 1_000_000_000;
 // ---------------------------------------------------------------------------------------------
 
 /// An HTTP API's Cloud Map integration at `rate` rps over 4 idle tasks for `duration` s.
-fn cloud_map_gateway(rate: f64, duration: u32, integration_extra: &str) -> String {
-    format!(
+fn cloud_map_gateway(rate: f64, duration: u32) -> ScenarioBuilder {
+    ScenarioBuilder::new(format!(
         r#"
 [simulation]
 name = "rule-cloud-map-quota"
@@ -45,14 +45,14 @@ kind = "http"
 
 [[gateway.routes]]
 route = "GET /items"
-integration = {{ target_group = "items", discovery = "cloud_map"{integration_extra} }}
+integration = {{ target_group = "items", discovery = "cloud_map" }}
 
 [target_groups.items]
 targets = 4
 cloud_map = {{}}
 app = {{ workers = 32, service = {{ dist = "constant", ms = 2 }} }}
 "#
-    )
+    ))
 }
 
 /// API Gateway's Cloud Map integration is not charged a `DiscoverInstances` call per request:
@@ -67,19 +67,17 @@ app = {{ workers = 32, service = {{ dist = "constant", ms = 2 }} }}
 /// bucket's admissions are exact up to the last arrivals before each token; 100 is ample).
 #[test]
 fn cloud_map_integration_has_no_per_request_quota() {
-    let rec = run(&scenario(&cloud_map_gateway(2500.0, 20, "")), 0);
+    let rec = cloud_map_gateway(2500.0, 20).run();
     let c = &rec.counts;
     assert!(c.offered > 45_000, "offered {}", c.offered);
     assert_eq!(c.failed(), 0, "failures {:?}", c.failures);
 
-    let rec = run(
-        &scenario(&cloud_map_gateway(
-            2500.0,
-            20,
-            ", discover_instances_quota = true",
-        )),
-        0,
-    );
+    let rec = cloud_map_gateway(2500.0, 20)
+        .set(
+            "gateway.routes.0.integration.discover_instances_quota",
+            true,
+        )
+        .run();
     let c = &rec.counts;
     let throttled = failures(&rec, Failure::Unavailable503) as i64;
     let expected = (c.ok + c.failed()) as i64 - (2_000 + 20 * 1_000);

@@ -180,8 +180,9 @@ fn cloud_map_applies_reported_health_after_the_lag() {
 // 3. API Gateway → Cloud Map (reference §1 S13, §6 M1, M2, M4)
 // ---------------------------------------------------------------------------------------------
 
-fn gateway_scenario(rate: f64, duration: u32, targets: u32, fault: &str) -> String {
-    format!(
+/// `rate` rps through an HTTP API's Cloud Map integration to `targets` tasks for `duration` s.
+fn gateway_scenario(rate: f64, duration: u32, targets: u32) -> ScenarioBuilder {
+    ScenarioBuilder::new(format!(
         r#"
 [simulation]
 name = "api-cloud-map"
@@ -209,16 +210,15 @@ deregistration_delay_s = 0
 service = {{ task_start = {{ dist = "constant", ms = 60000 }}, container_health_check = {{}} }}
 cloud_map = {{}}
 app = {{ workers = 64, service = {{ dist = "constant", ms = 1 }} }}
-{fault}
 "#
-    )
+    ))
 }
 
 /// Round robin with equal weights over the healthy instances: per-task counts differ by at
 /// most one.
 #[test]
 fn api_gateway_round_robins_over_discovered_instances() {
-    let sc = scenario(&gateway_scenario(200.0, 60, 4, ""));
+    let sc = gateway_scenario(200.0, 60, 4).scenario();
     let rec = run(&sc, 0);
     let counts: Vec<u64> = rec.groups[0].targets.iter().map(|t| t.requests).collect();
     let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
@@ -232,7 +232,7 @@ fn api_gateway_round_robins_over_discovered_instances() {
 #[test]
 fn api_gateway_stops_sending_to_a_crashed_task_after_the_health_lag() {
     let fault = "[[faults]]\nat_s = 100\nkind = \"crash\"\ntarget_group = \"pets\"\n";
-    let sc = scenario(&gateway_scenario(60.0, 400, 3, fault));
+    let sc = gateway_scenario(60.0, 400, 3).with(fault).scenario();
     for rep in 0..3 {
         let rec = run(&sc, rep);
         let applied = first(&rec, "cloud_map", 0, "unhealthy").expect("applied");
@@ -254,7 +254,7 @@ fn api_gateway_stops_sending_to_a_crashed_task_after_the_health_lag() {
 /// most a handful, well within 50.
 #[test]
 fn discover_instances_is_throttled_per_account() {
-    let sc = ScenarioBuilder::new(gateway_scenario(2000.0, 10, 4, ""))
+    let sc = gateway_scenario(2000.0, 10, 4)
         .set(
             "gateway.routes.0.integration.discover_instances_quota",
             true,
@@ -457,7 +457,7 @@ fn hung_and_refusing_apps_fail_their_container_checks() {
 fn an_exited_task_is_deregistered_at_once() {
     let exit = 100 * S;
     let fault = "[[faults]]\nat_s = 100\nkind = \"task_exit\"\ntarget_group = \"pets\"\n";
-    let sc = scenario(&gateway_scenario(60.0, 300, 3, fault));
+    let sc = gateway_scenario(60.0, 300, 3).with(fault).scenario();
     let rec = run(&sc, 0);
     assert!(rec.groups[0].targets[0].last_request <= exit);
     let stop = events(&rec, "task_stop")
