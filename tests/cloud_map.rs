@@ -363,7 +363,7 @@ fn dns_clients_reach_a_crashed_task_until_lag_plus_ttl() {
 /// container check within [75 s, 105 s] (+ 1 ms), Cloud Map drops it 30 s later, API Gateway
 /// sends it nothing after that, and the DNS client nothing after one more TTL (60 s).
 #[test]
-fn petstore_cloud_map_scenario() {
+fn petstore_cloud_map_scenario_scales_out_and_drops_the_crashed_task_in_time() {
     let rec = ScenarioBuilder::file("scenarios/petstore-cloud-map.toml").run();
     let crash = 1200 * S;
     assert!(

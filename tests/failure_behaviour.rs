@@ -1356,7 +1356,7 @@ fn scenario_file(rel: &str) -> Scenario {
 /// `scenarios/health-check-tuning.toml`: the same crash under the NLB defaults and under
 /// 10 s / 5 s / U = 2 checks is detected within each setting's documented window.
 #[test]
-fn health_check_tuning_scenario() {
+fn health_check_tuning_scenario_detects_each_crash_in_its_window() {
     let sc = scenario_file("scenarios/health-check-tuning.toml");
     let names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["defaults", "aggressive"]);
@@ -1380,7 +1380,7 @@ fn health_check_tuning_scenario() {
 /// request, and each takes exactly its slowest new task's start + the 60 s new-target delay (a
 /// TCP check passes at once) + its deregistration delay.
 #[test]
-fn rolling_deploy_scenario() {
+fn rolling_deploy_scenario_keeps_four_healthy_tasks_and_every_request() {
     let sc = scenario_file("scenarios/rolling-deploy.toml");
     for r in 0..2 {
         let rec = run(&sc, r);
