@@ -1,5 +1,5 @@
 //! The Application Load Balancer against its documented behaviour (reference §4, §8 of
-//! `/work/shared/reference/aws-behaviour.md`; ELB user guide): listener rules chosen per source,
+//! `docs/aws-behaviour.md`; ELB user guide): listener rules chosen per source,
 //! answers the ALB gives itself, TLS between an HTTP API and an HTTPS listener, the ALB's own
 //! 502/503/504 each in exactly its documented situation, and the keep-alive race.
 //!
@@ -8,14 +8,12 @@
 //! under the 99% normal band of its Poisson count, so a correct simulator fails with probability
 //! 1% on a given seed (seeds are fixed, so runs are reproducible).
 
-use std::process::Command;
-
 use simroute::scenario::{AlbAction, HealthCheck};
 use simroute::stats::recorder::Recorder;
 use simroute::vocab::{Failure, StageKind};
 
 mod common;
-use common::{event_time, failures, run, scenario};
+use common::{ScenarioBuilder, event_time, failures, run, scenario};
 
 /// Nanoseconds per second.
 const S: u64 = 1_000_000_000;
@@ -232,10 +230,7 @@ fn plain_http_to_an_https_listener_is_answered_400_with_a_warning() {
             dir.path().join("out").to_str().unwrap(),
         ],
     ] {
-        let o = Command::new(env!("CARGO_BIN_EXE_simroute"))
-            .args(&cmd)
-            .output()
-            .unwrap();
+        let o = common::binary::run(&cmd);
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(
             o.status.code() == Some(0) || o.status.code() == Some(1),
@@ -330,8 +325,9 @@ fn a_target_silent_past_the_idle_timeout_gets_504() {
 
     // A REST API (VPC link V2) passes the ALB's 504 through the same way, at 5 s, before its
     // own 29 s integration timeout.
-    let rest = build("idle_timeout_s = 5", "").replace("kind = \"http\"", "kind = \"rest\"");
-    let rec = run(&scenario(&rest));
+    let rec = ScenarioBuilder::new(build("idle_timeout_s = 5", ""))
+        .set("gateway.kind", "rest")
+        .run();
     assert_eq!(
         failures(&rec, Failure::GatewayTimeout504),
         rec.counts.completed

@@ -10,45 +10,24 @@
 //! exact, a 99% normal band where arrivals are Poisson. No tolerance was tuned to the
 //! simulator's output.
 
-use std::path::Path;
-
-use simroute::scenario::{Scenario, load_str};
-use simroute::sim;
-use simroute::stats::recorder::{EventRow, Recorder};
+use simroute::scenario::Scenario;
+use simroute::stats::recorder::Recorder;
 use simroute::vocab::Failure;
+
+mod common;
+use common::{ScenarioBuilder, events, failures, load_err, run_replication as run, scenario};
 
 /// Nanoseconds per second.
 #[allow(dead_code)]
 const S: u64 = 1_000_000_000;
-
-fn scenario(toml: &str) -> Scenario {
-    match load_str(toml, Path::new("."), &[]) {
-        Ok((sc, _)) => sc,
-        Err(e) => panic!("bad test scenario: {e}\n{toml}"),
-    }
-}
-
-fn run(sc: &Scenario, replication: u32) -> Recorder {
-    sim::run(sc, replication, None).recorder
-}
-
-fn failures(rec: &Recorder, f: Failure) -> u64 {
-    rec.counts.failures[f as usize]
-}
-
-/// The events of `kind` (in time order, as recorded).
-#[allow(dead_code)]
-fn events<'a>(rec: &'a Recorder, kind: &'a str) -> impl Iterator<Item = &'a EventRow> + 'a {
-    rec.events.iter().filter(move |e| e.kind == kind)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Rule 1: Cloud Map integrations have no per-request quota
 // ---------------------------------------------------------------------------------------------
 
 /// An HTTP API's Cloud Map integration at `rate` rps over 4 idle tasks for `duration` s.
-fn cloud_map_gateway(rate: f64, duration: u32, integration_extra: &str) -> String {
-    format!(
+fn cloud_map_gateway(rate: f64, duration: u32) -> ScenarioBuilder {
+    ScenarioBuilder::new(format!(
         r#"
 [simulation]
 name = "rule-cloud-map-quota"
@@ -66,14 +45,14 @@ kind = "http"
 
 [[gateway.routes]]
 route = "GET /items"
-integration = {{ target_group = "items", discovery = "cloud_map"{integration_extra} }}
+integration = {{ target_group = "items", discovery = "cloud_map" }}
 
 [target_groups.items]
 targets = 4
 cloud_map = {{}}
 app = {{ workers = 32, service = {{ dist = "constant", ms = 2 }} }}
 "#
-    )
+    ))
 }
 
 /// API Gateway's Cloud Map integration is not charged a `DiscoverInstances` call per request:
@@ -88,19 +67,17 @@ app = {{ workers = 32, service = {{ dist = "constant", ms = 2 }} }}
 /// bucket's admissions are exact up to the last arrivals before each token; 100 is ample).
 #[test]
 fn cloud_map_integration_has_no_per_request_quota() {
-    let rec = run(&scenario(&cloud_map_gateway(2500.0, 20, "")), 0);
+    let rec = cloud_map_gateway(2500.0, 20).run();
     let c = &rec.counts;
     assert!(c.offered > 45_000, "offered {}", c.offered);
     assert_eq!(c.failed(), 0, "failures {:?}", c.failures);
 
-    let rec = run(
-        &scenario(&cloud_map_gateway(
-            2500.0,
-            20,
-            ", discover_instances_quota = true",
-        )),
-        0,
-    );
+    let rec = cloud_map_gateway(2500.0, 20)
+        .set(
+            "gateway.routes.0.integration.discover_instances_quota",
+            true,
+        )
+        .run();
     let c = &rec.counts;
     let throttled = failures(&rec, Failure::Unavailable503) as i64;
     let expected = (c.ok + c.failed()) as i64 - (2_000 + 20 * 1_000);
@@ -191,7 +168,7 @@ fn account_throttle_applies_by_default() {
         }
     }
     let bad = throttled_gateway("http", "throttle = \"none\"", ONE_ROUTE, 10.0);
-    let e = load_str(&bad, Path::new("."), &[]).expect_err("not a throttle");
+    let e = load_err(&bad);
     let msg = e.to_string();
     assert!(
         msg.contains("gateway.throttle") && msg.contains("unlimited"),
@@ -525,7 +502,7 @@ fn rolling_deployment_at_maximum_percent_100_finishes() {
         for max in [100u32, 150, 200] {
             let toml = deployment(min, max);
             if min == 100 && max == 100 {
-                let e = load_str(&toml, Path::new("."), &[]).expect_err("refused");
+                let e = load_err(&toml);
                 assert!(
                     e.to_string()
                         .contains("target_groups.app.service.maximum_percent"),
@@ -710,12 +687,7 @@ fn nginx_listening_sockets_and_channel_take_a_connection_each() {
             "{sidecar}: closed {mean} ± {hw}, B({c}, 80) = {expected}"
         );
     }
-    let e = load_str(
-        &nginx_task(1.0, "max_connections = 3", service),
-        Path::new("."),
-        &[],
-    )
-    .expect_err("no room for a request");
+    let e = load_err(&nginx_task(1.0, "max_connections = 3", service));
     assert!(
         e.to_string()
             .contains("target_groups.task.sidecar.max_connections"),

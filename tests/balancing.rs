@@ -1,5 +1,5 @@
 //! How a target is chosen, against the documented rules of
-//! `/work/shared/reference/aws-behaviour.md` §3, §4, §8 and the Builders' Library:
+//! `docs/aws-behaviour.md` §3, §4, §8 and the Builders' Library:
 //! the least-outstanding black hole of a fast-failing target (B1, §8), ALB automatic target
 //! weights (A5), slow start (A1), and cross-zone load balancing (N6, A4).
 //!
@@ -12,27 +12,24 @@
 use simroute::stats::recorder::Recorder;
 
 mod common;
-use common::{run, scenario};
+use common::ScenarioBuilder;
 
 /// Length of every test run, seconds.
 const END: f64 = 600.0;
 
 /// Requests each target of group 0 got from `from` onwards (to the end of the run).
-fn picks_from(toml: &str, from: f64) -> Vec<u64> {
-    let toml = toml
-        .replace("WARMUP", &format!("{from}"))
-        .replace("DURATION", &format!("{END}"));
-    let rec = run(&scenario(&toml));
+fn picks_from(sc: &ScenarioBuilder, from: f64) -> Vec<u64> {
+    let rec = sc.clone().window(from, END).run();
     rec.groups[0].targets.iter().map(|t| t.requests).collect()
 }
 
 /// Requests each target of group 0 got between `from` and `to` seconds.
-fn picks(toml: &str, from: f64, to: f64) -> Vec<u64> {
-    let a = picks_from(toml, from);
+fn picks(sc: &ScenarioBuilder, from: f64, to: f64) -> Vec<u64> {
+    let a = picks_from(sc, from);
     if to >= END {
         return a;
     }
-    let b = picks_from(toml, to);
+    let b = picks_from(sc, to);
     a.iter()
         .zip(b.iter().chain(std::iter::repeat(&0)))
         .map(|(x, y)| x - y)
@@ -47,14 +44,14 @@ fn share(picks: &[u64], target: usize) -> f64 {
 
 /// Four targets, 4 workers each at 20 ms (200 requests/s each), 400 requests/s offered; HTTP
 /// health checks through the app; target 0 fails fast (every request answered 500 at once)
-/// from 60 s to 240 s.
-fn gray(algorithm: &str, extra: &str) -> String {
-    format!(
+/// from 60 s to 240 s. The whole run is measured; tests choose their window.
+fn gray(algorithm: &str) -> ScenarioBuilder {
+    ScenarioBuilder::new(format!(
         r#"
 [simulation]
 name = "gray"
-duration_s = DURATION
-warmup_s = WARMUP
+duration_s = {END}
+warmup_s = 0
 seed = 7
 
 [[traffic]]
@@ -65,7 +62,6 @@ target_group = "app"
 [target_groups.app]
 targets = 4
 algorithm = "{algorithm}"
-{extra}
 health_check = {{ protocol = "http", interval_s = 10, timeout_s = 5, healthy_threshold = 3, unhealthy_threshold = 2 }}
 app = {{ workers = 4, service = {{ dist = "exponential", mean_ms = 20 }} }}
 
@@ -76,17 +72,19 @@ kind = "fail_fast"
 fraction = 1.0
 target_group = "app"
 "#
-    )
+    ))
+}
+
+/// `gray` with ALB automatic target weights over weighted random.
+fn gray_with_automatic_weights() -> ScenarioBuilder {
+    gray("weighted_random").set("target_groups.app.automatic_target_weights", true)
 }
 
 /// The fail-fast target's HTTP health checks pass (they do not take the failing code path),
 /// so no health transition happens: the gray failure is invisible to ELB health checks.
 #[test]
 fn fail_fast_target_passes_health_checks() {
-    let toml = gray("round_robin", "")
-        .replace("WARMUP", "0")
-        .replace("DURATION", "300");
-    let rec = run(&scenario(&toml));
+    let rec = gray("round_robin").window(0.0, 300.0).run();
     assert_eq!(rec.groups[0].health_transitions, 0);
     assert!(rec.faults[0].detected.is_none());
     // Round robin: the failing target answers a quarter of the requests, all with 500.
@@ -103,8 +101,8 @@ fn fail_fast_target_passes_health_checks() {
 /// load (measured: 53%, 71%, 81% at 200, 400, 700 requests/s); round robin gives it 1/N.
 #[test]
 fn least_outstanding_black_holes_round_robin_does_not() {
-    let before = picks(&gray("least_outstanding", ""), 10.0, 60.0);
-    let during = picks(&gray("least_outstanding", ""), 70.0, 240.0);
+    let before = picks(&gray("least_outstanding"), 10.0, 60.0);
+    let during = picks(&gray("least_outstanding"), 70.0, 240.0);
     let s_before = share(&before, 0);
     let s_during = share(&during, 0);
     assert!(
@@ -118,12 +116,11 @@ fn least_outstanding_black_holes_round_robin_does_not() {
 
     // The share grows with the load: the busier the healthy targets, the emptier the failing
     // one looks by comparison.
-    let shares: Vec<f64> = [200, 400, 700]
+    let shares: Vec<f64> = [200_u32, 400, 700]
         .iter()
         .map(|rate| {
-            let toml = gray("least_outstanding", "")
-                .replace("rate_rps = 400", &format!("rate_rps = {rate}"));
-            share(&picks(&toml, 70.0, 240.0), 0)
+            let sc = gray("least_outstanding").set("traffic.0.rate_rps", *rate);
+            share(&picks(&sc, 70.0, 240.0), 0)
         })
         .collect();
     assert!(
@@ -131,7 +128,7 @@ fn least_outstanding_black_holes_round_robin_does_not() {
         "least outstanding share by load: {shares:?}"
     );
 
-    let rr = picks(&gray("round_robin", ""), 70.0, 240.0);
+    let rr = picks(&gray("round_robin"), 70.0, 240.0);
     let n = rr.iter().sum::<u64>() as f64;
     let s_rr = share(&rr, 0);
     let sd = (0.25 * 0.75 / n).sqrt();
@@ -144,22 +141,22 @@ fn least_outstanding_black_holes_round_robin_does_not() {
 /// A5: with `weighted_random` and automatic target weights, the anomalous target's weight is
 /// stepped down after detection (its share falls well below 1/N) and ramped back up after it
 /// recovers (its share returns to 1/N). The model's steps (halving every 10 s to 1/64, then
-/// +0.1 every 10 s) are documented in `src/sim/world/weights.rs`.
+/// +0.1 every 10 s) are documented in `src/sim/hops/balancing.rs`.
 #[test]
 fn automatic_target_weights_mitigate_and_restore() {
-    let toml = gray("weighted_random", "automatic_target_weights = true");
-    let before = picks(&toml, 10.0, 60.0);
+    let sc = gray_with_automatic_weights();
+    let before = picks(&sc, 10.0, 60.0);
     let s_before = share(&before, 0);
     assert!((s_before - 0.25).abs() < 0.05, "{s_before} {before:?}");
     // Six halvings (60 s) take the weight to the floor of 1/64: share 1/(64·3 + 1) ≈ 0.5 %.
-    let mitigated = picks(&toml, 140.0, 240.0);
+    let mitigated = picks(&sc, 140.0, 240.0);
     let s_mitigated = share(&mitigated, 0);
     assert!(
         s_mitigated < 0.02,
         "after detection: {s_mitigated} {mitigated:?}"
     );
     // The weight climbs back by 0.1 per 10 s from 1/64: full again about 100 s after recovery.
-    let restored = picks(&toml, 400.0, 600.0);
+    let restored = picks(&sc, 400.0, 600.0);
     let n = restored.iter().sum::<u64>() as f64;
     let s_restored = share(&restored, 0);
     let sd = (0.25 * 0.75 / n).sqrt();
@@ -168,9 +165,7 @@ fn automatic_target_weights_mitigate_and_restore() {
         "after recovery: {s_restored} {restored:?}"
     );
     // events.csv: the target turns anomalous after the fault starts and normal after it ends.
-    let rec = run(&scenario(
-        &toml.replace("WARMUP", "0").replace("DURATION", "600"),
-    ));
+    let rec = sc.clone().window(0.0, 600.0).run();
     let anomaly: Vec<(f64, &str)> = rec
         .events
         .iter()
@@ -181,16 +176,8 @@ fn automatic_target_weights_mitigate_and_restore() {
     assert!(anomaly[0].1 == "anomalous" && (60.0..=80.0).contains(&anomaly[0].0));
     assert!(anomaly[1].1 == "normal" && (240.0..=400.0).contains(&anomaly[1].0));
     // Mitigation works through the weights only: requests still fail at the target, far fewer.
-    let rr_failed = {
-        let toml = gray("round_robin", "")
-            .replace("WARMUP", "0")
-            .replace("DURATION", "300");
-        run(&scenario(&toml)).faults[0].failed
-    };
-    let atw_failed = {
-        let toml = toml.replace("WARMUP", "0").replace("DURATION", "300");
-        run(&scenario(&toml)).faults[0].failed
-    };
+    let rr_failed = gray("round_robin").window(0.0, 300.0).run().faults[0].failed;
+    let atw_failed = sc.window(0.0, 300.0).run().faults[0].failed;
     assert!(
         atw_failed * 3 < rr_failed,
         "ATW {atw_failed} vs round robin {rr_failed} failures"
@@ -200,9 +187,8 @@ fn automatic_target_weights_mitigate_and_restore() {
 /// A5: anomaly detection needs at least three healthy targets; with two, nothing is mitigated.
 #[test]
 fn automatic_target_weights_need_three_healthy_targets() {
-    let toml = gray("weighted_random", "automatic_target_weights = true")
-        .replace("targets = 4", "targets = 2");
-    let during = picks(&toml, 140.0, 240.0);
+    let sc = gray_with_automatic_weights().set("target_groups.app.targets", 2_u32);
+    let during = picks(&sc, 140.0, 240.0);
     let n = during.iter().sum::<u64>() as f64;
     let s = share(&during, 0);
     let sd = (0.25 / n).sqrt();
@@ -210,14 +196,15 @@ fn automatic_target_weights_need_three_healthy_targets() {
 }
 
 /// Three tasks over two zones behind an NLB (tasks 0 and 2 in zone a, task 1 alone in zone b),
-/// 600 requests/s through an HTTP API and its VPC link.
-fn zoned(extra: &str) -> String {
-    format!(
+/// 600 requests/s through an HTTP API and its VPC link; no health checks beyond the
+/// defaults. The whole run is measured.
+fn zoned() -> ScenarioBuilder {
+    ScenarioBuilder::new(format!(
         r#"
 [simulation]
 name = "zones"
-duration_s = DURATION
-warmup_s = WARMUP
+duration_s = {END}
+warmup_s = 0
 seed = 11
 
 [[traffic]]
@@ -241,10 +228,23 @@ listeners = [ {{ port = 80, target_group = "app" }} ]
 targets = 3
 zones = 2
 algorithm = "round_robin"
-{extra}
 app = {{ workers = 8, service = {{ dist = "exponential", mean_ms = 5 }} }}
 "#
-    )
+    ))
+}
+
+/// `zoned` with TCP health checks every 10 s (2 failures take a target out) and replacements
+/// that take 1000 s to start, so a lost task stays lost for the rest of the run.
+fn zoned_with_slow_replacements() -> ScenarioBuilder {
+    zoned()
+        .set_toml(
+            "target_groups.app.health_check",
+            r#"{ protocol = "tcp", interval_s = 10, timeout_s = 5, unhealthy_threshold = 2 }"#,
+        )
+        .set_toml(
+            "target_groups.app.service",
+            r#"{ task_start = { dist = "constant", ms = 1000000 } }"#,
+        )
 }
 
 /// N6, reference §8 "Cross-zone off (NLB default) ⇒ per-AZ imbalance": each zone's node gets
@@ -253,7 +253,7 @@ app = {{ workers = 8, service = {{ dist = "exponential", mean_ms = 5 }} }}
 /// every task gets a third.
 #[test]
 fn cross_zone_off_splits_traffic_per_zone() {
-    let off = picks(&zoned(""), 0.0, END);
+    let off = picks(&zoned(), 0.0, END);
     let n = off.iter().sum::<u64>() as f64;
     // The node is drawn per connection by a hash: a binomial split with p = 1/2.
     let sd = (0.25 / n).sqrt();
@@ -261,7 +261,7 @@ fn cross_zone_off_splits_traffic_per_zone() {
     assert!((share(&off, 0) - 0.25).abs() < 4.0 * sd, "{off:?}");
     assert!((share(&off, 2) - 0.25).abs() < 4.0 * sd, "{off:?}");
 
-    let on = picks(&zoned("cross_zone = true"), 0.0, END);
+    let on = picks(&zoned().set("target_groups.app.cross_zone", true), 0.0, END);
     let n = on.iter().sum::<u64>() as f64;
     let sd = (2.0 / 9.0 / n).sqrt();
     for t in 0..3 {
@@ -277,24 +277,26 @@ fn cross_zone_off_splits_traffic_per_zone() {
 /// live tasks gets a quarter.
 #[test]
 fn cross_zone_off_gives_a_lone_task_its_zones_half() {
-    let six = |cross: &str| {
-        zoned(&format!(
-            r#"{cross}
-health_check = {{ protocol = "tcp", interval_s = 10, timeout_s = 5, unhealthy_threshold = 2 }}
-service = {{ task_start = {{ dist = "constant", ms = 1000000 }} }}"#
-        ))
-        .replace("targets = 3", "targets = 6")
-            + r#"
+    let six = |cross_zone_on: bool| {
+        let sc = zoned_with_slow_replacements().set("target_groups.app.targets", 6_u32);
+        let sc = if cross_zone_on {
+            sc.set("target_groups.app.cross_zone", true)
+        } else {
+            sc
+        };
+        sc.with(
+            r#"
 [[faults]]
 at_s = 30
 kind = "crash"
 target_group = "app"
 targets = 2
 zone = "a"
-"#
+"#,
+        )
     };
     // By 100 s both crashed tasks are unhealthy (about 50 s at the latest).
-    let off = picks(&six(""), 100.0, END);
+    let off = picks(&six(false), 100.0, END);
     assert_eq!(
         (off[0], off[2]),
         (0, 0),
@@ -307,7 +309,7 @@ zone = "a"
         assert!((share(&off, t) - 1.0 / 6.0).abs() < 4.0 * sd, "{off:?}");
     }
 
-    let on = picks(&six("cross_zone = true"), 100.0, END);
+    let on = picks(&six(true), 100.0, END);
     assert_eq!((on[0], on[2]), (0, 0), "{on:?}");
     let n = on.iter().sum::<u64>() as f64;
     let sd = (0.1875 / n).sqrt();
@@ -325,19 +327,16 @@ zone = "a"
 /// share still reaching it falls linearly from 1 to 0, so zone b gets 600/s × ½ × 60 s × ½.
 #[test]
 fn zone_without_healthy_targets_leaves_dns_after_the_ttl() {
-    let toml = zoned(
-        r#"health_check = { protocol = "tcp", interval_s = 10, timeout_s = 5, unhealthy_threshold = 2 }
-service = { task_start = { dist = "constant", ms = 1000000 } }"#,
-    ) + r#"
+    let sc = zoned_with_slow_replacements().with(
+        r#"
 [[faults]]
 at_s = 100
 kind = "az_outage"
 zone = "b"
 target_group = "app"
-"#;
-    let rec = run(&scenario(
-        &toml.replace("WARMUP", "0").replace("DURATION", "400"),
-    ));
+"#,
+    );
+    let rec = sc.clone().window(0.0, 400.0).run();
     let down = rec
         .events
         .iter()
@@ -347,7 +346,7 @@ target_group = "app"
     let t_u = down.t as f64 / 1e9;
     assert!((100.0..=125.0).contains(&t_u), "{t_u}");
 
-    let stale = picks(&toml, t_u, t_u + 60.0);
+    let stale = picks(&sc, t_u, t_u + 60.0);
     let expected = 600.0 * 0.5 * 60.0 * 0.5;
     let got = stale[1] as f64;
     assert!(
@@ -358,7 +357,7 @@ target_group = "app"
     let zone: Vec<_> = rec.events.iter().filter(|e| e.kind == "zone").collect();
     assert_eq!(zone.len(), 1);
     assert!(zone[0].t == down.t && zone[0].to == "out_of_dns" && zone[0].detail == "zone b");
-    let after = picks(&toml, t_u + 60.0, END);
+    let after = picks(&sc, t_u + 60.0, END);
     assert_eq!(after[1], 0, "zone b is out of DNS after the TTL: {after:?}");
     let n = after.iter().sum::<u64>() as f64;
     let sd = (0.25 / n).sqrt();
@@ -367,14 +366,15 @@ target_group = "app"
 
 /// Slow start: three targets, round robin or weighted random, `slow_start_s = 120`; task 0
 /// crashes at 30 s, TCP checks every 10 s find it (2 failures), ECS replaces it (task start
-/// 5 s) and the new task turns healthy after its first passing check.
-fn slow(algorithm: &str, targets: u32, crashed: u32) -> String {
-    format!(
+/// 5 s) and the new task turns healthy after its first passing check. The whole run is
+/// measured.
+fn slow(algorithm: &str, targets: u32, crashed: u32) -> ScenarioBuilder {
+    ScenarioBuilder::new(format!(
         r#"
 [simulation]
 name = "slow"
-duration_s = DURATION
-warmup_s = WARMUP
+duration_s = {END}
+warmup_s = 0
 seed = 5
 
 [[traffic]]
@@ -396,16 +396,12 @@ kind = "crash"
 target_group = "app"
 targets = {crashed}
 "#
-    )
+    ))
 }
 
 /// When target `target` first turned healthy after `after` seconds.
-fn healthy_at(toml: &str, target: u32, after: f64) -> f64 {
-    let rec = run(&scenario(
-        &toml
-            .replace("WARMUP", "0")
-            .replace("DURATION", &format!("{END}")),
-    ));
+fn healthy_at(sc: &ScenarioBuilder, target: u32, after: f64) -> f64 {
+    let rec = sc.clone().window(0.0, END).run();
     rec.events
         .iter()
         .find(|e| {
@@ -426,12 +422,12 @@ fn healthy_at(toml: &str, target: u32, after: f64) -> f64 {
 #[test]
 fn slow_start_ramps_the_share_linearly() {
     for algorithm in ["round_robin", "weighted_random"] {
-        let toml = slow(algorithm, 3, 1);
-        let t_h = healthy_at(&toml, 3, 30.0);
+        let sc = slow(algorithm, 3, 1);
+        let t_h = healthy_at(&sc, 3, 30.0);
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         for k in 0..6 {
             let (a, b) = (t_h + 20.0 * k as f64, t_h + 20.0 * (k + 1) as f64);
-            let p = picks(&toml, a, b);
+            let p = picks(&sc, a, b);
             let n = p.iter().sum::<u64>() as f64;
             let s = share(&p, 3);
             let mid = (a + b) / 2.0 - t_h;
@@ -456,7 +452,7 @@ fn slow_start_ramps_the_share_linearly() {
             (slope - want).abs() < 0.1 * want,
             "{algorithm}: slope {slope} vs {want}"
         );
-        let full = picks(&toml, t_h + 130.0, t_h + 230.0);
+        let full = picks(&sc, t_h + 130.0, t_h + 230.0);
         let n = full.iter().sum::<u64>() as f64;
         let sd = (2.0 / 9.0 / n).sqrt();
         assert!(
@@ -471,20 +467,20 @@ fn slow_start_ramps_the_share_linearly() {
 /// takes a full share at once; the second has one (the first, not in slow start) and ramps.
 #[test]
 fn slow_start_needs_a_healthy_peer_not_in_slow_start() {
-    let toml = slow("round_robin", 2, 2);
-    let first = healthy_at(&toml, 2, 30.0).min(healthy_at(&toml, 3, 30.0));
-    let second = healthy_at(&toml, 2, 30.0).max(healthy_at(&toml, 3, 30.0));
-    let (a, b) = if healthy_at(&toml, 2, 30.0) < healthy_at(&toml, 3, 30.0) {
+    let sc = slow("round_robin", 2, 2);
+    let first = healthy_at(&sc, 2, 30.0).min(healthy_at(&sc, 3, 30.0));
+    let second = healthy_at(&sc, 2, 30.0).max(healthy_at(&sc, 3, 30.0));
+    let (a, b) = if healthy_at(&sc, 2, 30.0) < healthy_at(&sc, 3, 30.0) {
         (2, 3)
     } else {
         (3, 2)
     };
     assert!(second > first, "{first} {second}");
     // Before the second is healthy the first takes everything (it is the only healthy one).
-    let p = picks(&toml, first, second);
+    let p = picks(&sc, first, second);
     assert_eq!(p[b], 0, "{p:?}");
     // Over the first 30 s of the second's ramp it gets (15/120)/2 of the requests.
-    let p = picks(&toml, second, second + 30.0);
+    let p = picks(&sc, second, second + 30.0);
     let n = (p[a] + p[b]) as f64;
     let s = p[b] as f64 / n;
     let expected = 15.0 / 120.0 / 2.0;
@@ -494,7 +490,7 @@ fn slow_start_needs_a_healthy_peer_not_in_slow_start() {
         "{s} vs {expected} {p:?}"
     );
     // And the slow start ended: both get half after 120 s.
-    let p = picks(&toml, second + 130.0, second + 230.0);
+    let p = picks(&sc, second + 130.0, second + 230.0);
     let n = (p[a] + p[b]) as f64;
     let s = p[b] as f64 / n;
     assert!((s - 0.5).abs() < 4.0 * (0.25 / n).sqrt() + 0.002, "{p:?}");
@@ -502,8 +498,8 @@ fn slow_start_needs_a_healthy_peer_not_in_slow_start() {
 
 /// Six single-worker tasks (10 ms mean, 100 requests/s each) behind an NLB with cross-zone on,
 /// 540 requests/s (90% busy), with `zones` load balancer nodes.
-fn herd(algorithm: &str, zones: u32) -> String {
-    format!(
+fn herd(algorithm: &str, zones: u32) -> ScenarioBuilder {
+    ScenarioBuilder::new(format!(
         r#"
 [simulation]
 name = "herd"
@@ -535,7 +531,7 @@ cross_zone = true
 algorithm = "{algorithm}"
 app = {{ workers = 1, queue_limit = "unbounded", service = {{ dist = "exponential", mean_ms = 10 }} }}
 "#
-    )
+    ))
 }
 
 fn mean_latency_ms(rec: &Recorder) -> f64 {
@@ -549,8 +545,8 @@ fn mean_latency_ms(rec: &Recorder) -> f64 {
 #[test]
 fn independent_node_views_balance_worse_than_one_view() {
     for algorithm in ["least_outstanding", "power_of_two"] {
-        let one = run(&scenario(&herd(algorithm, 1)));
-        let three = run(&scenario(&herd(algorithm, 3)));
+        let one = herd(algorithm, 1).run();
+        let three = herd(algorithm, 3).run();
         let (m1, m3) = (mean_latency_ms(&one), mean_latency_ms(&three));
         let q = |r: &Recorder| {
             r.groups[0]
@@ -575,10 +571,10 @@ fn independent_node_views_balance_worse_than_one_view() {
 /// One node: the plain path, whatever `cross_zone` says.
 #[test]
 fn one_node_is_the_plain_path() {
-    let on = run(&scenario(&herd("least_outstanding", 1)));
-    let off = run(&scenario(
-        &herd("least_outstanding", 1).replace("cross_zone = true", "cross_zone = false"),
-    ));
+    let on = herd("least_outstanding", 1).run();
+    let off = herd("least_outstanding", 1)
+        .set("target_groups.app.cross_zone", false)
+        .run();
     let per_target =
         |r: &Recorder| -> Vec<u64> { r.groups[0].targets.iter().map(|t| t.requests).collect() };
     assert_eq!(per_target(&on), per_target(&off));

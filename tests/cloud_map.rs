@@ -11,23 +11,16 @@
 //! so that a correct simulator misses it with probability far below 1e-6 (stated per test).
 //! No tolerance here was tuned to the simulator's output.
 
-use std::path::Path;
-
-use simroute::scenario::load_str;
-use simroute::stats::recorder::{EventRow, Recorder};
+use simroute::stats::recorder::Recorder;
 use simroute::vocab::Failure;
 
 mod common;
-use common::{run_replication as run, scenario};
+use common::{ScenarioBuilder, events, run_replication as run, scenario};
 
 /// Nanoseconds per second.
 const S: u64 = 1_000_000_000;
 /// Nanoseconds per millisecond.
 const MS: u64 = 1_000_000;
-
-fn events<'a>(rec: &'a Recorder, kind: &'a str) -> impl Iterator<Item = &'a EventRow> + 'a {
-    rec.events.iter().filter(move |e| e.kind == kind)
-}
 
 /// When target `target` of group 0 first went to `to` in events of `kind`.
 fn first(rec: &Recorder, kind: &str, target: u32, to: &str) -> Option<u64> {
@@ -187,8 +180,9 @@ fn cloud_map_applies_reported_health_after_the_lag() {
 // 3. API Gateway → Cloud Map (reference §1 S13, §6 M1, M2, M4)
 // ---------------------------------------------------------------------------------------------
 
-fn gateway_scenario(rate: f64, duration: u32, targets: u32, fault: &str) -> String {
-    format!(
+/// `rate` rps through an HTTP API's Cloud Map integration to `targets` tasks for `duration` s.
+fn gateway_scenario(rate: f64, duration: u32, targets: u32) -> ScenarioBuilder {
+    ScenarioBuilder::new(format!(
         r#"
 [simulation]
 name = "api-cloud-map"
@@ -216,16 +210,15 @@ deregistration_delay_s = 0
 service = {{ task_start = {{ dist = "constant", ms = 60000 }}, container_health_check = {{}} }}
 cloud_map = {{}}
 app = {{ workers = 64, service = {{ dist = "constant", ms = 1 }} }}
-{fault}
 "#
-    )
+    ))
 }
 
 /// Round robin with equal weights over the healthy instances: per-task counts differ by at
 /// most one.
 #[test]
 fn api_gateway_round_robins_over_discovered_instances() {
-    let sc = scenario(&gateway_scenario(200.0, 60, 4, ""));
+    let sc = gateway_scenario(200.0, 60, 4).scenario();
     let rec = run(&sc, 0);
     let counts: Vec<u64> = rec.groups[0].targets.iter().map(|t| t.requests).collect();
     let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
@@ -239,7 +232,7 @@ fn api_gateway_round_robins_over_discovered_instances() {
 #[test]
 fn api_gateway_stops_sending_to_a_crashed_task_after_the_health_lag() {
     let fault = "[[faults]]\nat_s = 100\nkind = \"crash\"\ntarget_group = \"pets\"\n";
-    let sc = scenario(&gateway_scenario(60.0, 400, 3, fault));
+    let sc = gateway_scenario(60.0, 400, 3).with(fault).scenario();
     for rep in 0..3 {
         let rec = run(&sc, rep);
         let applied = first(&rec, "cloud_map", 0, "unhealthy").expect("applied");
@@ -261,10 +254,12 @@ fn api_gateway_stops_sending_to_a_crashed_task_after_the_health_lag() {
 /// most a handful, well within 50.
 #[test]
 fn discover_instances_is_throttled_per_account() {
-    let sc = scenario(&gateway_scenario(2000.0, 10, 4, "").replace(
-        "discovery = \"cloud_map\" }",
-        "discovery = \"cloud_map\", discover_instances_quota = true }",
-    ));
+    let sc = gateway_scenario(2000.0, 10, 4)
+        .set(
+            "gateway.routes.0.integration.discover_instances_quota",
+            true,
+        )
+        .scenario();
     let rec = run(&sc, 0);
     let c = &rec.routes[0].counts;
     let arrivals = c.ok + c.failed();
@@ -368,10 +363,8 @@ fn dns_clients_reach_a_crashed_task_until_lag_plus_ttl() {
 /// container check within [75 s, 105 s] (+ 1 ms), Cloud Map drops it 30 s later, API Gateway
 /// sends it nothing after that, and the DNS client nothing after one more TTL (60 s).
 #[test]
-fn petstore_cloud_map_scenario() {
-    let text = include_str!("../scenarios/petstore-cloud-map.toml");
-    let sc = load_str(text, Path::new("scenarios"), &[]).unwrap().0;
-    let rec = run(&sc, 0);
+fn petstore_cloud_map_scenario_scales_out_and_drops_the_crashed_task_in_time() {
+    let rec = ScenarioBuilder::file("scenarios/petstore-cloud-map.toml").run();
     let crash = 1200 * S;
     assert!(
         events(&rec, "scale_out").any(|e| e.t < crash),
@@ -445,8 +438,9 @@ fn hung_and_refusing_apps_fail_their_container_checks() {
         ("hang", 75 * S - MS, 105 * S + MS),
         ("app_crash", 60 * S - MS, 90 * S + MS),
     ] {
-        let text = crash_scenario("", "rate_rps = 30").replace("\"crash\"", &format!("\"{kind}\""));
-        let sc = scenario(&text);
+        let sc = ScenarioBuilder::new(crash_scenario("", "rate_rps = 30"))
+            .set("faults.0.kind", kind)
+            .scenario();
         for rep in 0..10 {
             let rec = run(&sc, rep);
             let d = first(&rec, "container_health", 0, "unhealthy").expect("detected") - 100 * S;
@@ -463,7 +457,7 @@ fn hung_and_refusing_apps_fail_their_container_checks() {
 fn an_exited_task_is_deregistered_at_once() {
     let exit = 100 * S;
     let fault = "[[faults]]\nat_s = 100\nkind = \"task_exit\"\ntarget_group = \"pets\"\n";
-    let sc = scenario(&gateway_scenario(60.0, 300, 3, fault));
+    let sc = gateway_scenario(60.0, 300, 3).with(fault).scenario();
     let rec = run(&sc, 0);
     assert!(rec.groups[0].targets[0].last_request <= exit);
     let stop = events(&rec, "task_stop")
@@ -477,12 +471,12 @@ fn an_exited_task_is_deregistered_at_once() {
     assert_eq!(launched.t, exit);
     assert!(events(&rec, "container_health").all(|e| e.target != Some(0)));
 
-    let text = crash_scenario(
+    let sc = ScenarioBuilder::new(crash_scenario(
         "cloud_map = { dns_ttl_s = 60 }",
         "discovery = \"dns\"\nclients = 50\nrate_rps = 100",
-    )
-    .replace("\"crash\"", "\"task_exit\"");
-    let sc = scenario(&text);
+    ))
+    .set("faults.0.kind", "task_exit")
+    .scenario();
     for rep in 0..4 {
         let rec = run(&sc, rep);
         let last = rec.groups[0].targets[0].last_request;

@@ -8,7 +8,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
 
 const SCENARIO: &str = r#"
 [simulation]
@@ -90,7 +91,7 @@ impl Workspace {
     /// output folder's files by name.
     fn run(&self, out: &str, args: &[&str]) -> BTreeMap<String, Vec<u8>> {
         let out_dir = self.dir.path().join(out);
-        let output = Command::new(env!("CARGO_BIN_EXE_simroute"))
+        let output = common::binary::simroute()
             .arg("run")
             .arg(self.dir.path().join("scenario.toml"))
             .arg("--out")

@@ -1,4 +1,4 @@
-//! Failure behaviour against the documented rules of `/work/shared/reference/aws-behaviour.md`:
+//! Failure behaviour against the documented rules of `docs/aws-behaviour.md`:
 //! health-check detection and recovery times (§3, §4), ECS's replacement of failed tasks and its
 //! grace period (§5), requests black-holed before detection, fail-open (§3, Builders' Library),
 //! draining (§3 deregistration delay, §5 stop sequence), autoscaling's alarm rules (§5),
@@ -24,13 +24,8 @@
 //! hold on any seed, and a band check that fails on one seed of many is the 1% it allows for,
 //! while a real bias fails on most.
 
-use std::path::Path;
-
-#[path = "support/figures.rs"]
-mod support;
-
 use simroute::engine::time::to_secs;
-use simroute::scenario::{HealthCheck, Scenario, load_str};
+use simroute::scenario::{HealthCheck, Scenario};
 use simroute::stats::recorder::{EventRow, Recorder};
 
 mod common;
@@ -236,7 +231,7 @@ fn crash_detection_custom_settings() {
 /// from replacing it), whether or not the window starts at time 0.
 #[test]
 fn healthy_min_is_the_fewest_healthy_targets_seen() {
-    use support::{figures, lookup};
+    use common::figures::{figures, lookup};
     let healthy_min = |sc: &Scenario| {
         let rec = run(sc, 0);
         lookup(&figures(sc, &rec), "target_groups.app.healthy_min")
@@ -1133,9 +1128,7 @@ app = {{ workers = 4, service = {{ dist = "constant", ms = 1 }} }}
 /// Without the burst, neither group has a single health event.
 #[test]
 fn overload_death_spiral_with_http_checks() {
-    use simroute::scenario::Override;
-    let text = include_str!("../scenarios/death-spiral.toml");
-    let sc = reseeded(load_str(text, Path::new("scenarios"), &[]).unwrap().0);
+    let sc = scenario_file("scenarios/death-spiral.toml");
     assert!(sc.faults.is_empty(), "nothing but the load goes wrong");
     let (http, tcp) = (0, 1);
     let burst = (120 * S, 420 * S);
@@ -1203,14 +1196,10 @@ fn overload_death_spiral_with_http_checks() {
         assert!(ok(0) < ok(1), "replication {r}: {} vs {} ok", ok(0), ok(1));
     }
     // The same scenario with no burst: no health event, no replacement.
-    let calm: Vec<Override> = [
-        "traffic.0.profile.1.rate_rps=200",
-        "traffic.1.profile.1.rate_rps=200",
-    ]
-    .iter()
-    .map(|s| Override::parse(s).unwrap())
-    .collect();
-    let sc = reseeded(load_str(text, Path::new("scenarios"), &calm).unwrap().0);
+    let calm = common::ScenarioBuilder::file("scenarios/death-spiral.toml")
+        .set("traffic.0.profile.1.rate_rps", 200_u32)
+        .set("traffic.1.profile.1.rate_rps", 200_u32);
+    let sc = reseeded(calm.scenario());
     let rec = run(&sc, 0);
     assert_eq!(rec.events.len(), 0, "{:?}", rec.events.first());
 }
@@ -1359,15 +1348,16 @@ fn rolling_deployment_with_staggered_starts() {
 // The example scenarios show what their header comments say
 // ---------------------------------------------------------------------------------------------
 
-fn scenario_file(text: &str) -> Scenario {
-    reseeded(load_str(text, Path::new("scenarios"), &[]).unwrap().0)
+/// The shipped scenario `rel` (reseeded as every scenario here).
+fn scenario_file(rel: &str) -> Scenario {
+    reseeded(common::ScenarioBuilder::file(rel).scenario())
 }
 
 /// `scenarios/health-check-tuning.toml`: the same crash under the NLB defaults and under
 /// 10 s / 5 s / U = 2 checks is detected within each setting's documented window.
 #[test]
-fn health_check_tuning_scenario() {
-    let sc = scenario_file(include_str!("../scenarios/health-check-tuning.toml"));
+fn health_check_tuning_scenario_detects_each_crash_in_its_window() {
+    let sc = scenario_file("scenarios/health-check-tuning.toml");
     let names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["defaults", "aggressive"]);
     for r in 0..4 {
@@ -1390,8 +1380,8 @@ fn health_check_tuning_scenario() {
 /// request, and each takes exactly its slowest new task's start + the 60 s new-target delay (a
 /// TCP check passes at once) + its deregistration delay.
 #[test]
-fn rolling_deploy_scenario() {
-    let sc = scenario_file(include_str!("../scenarios/rolling-deploy.toml"));
+fn rolling_deploy_scenario_keeps_four_healthy_tasks_and_every_request() {
+    let sc = scenario_file("scenarios/rolling-deploy.toml");
     for r in 0..2 {
         let rec = run(&sc, r);
         assert_eq!(rec.counts.failed(), 0, "replication {r}");

@@ -7,18 +7,13 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-fn simroute(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simroute"))
-        .args(args)
-        .output()
-        .expect("simroute runs")
-}
+mod common;
+use common::binary::run as simroute;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -4,14 +4,8 @@
 //! exits 2 naming the file, the line and the resource.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn simroute(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simroute"))
-        .args(args)
-        .output()
-        .expect("simroute runs")
-}
+mod common;
+use common::binary::run as simroute;
 
 fn fixture(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,11 +15,9 @@ fn fixture(rel: &str) -> String {
         .to_string()
 }
 
+/// A fresh scratch folder for import test `name`.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("simroute-import-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
+    common::binary::scratch(&format!("import-{name}"))
 }
 
 /// An import that succeeded: the scenario text, parsed, and stderr.

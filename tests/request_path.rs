@@ -1,24 +1,22 @@
 //! Each AWS behaviour of the request path against its documented rule
-//! (`shared/reference/aws-behaviour.md`, cited below as "ref §n").
+//! (`docs/aws-behaviour.md`, cited below as "ref §n").
 //!
 //! Every check is either exact (a count or a time the rule fixes completely: token buckets with
 //! evenly spaced arrivals, timeouts with constant latencies, identities that hold on every sample
 //! path) or a confidence band from a closed form: Student t over independent replications, or a
 //! binomial band on a pooled count. No tolerance here was tuned to make a run pass.
 
-use std::path::Path;
-
 use serde_json::Value;
-#[path = "support/figures.rs"]
-mod support;
 use simroute::engine::time::from_secs;
 use simroute::math::confidence::{mean_sd, t_quantile};
 use simroute::model::retry::expected_attempts;
 use simroute::model::source::RateProfile;
-use simroute::scenario::{self, Override, Scenario, ScenarioError};
-use simroute::sim::{self, RunOutput};
+use simroute::scenario::Scenario;
 use simroute::vocab::ProfileShape;
-use support::{figures, lookup};
+
+mod common;
+use common::figures::{json, lookup, replication as run};
+use common::{ScenarioBuilder, load_err, scenario as load};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -26,27 +24,6 @@ use support::{figures, lookup};
 
 /// Two-sided 99% normal quantile, for binomial bands on large pooled counts.
 const Z99: f64 = 2.575_829_303_549;
-
-fn load(toml: &str) -> Scenario {
-    match scenario::load_str(toml, Path::new("."), &[]) {
-        Ok((sc, _)) => sc,
-        Err(e) => panic!("scenario rejected: {e}\n--- scenario ---\n{toml}"),
-    }
-}
-
-fn load_err(toml: &str) -> ScenarioError {
-    match scenario::load_str(toml, Path::new("."), &[]) {
-        Ok(_) => panic!("scenario accepted, expected an error\n--- scenario ---\n{toml}"),
-        Err(e) => e,
-    }
-}
-
-/// One replication: the raw output and its figure tree.
-fn run(sc: &Scenario, replication: u32) -> (RunOutput, Value) {
-    let out = sim::run(sc, replication, None);
-    let fig = figures(sc, &out.recorder);
-    (out, fig)
-}
 
 fn num(tree: &Value, path: &str) -> f64 {
     lookup(tree, path)
@@ -1208,13 +1185,9 @@ fn retries_amplify_attempts_and_cut_errors_as_the_closed_form_says() {
 // 9. The full storage-service path: stage figures and Little's law
 // ---------------------------------------------------------------------------------------------
 
-fn storage_service(overrides: &[&str]) -> scenario::Loaded {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/storage-service.toml");
-    let overrides: Vec<Override> = overrides
-        .iter()
-        .map(|o| Override::parse(o).expect("override"))
-        .collect();
-    scenario::load(&file, &overrides).unwrap_or_else(|e| panic!("{e}"))
+/// The storage service as shipped.
+fn storage_service() -> ScenarioBuilder {
+    ScenarioBuilder::file("scenarios/storage-service.toml")
 }
 
 /// Every hop of the storage service's path (gateway, authorizer, VPC link + NLB, nginx, app
@@ -1223,8 +1196,7 @@ fn storage_service(overrides: &[&str]) -> scenario::Loaded {
 fn storage_service_reports_every_stage() {
     // As shipped: 600 s, so the authorizer's 300 s cache expires inside the measured window
     // and the authorizer stage has calls to measure.
-    let loaded = storage_service(&[]);
-    let sc = &loaded.scenario;
+    let sc = &storage_service().scenario();
     let stages = [
         "gateway",
         "authorizer",
@@ -1235,7 +1207,7 @@ fn storage_service_reports_every_stage() {
     ];
     let merged = simroute::replicate::run_all(sc, Some(1), None).expect("run");
     let (_, one) = run(sc, 0);
-    let merged = support::json(&merged.figures);
+    let merged = json(&merged.figures);
     for tree in [&merged, &one] {
         let present: Vec<&String> = lookup(tree, "stages")
             .and_then(Value::as_object)
@@ -1259,8 +1231,7 @@ fn storage_service_reports_every_stage() {
 /// in the 99% Student-t band of L over replications.
 #[test]
 fn littles_law_band_over_replications() {
-    let loaded = storage_service(&[]);
-    let sc = &loaded.scenario;
+    let sc = &storage_service().scenario();
     let (mut l, mut lambda_w) = (Vec::new(), Vec::new());
     for r in 0..sc.replications {
         let (_, fig) = run(sc, r);
@@ -1284,14 +1255,12 @@ fn littles_law_band_over_replications() {
 /// retries and every failure, so it catches any request the recorder loses or counts twice.
 #[test]
 fn littles_law_holds_on_the_full_path() {
-    let loaded = storage_service(&[
-        "simulation.duration_s=200",
-        "simulation.warmup_s=20",
-        "simulation.replications=3",
-    ]);
-    let mut sc = loaded.scenario;
-    let rates: Vec<f64> = loaded
-        .raw
+    let (mut sc, raw) = storage_service()
+        .set("simulation.duration_s", 200_u32)
+        .set("simulation.warmup_s", 20_u32)
+        .set("simulation.replications", 3_u32)
+        .scenario_and_raw();
+    let rates: Vec<f64> = raw
         .traffic
         .iter()
         .map(|t| t.rate_rps.expect("constant-rate sources"))

@@ -6,15 +6,13 @@
 //! `items`, `minimum`, `maximum`); `oneOf` is checked as "at least one" (enough to catch unknown
 //! fields and wrong types, which is what editors use the schema for).
 
-use std::process::Command;
-
 use serde_json::Value;
 
+mod common;
+use common::ScenarioBuilder;
+
 fn schema() -> Value {
-    let o = Command::new(env!("CARGO_BIN_EXE_simroute"))
-        .arg("schema")
-        .output()
-        .unwrap();
+    let o = common::binary::run(&["schema"]);
     assert_eq!(o.status.code(), Some(0));
     serde_json::from_slice(&o.stdout).expect("the schema is JSON")
 }
@@ -140,14 +138,11 @@ fn every_shipped_scenario_validates_against_the_schema() {
 #[test]
 fn the_schema_rejects_unknown_fields_and_wrong_types() {
     let schema = schema();
-    let base = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/mmc.toml"),
-    )
-    .unwrap();
-    let typo = base.replace("warmup_s = 30", "warmpu_s = 30");
+    let base = ScenarioBuilder::file("scenarios/mmc.toml");
+    let typo = base.clone().set("simulation.warmpu_s", 30_u32).text();
     let e = check(&schema, &schema, &as_json(&typo), "").expect("a typo is caught");
     assert!(e.contains("warmpu_s"), "{e}");
-    let wrong = base.replace("rate_rps = 3200", "rate_rps = \"fast\"");
+    let wrong = base.set("traffic.0.rate_rps", "fast").text();
     let e = check(&schema, &schema, &as_json(&wrong), "").expect("a string rate is caught");
     assert!(e.contains("rate_rps"), "{e}");
 }

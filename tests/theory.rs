@@ -1,7 +1,8 @@
 //! The simulator against queueing theory: M/M/1, M/M/c (Erlang C), M/D/1 (Pollaczek–Khinchine),
 //! M/M/1/K blocking, a random split of Poisson traffic, and Little's law (the time-averaged number
-//! in system against λW in every run, and as an exact identity on a run's own figures). Closed
-//! forms and worked values: `/work/shared/reference/queueing-theory.md`.
+//! in system against λW in every run, and as an exact identity on a run's own figures). The closed
+//! forms are the textbook ones, written out below and checked against worked values in
+//! [`closed_forms_match_the_worked_values`].
 //!
 //! # How a check decides
 //! Each test runs `n` independent replications of one scenario and compares the mean of a figure
@@ -33,15 +34,12 @@
 //!   Percentile checks widen the band by that documented precision ([`HIST_ALLOWANCE`]); means
 //!   are exact sums and get no allowance.
 
-use std::path::Path;
-
 use serde_json::Value;
-#[path = "support/figures.rs"]
-mod support;
+mod common;
+use common::figures::{figures, lookup};
 use simroute::math::confidence::{mean_sd, t_quantile};
-use simroute::scenario::{Scenario, load_str};
+use simroute::scenario::Scenario;
 use simroute::sim;
-use support::{figures, lookup};
 
 /// Dropped from the start of every run; see the module documentation.
 const WARMUP_S: f64 = 2.0;
@@ -223,9 +221,7 @@ app = {{ workers = {workers}, queue_limit = {queue_limit}, service = {service} }
             workers = self.workers,
             service = self.service,
         );
-        load_str(&text, Path::new("."), &[])
-            .expect("the test scenario is valid")
-            .0
+        common::scenario(&text)
     }
 }
 
@@ -536,9 +532,7 @@ app = {{ workers = 1, queue_limit = 4, service = {{ dist = "exponential", mean_m
 "#,
         seed = seed(7)
     );
-    let sc = load_str(&text, Path::new("."), &[])
-        .expect("the test scenario is valid")
-        .0;
+    let sc = common::scenario(&text);
     for r in 0..sc.replications {
         let f = figures(&sc, &sim::run(&sc, r, None).recorder);
         let get = |path: &str| lookup(&f, path).and_then(Value::as_f64).unwrap();

@@ -1,6 +1,6 @@
 //! `scenarios/three-ways.toml`: one service behind an NLB, an ALB and a Cloud Map integration,
 //! each losing one task at 300 s. What each way in does with the dead task follows from the
-//! documented rules (`/work/shared/reference/aws-behaviour.md` §1, §3, §4, §6):
+//! documented rules (`docs/aws-behaviour.md` §1, §3, §4, §6):
 //! - ALB: requests sent to it end at the ALB's 10 s connect timeout with 504 (A3), until its
 //!   HTTP health checks mark it unhealthy (those it held when it died: 503 at the gateway);
 //! - NLB: they get no answer and end at the HTTP API's 30 s integration timeout with 503 (S9),

@@ -2,15 +2,21 @@
 //! (`latency_ms.p99`, `target_groups.app.per_target.0.requests`): these tests check the file
 //! format itself, so they read it as a user's script would.
 
-#![allow(dead_code)]
-
 use serde_json::Value;
 use simroute::scenario::Scenario;
+use simroute::sim::{self, RunOutput};
 use simroute::stats::recorder::Recorder;
 
 /// One replication's figures as the JSON tree of `summary.json`.
 pub fn figures(sc: &Scenario, rec: &Recorder) -> Value {
     json(&simroute::results::summary::figures(sc, rec))
+}
+
+/// Replication `replication` of `sc`: the raw output and its figure tree.
+pub fn replication(sc: &Scenario, replication: u32) -> (RunOutput, Value) {
+    let out = sim::run(sc, replication, None);
+    let fig = figures(sc, &out.recorder);
+    (out, fig)
 }
 
 /// Anything serializable (merged figures, half-widths) as its JSON tree.
