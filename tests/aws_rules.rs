@@ -508,12 +508,9 @@ fn rolling_deployment_at_maximum_percent_100_finishes() {
                         .contains("target_groups.app.service.maximum_percent"),
                     "{e}"
                 );
-                let file = std::env::temp_dir().join("simroute-rule2-min100-max100.toml");
+                let file = common::binary::scratch("rule2-min100-max100").join("scenario.toml");
                 std::fs::write(&file, &toml).unwrap();
-                let out = std::process::Command::new(env!("CARGO_BIN_EXE_simroute"))
-                    .args(["validate", file.to_str().unwrap()])
-                    .output()
-                    .unwrap();
+                let out = common::binary::run(&["validate", file.to_str().unwrap()]);
                 assert_eq!(out.status.code(), Some(2));
                 assert!(
                     String::from_utf8_lossy(&out.stderr)
