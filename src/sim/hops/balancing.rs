@@ -79,6 +79,51 @@ pub(in crate::sim) const NODE_STREAMS: u32 = 1 << 24;
 /// NLB DNS record TTL (N2, N8).
 const DNS_TTL: Nanos = 60 * NANOS_PER_SEC;
 
+/// The zone whose load balancer node a connection of `flow` reaches, for a group whose nodes
+/// each balance only their own zone's targets; `None` when no zone has a target.
+fn zonal_node(
+    flow: u64,
+    now: Nanos,
+    zone_routable: &[Vec<u32>],
+    zone_live: &[u32],
+    zone_down: &[Option<Nanos>],
+) -> Option<usize> {
+    let zones = zone_routable.len() as u64;
+    let h = mix64(!flow);
+    let first = (h % zones) as usize;
+    debug_assert_eq!(first, node_of(flow, zone_routable.len()));
+    let in_dns = |z: usize| zone_live.contains(&(z as u32));
+    // The node the connection reaches: its zone's, if in DNS or still cached by the
+    // client (the share of clients with a stale answer falls over the TTL); else one
+    // of the zones in DNS (every zone with targets when none is healthy: DNS then
+    // answers with all nodes).
+    let stale = !in_dns(first)
+        && zone_down[first].is_some_and(|down| {
+            let left = DNS_TTL.saturating_sub(now - down);
+            let u = (mix64(h) >> 11) as f64 / (1u64 << 53) as f64;
+            u * (DNS_TTL as f64) < left as f64
+        });
+    if in_dns(first) || stale {
+        Some(first)
+    } else if !zone_live.is_empty() {
+        Some(zone_live[((h / zones) % zone_live.len() as u64) as usize] as usize)
+    } else {
+        let open: u64 = zone_routable.iter().filter(|l| !l.is_empty()).count() as u64;
+        if open == 0 {
+            return None;
+        }
+        let k = (h / zones) % open;
+        Some(
+            zone_routable
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !l.is_empty())
+                .nth(k as usize)
+                .map_or(first, |(z, _)| z),
+        )
+    }
+}
+
 impl GroupState {
     /// The target for a new connection / request of a group on the special path; `None` when
     /// there is nowhere to send it.
@@ -114,38 +159,7 @@ impl GroupState {
             balancer = &mut nodes[node];
             routable
         } else if *zonal {
-            let zones = zone_routable.len() as u64;
-            let h = mix64(!flow);
-            let first = (h % zones) as usize;
-            debug_assert_eq!(first, node_of(flow, zone_routable.len()));
-            let in_dns = |z: usize| zone_live.contains(&(z as u32));
-            // The node the connection reaches: its zone's, if in DNS or still cached by the
-            // client (the share of clients with a stale answer falls over the TTL); else one
-            // of the zones in DNS (every zone with targets when none is healthy: DNS then
-            // answers with all nodes).
-            let stale = !in_dns(first)
-                && zone_down[first].is_some_and(|down| {
-                    let left = DNS_TTL.saturating_sub(now - down);
-                    let u = (mix64(h) >> 11) as f64 / (1u64 << 53) as f64;
-                    u * (DNS_TTL as f64) < left as f64
-                });
-            let z = if in_dns(first) || stale {
-                first
-            } else if !zone_live.is_empty() {
-                zone_live[((h / zones) % zone_live.len() as u64) as usize] as usize
-            } else {
-                let open: u64 = zone_routable.iter().filter(|l| !l.is_empty()).count() as u64;
-                if open == 0 {
-                    return None;
-                }
-                let k = (h / zones) % open;
-                zone_routable
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| !l.is_empty())
-                    .nth(k as usize)
-                    .map_or(first, |(z, _)| z)
-            };
+            let z = zonal_node(flow, now, zone_routable, zone_live, zone_down)?;
             balancer = &mut nodes[z];
             &zone_routable[z]
         } else {
