@@ -16,6 +16,7 @@
 //! engine and the streaming statistics alone.
 
 pub mod fingerprint;
+pub mod scaling;
 pub mod whole_process;
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -174,6 +174,10 @@ struct BenchArgs {
     /// loop of the same model, and print the ratio and the run's peak RSS.
     #[arg(long)]
     whole_process: bool,
+    /// Time a 20-point sweep of that M/M/4 with one worker thread and with two, check their
+    /// outputs are byte-identical, and print the speed-up (default 20000 s per point).
+    #[arg(long, conflicts_with = "whole_process")]
+    sweep_scaling: bool,
     /// Timed runs; the fastest counts.
     #[arg(long, default_value_t = 5)]
     repeat: u32,
@@ -229,6 +233,10 @@ pub fn main() -> anyhow::Result<ExitCode> {
             if args.whole_process {
                 let exe = std::env::current_exe().context("locating the simroute binary")?;
                 crate::bench::whole_process::run(&exe, args.duration_s.unwrap_or(625_000.0))?;
+            } else if args.sweep_scaling {
+                let exe = std::env::current_exe().context("locating the simroute binary")?;
+                let duration_s = args.duration_s.unwrap_or(20_000.0);
+                crate::bench::scaling::run(&exe, duration_s, args.repeat)?;
             } else {
                 let duration_s = args.duration_s.unwrap_or(600.0);
                 crate::bench::run(duration_s, &[crate::bench::CALENDAR], args.repeat)?;

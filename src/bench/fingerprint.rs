@@ -42,7 +42,7 @@ impl Config {
 }
 
 /// FNV-1a over `bytes`: dependency-free and stable across platforms and builds.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
