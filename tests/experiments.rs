@@ -83,7 +83,8 @@ fn sweep_over_targets_gives_one_row_per_point_and_p99_falls() {
         "--out",
         out1.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // 2 tasks (ρ = 1.5) misses the mean-latency SLO: a point that misses makes the exit 1.
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let mut reader = csv::Reader::from_path(out1.join("summary.csv")).unwrap();
     let headers = reader.headers().unwrap().clone();
     let col = |name: &str| {
@@ -166,7 +167,7 @@ fn sweep_over_targets_gives_one_row_per_point_and_p99_falls() {
         "--out",
         out2.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.status.code(), Some(1));
     assert_eq!(read_all(&out1), read_all(&out2));
 }
 
@@ -199,7 +200,8 @@ fn compare_marks_a_real_difference_and_not_a_seed_difference() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // The 2-task variant misses the SLO: exit 1, as `run` and `sweep` do.
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let rows = compare_rows(&out);
     let significant = |variant: &str, figure: &str| {
         rows.iter()
@@ -669,4 +671,419 @@ fn faults_and_routes_are_on_screen_and_in_the_report() {
         assert!(doc.contains(&format!("{detected:.1}")), "{doc}");
         assert!(doc.contains("Routes") && doc.contains("side"), "{doc}");
     }
+}
+
+/// `scenario`'s MMC shortened, for the tests that only look at the outputs' shape.
+fn short_scenario(dir: &Path) -> String {
+    let file = dir.join("short.toml");
+    fs::write(
+        &file,
+        MMC.replace("duration_s = 60", "duration_s = 12")
+            .replace("replications = 4", "replications = 2\nprecision = 0"),
+    )
+    .unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// Every study command in every `--format`: JSON parses, Markdown has tables, the aligned
+/// table has none, and the exit code follows the one table in the README (0 met, 1 missed).
+#[test]
+fn sweep_compare_and_plan_honour_format_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = short_scenario(dir.path());
+    let studies: [(&str, Vec<&str>, i32); 5] = [
+        // 8 and 10 tasks meet the 2.5 ms mean (M/M/2 per task: 2.3 ms at 8).
+        ("sweep", vec!["--vary", "target_groups.app.targets=8,10"], 0),
+        // 2 tasks of 2 workers at 3000/s is overloaded (ρ = 1.5): that point misses.
+        ("sweep", vec!["--vary", "target_groups.app.targets=2,10"], 1),
+        (
+            "compare",
+            vec![
+                "--set",
+                "target_groups.app.targets=8",
+                "--variant",
+                "target_groups.app.targets=10",
+            ],
+            0,
+        ),
+        (
+            "compare",
+            vec![
+                "--set",
+                "target_groups.app.targets=8",
+                "--variant",
+                "target_groups.app.targets=2",
+            ],
+            1,
+        ),
+        (
+            "plan",
+            vec!["--target-group", "app", "--max-tasks", "16"],
+            0,
+        ),
+    ];
+    for (i, (command, extra, code)) in studies.iter().enumerate() {
+        for format in ["table", "json", "markdown"] {
+            let out = dir.path().join(format!("{command}-{i}-{format}"));
+            let mut args = vec![*command, file.as_str()];
+            args.extend(extra.iter().copied());
+            args.extend([
+                "--quiet",
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            let o = simroute(&args);
+            let stdout = text(&o.stdout);
+            assert_eq!(
+                o.status.code(),
+                Some(*code),
+                "{args:?}: {}",
+                text(&o.stderr)
+            );
+            match format {
+                "json" => {
+                    let v: serde_json::Value = serde_json::from_str(&stdout)
+                        .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e}): {stdout}"));
+                    assert!(v.is_object() || v.is_array(), "{args:?}");
+                }
+                "markdown" => assert!(stdout.contains("|---|"), "{args:?}: {stdout}"),
+                _ => {
+                    assert!(!stdout.contains("|---|"), "{args:?}: {stdout}");
+                    assert!(!stdout.trim().is_empty(), "{args:?}");
+                }
+            }
+        }
+    }
+    // Bad input is 2 for each of them, naming the flag, and writes nothing.
+    for args in [
+        vec!["sweep", file.as_str(), "--vary", "nope"],
+        vec!["compare", file.as_str()],
+        vec!["plan", file.as_str(), "--target-group", "nope"],
+        vec!["sweep", file.as_str(), "--vary", "k=1", "--format", "yaml"],
+    ] {
+        let o = simroute(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(!text(&o.stderr).is_empty(), "{args:?}");
+    }
+}
+
+/// A compare of scale-out's fault: the fault figures and per-route error rates beside the
+/// headline figures, in the terminal table, compare.md and compare.json, and two charts.
+#[test]
+fn compare_reports_fault_and_route_figures_and_draws_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    let scale_out = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/scale-out.toml");
+    let o = simroute(&[
+        "compare",
+        scale_out,
+        "--variant",
+        "target_groups.bags.health_check.interval_s=10",
+        "--replications",
+        "3",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // scale-out misses its SLO (the crash at the peak) in both variants.
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let table = text(&o.stdout);
+    let md = fs::read_to_string(out.join("compare.md")).unwrap();
+    for part in [
+        "detected after (s)",
+        "recovered after (s)",
+        "failed attempts",
+        "requests lost",
+        "ANY /bags/{proxy+}",
+        "ANY /ingests/{proxy+}",
+    ] {
+        assert!(table.contains(part), "table lacks {part}:\n{table}");
+        assert!(md.contains(part), "compare.md lacks {part}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("compare.json")).unwrap()).unwrap();
+    let variants = json["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 2);
+    let detect = |v: &serde_json::Value| {
+        v["faults"][0]["detected_after_s"]["value"]
+            .as_f64()
+            .unwrap()
+    };
+    // 10 s checks notice the crash sooner than the NLB's 30 s default.
+    assert!(detect(&variants[1]) < detect(&variants[0]), "{json}");
+    for v in variants {
+        assert!(v["requests_lost"]["value"].as_f64().unwrap() > 0.0);
+        assert!(v["faults"][0]["failed_attempts"]["ci95"].is_number());
+        let bags = &v["routes"]["ANY /bags/{proxy+}"]["error_rate"];
+        assert!(bags["value"].as_f64().unwrap() > 0.0, "{v}");
+        assert_eq!(v["slo_passed"], serde_json::json!(false));
+    }
+    // The variant's setting is typed: the number 10, not the string "10".
+    assert_eq!(
+        variants[1]["settings"]["target_groups.bags.health_check.interval_s"],
+        serde_json::json!(10)
+    );
+    for stem in ["chart-compare", "chart-compare-latency-over-time"] {
+        let png_bytes = fs::read(out.join(format!("{stem}.png"))).unwrap();
+        let mut reader = png::Decoder::new(png_bytes.as_slice()).read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (1200, 660), "{stem}");
+        let coloured = buf[..info.buffer_size()]
+            .chunks(3)
+            .filter(|p| p.iter().max().unwrap() - p.iter().min().unwrap() > 60)
+            .count();
+        assert!(coloured > 1_000, "{stem}: {coloured} data pixels");
+        let svg = fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap();
+        assert!(
+            svg.contains("baseline") && svg.contains("health_check.interval_s=10"),
+            "{stem}"
+        );
+    }
+    let svg = fs::read_to_string(out.join("chart-compare.svg")).unwrap();
+    assert!(svg.contains("p99 latency (ms)") && svg.contains("error rate (%)"));
+    let svg = fs::read_to_string(out.join("chart-compare-latency-over-time.svg")).unwrap();
+    // The crash's timeouts beside ~150 ms p99s: a log axis, so both stay readable.
+    assert!(svg.contains("p99 latency (ms, log scale)"));
+}
+
+/// One `figures.csv` row, read by column name as pandas would.
+#[derive(Debug, serde::Deserialize)]
+struct FigureRow {
+    scenario: String,
+    study: String,
+    point: String,
+    name: String,
+    value: Option<f64>,
+    ci95: Option<f64>,
+    unit: String,
+}
+
+fn figures(dir: &Path) -> (Vec<String>, Vec<FigureRow>) {
+    let mut reader = csv::Reader::from_path(dir.join("figures.csv")).unwrap();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader.deserialize().map(|r| r.unwrap()).collect();
+    (header, rows)
+}
+
+/// `figures.csv` beside `summary.csv` in run, sweep and compare folders: one header for all
+/// (they concatenate), every figure with its half-width and unit, the same values as
+/// `summary.json`, and sweep points and compared variants labelled.
+#[test]
+fn figures_csv_is_long_typed_and_concatenates() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = short_scenario(dir.path());
+    let run = dir.path().join("run");
+    let o = simroute(&["run", &file, "--quiet", "--out", run.to_str().unwrap()]);
+    // 4 tasks miss the 2.5 ms mean: exit 1, outputs written.
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let sweep = dir.path().join("sweep");
+    let o = simroute(&[
+        "sweep",
+        &file,
+        "--vary",
+        "target_groups.app.targets=8,10",
+        "--vary",
+        "target_groups.app.algorithm=\"random\",\"round_robin\"",
+        "--quiet",
+        "--out",
+        sweep.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let cmp = dir.path().join("cmp");
+    let o = simroute(&[
+        "compare",
+        &file,
+        "--set",
+        "target_groups.app.targets=8",
+        "--variant",
+        "target_groups.app.targets=10",
+        "--quiet",
+        "--out",
+        cmp.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    let (h_run, run_rows) = figures(&run);
+    let (h_sweep, sweep_rows) = figures(&sweep);
+    let (h_cmp, cmp_rows) = figures(&cmp);
+    assert_eq!(
+        h_run,
+        [
+            "scenario", "study", "point", "name", "value", "ci95", "unit"
+        ]
+    );
+    assert_eq!(
+        (&h_run, &h_run),
+        (&h_sweep, &h_cmp),
+        "one header: the files concatenate"
+    );
+
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(run.join("summary.json")).unwrap()).unwrap();
+    let p99 = run_rows
+        .iter()
+        .find(|r| r.name == "latency_ms.p99")
+        .unwrap();
+    assert_eq!(p99.value, summary["latency_ms"]["p99"].as_f64());
+    assert_eq!(p99.ci95, summary["ci95"]["latency_ms"]["p99"].as_f64());
+    assert_eq!(
+        (p99.unit.as_str(), p99.study.as_str(), p99.point.as_str()),
+        ("ms", "run", "")
+    );
+    assert_eq!(p99.scenario, "mm2-tasks");
+    let offered = run_rows
+        .iter()
+        .find(|r| r.name == "requests.offered")
+        .unwrap();
+    assert_eq!(offered.value, summary["requests"]["offered"].as_f64());
+    assert_eq!(offered.unit, "count");
+    let er = run_rows.iter().find(|r| r.name == "error_rate").unwrap();
+    assert_eq!(er.unit, "fraction");
+    // No string-valued or metadata rows: every row is a figure.
+    assert!(
+        run_rows
+            .iter()
+            .all(|r| !r.name.starts_with("scenario") && !r.name.is_empty())
+    );
+
+    // The sweep: each of the four points labelled by its folder name.
+    let mut points: Vec<&str> = sweep_rows.iter().map(|r| r.point.as_str()).collect();
+    points.dedup();
+    assert_eq!(points.len(), 4, "{points:?}");
+    assert!(
+        points.contains(&"target_groups.app.targets=10,target_groups.app.algorithm=%22random%22")
+    );
+    assert!(sweep_rows.iter().all(|r| r.study == "sweep"));
+    assert!(cmp_rows.iter().any(|r| r.point == "baseline"));
+    assert!(
+        cmp_rows
+            .iter()
+            .any(|r| r.point == "target_groups.app.targets=10" && r.study == "compare")
+    );
+
+    // Typed values: sweep.json's points hold numbers and strings, summary.csv's columns the
+    // values without TOML quotes.
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(sweep.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(
+        json[0]["point"]["target_groups.app.targets"],
+        serde_json::json!(8)
+    );
+    assert_eq!(
+        json[0]["point"]["target_groups.app.algorithm"],
+        serde_json::json!("random")
+    );
+    let mut reader = csv::Reader::from_path(sweep.join("summary.csv")).unwrap();
+    #[derive(serde::Deserialize)]
+    struct Point {
+        #[serde(rename = "vary.target_groups.app.targets")]
+        targets: u32,
+        #[serde(rename = "vary.target_groups.app.algorithm")]
+        algorithm: String,
+    }
+    let rows: Vec<Point> = reader.deserialize().map(|r| r.unwrap()).collect();
+    assert_eq!(rows[0].targets, 8);
+    assert_eq!(rows[1].algorithm, "round_robin");
+}
+
+/// `events.csv`: targets are whole numbers (empty for a group's events), states in
+/// `from`/`to`, the desired counts of scaling events in `from_count`/`to_count`.
+#[test]
+fn events_csv_has_integer_targets_and_separate_count_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scaling.toml");
+    fs::write(
+        &file,
+        r#"
+[simulation]
+name = "scaling"
+seed = 21
+duration_s = 900
+
+[[traffic]]
+name = "users"
+target_group = "app"
+profile = [{ at_s = 0, rate_rps = 10 }, { at_s = 200, rate_rps = 64 }]
+
+[target_groups.app]
+targets = 2
+health_check = { protocol = "tcp" }
+autoscaling = { min_tasks = 2, max_tasks = 6, target_cpu_percent = 50 }
+app = { workers = 2, service = { dist = "exponential", mean_ms = 50 } }
+
+[[faults]]
+at_s = 100
+kind = "crash"
+target_group = "app"
+targets = 1
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().unwrap() <= 1, "{}", text(&o.stderr));
+    #[derive(serde::Deserialize)]
+    struct Row {
+        kind: String,
+        target: Option<u32>,
+        from: String,
+        to: String,
+        from_count: Option<u32>,
+        to_count: Option<u32>,
+    }
+    let mut reader = csv::Reader::from_path(out.join("events.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "t_s",
+            "kind",
+            "target_group",
+            "target",
+            "from",
+            "to",
+            "from_count",
+            "to_count",
+            "detail"
+        ]
+    );
+    // Every target cell parses as an integer (or is empty): the typed read cannot fail.
+    let rows: Vec<Row> = reader.deserialize().map(|r| r.unwrap()).collect();
+    let scale_out: Vec<&Row> = rows.iter().filter(|r| r.kind == "scale_out").collect();
+    assert!(!scale_out.is_empty(), "the ramp scales out");
+    for r in &scale_out {
+        assert!(r.from.is_empty() && r.to.is_empty());
+        assert!(r.to_count.unwrap() > r.from_count.unwrap());
+        assert_eq!(r.target, None);
+    }
+    let fault = rows.iter().find(|r| r.kind == "fault").unwrap();
+    assert!(fault.target.is_some() && !fault.to.is_empty() && fault.to_count.is_none());
+    // The report shows the counts where the states would be, and rebuilds byte for byte.
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    let first = scale_out[0];
+    assert!(
+        md.contains(&format!(
+            "| {} | {} |",
+            first.from_count.unwrap(),
+            first.to_count.unwrap()
+        )),
+        "report.md shows the scaling counts"
+    );
+    let before = read_all(&out);
+    let o = simroute(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        before,
+        read_all(&out),
+        "simroute report rebuilds the same bytes"
+    );
 }
