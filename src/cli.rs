@@ -25,24 +25,42 @@ use studies::{compare, plan, sweep};
 
 /// Discrete-event simulator and capacity planner for container APIs on AWS.
 #[derive(Parser, Debug)]
-#[command(name = "simroute", version, about, long_about = None)]
+#[command(
+    name = "simroute",
+    version,
+    about,
+    long_about = None,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// The exit codes, alike for every command (README, "Exit codes").
+const EXIT_CODES: &str = "Exit codes (every command):
+  0    success: the [slo] met by the run, every sweep point, every compared variant; plan found a count
+  1    the [slo] missed by the run, a sweep point or a compared variant (outputs still written);
+       plan: no count up to --max-tasks meets it
+  2    bad input or usage: the message names the field or flag; nothing written
+  130  interrupted by SIGINT, 143 by SIGTERM: the temporary folder removed";
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Simulate a scenario; write summary.json, CSVs, charts, report.{md,html} and the scenario
     /// as run to the output folder.
+    #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// Check a scenario and print it resolved, with every default filled in, as TOML.
     Validate(ValidateArgs),
     /// Run a grid of settings (--vary) and write one summary row per point.
+    #[command(after_help = EXIT_CODES)]
     Sweep(SweepArgs),
     /// Compare scenarios (or --variant groups of one) with the difference and its significance.
+    #[command(after_help = EXIT_CODES)]
     Compare(CompareArgs),
     /// Find the smallest task count that meets the scenario's [slo], with tasks lost.
+    #[command(after_help = EXIT_CODES)]
     Plan(PlanArgs),
     /// Rebuild the charts and report.{md,html} of a finished run's output folder, in place.
     Report(ReportArgs),
@@ -83,7 +101,8 @@ pub struct Options {
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
-    /// What to print on stdout.
+    /// What to print on stdout: aligned text, the command's JSON document (summary.json,
+    /// sweep.json, compare.json, plan.json) or Markdown.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// No progress or timing on stderr.
@@ -182,7 +201,7 @@ struct BenchArgs {
     repeat: u32,
 }
 
-/// Stdout format of `run`.
+/// Stdout format of `run`, `sweep`, `compare` and `plan`.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     /// Aligned text tables.

@@ -756,6 +756,15 @@ fn sweep_compare_and_plan_honour_format_and_exit_codes() {
             }
         }
     }
+    // The exit codes are in every running command's --help.
+    for command in ["run", "sweep", "compare", "plan"] {
+        let o = simroute(&[command, "--help"]);
+        let help = text(&o.stdout);
+        assert!(
+            help.contains("Exit codes") && help.contains("a sweep point or a compared variant"),
+            "{command} --help:\n{help}"
+        );
+    }
     // Bad input is 2 for each of them, naming the flag, and writes nothing.
     for args in [
         vec!["sweep", file.as_str(), "--vary", "nope"],
@@ -1086,4 +1095,101 @@ targets = 1
         read_all(&out),
         "simroute report rebuilds the same bytes"
     );
+}
+
+/// `[pricing]`: plan prints and writes each count's cost per month, from the explicit task
+/// size and prices; without it no cost appears; a size Fargate does not offer is refused.
+#[test]
+fn plan_shows_the_cost_of_each_count_only_when_priced() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = short_scenario(dir.path());
+    let priced = dir.path().join("priced.toml");
+    let pricing = "\n[pricing]\nvcpu_per_task = 0.5\nmemory_gib_per_task = 1\n\
+                   usd_per_vcpu_hour = 0.04048\nusd_per_gib_hour = 0.004445\n";
+    fs::write(&priced, fs::read_to_string(&plain).unwrap() + pricing).unwrap();
+    let out = dir.path().join("plan");
+    let o = simroute(&[
+        "plan",
+        priced.to_str().unwrap(),
+        "--target-group",
+        "app",
+        "--max-tasks",
+        "16",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("cost_usd_per_month"), "{stdout}");
+    // (0.5 × 0.04048 + 1 × 0.004445) × 730 h = 18.02 USD per task-month.
+    assert!(stdout.contains("18.02 USD per task-month"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let per_task = json["pricing"]["usd_per_task_month"].as_f64().unwrap();
+    assert!((per_task - 18.02005).abs() < 1e-6, "{per_task}");
+    assert_eq!(json["pricing"]["hours_per_month"], serde_json::json!(730.0));
+    for e in json["evaluations"].as_array().unwrap() {
+        let tasks = e["tasks"].as_f64().unwrap();
+        let cost = e["cost_usd_per_month"].as_f64().unwrap();
+        assert!((cost - tasks * per_task).abs() < 1e-6, "{e}");
+    }
+    let csv_text = fs::read_to_string(out.join("plan.csv")).unwrap();
+    assert!(
+        csv_text
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",cost_usd_per_month")
+    );
+
+    // No [pricing]: no cost anywhere.
+    let out = dir.path().join("plain");
+    let o = simroute(&[
+        "plan",
+        &plain,
+        "--target-group",
+        "app",
+        "--max-tasks",
+        "16",
+        "--quiet",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!text(&o.stdout).contains("cost_usd_per_month"));
+    assert!(
+        !fs::read_to_string(out.join("plan.csv"))
+            .unwrap()
+            .contains("cost")
+    );
+
+    // A task size Fargate does not have: exit 2, the field named, nothing written.
+    let bad = dir.path().join("bad.toml");
+    fs::write(
+        &bad,
+        fs::read_to_string(&priced)
+            .unwrap()
+            .replace("memory_gib_per_task = 1", "memory_gib_per_task = 8"),
+    )
+    .unwrap();
+    let out = dir.path().join("bad");
+    let o = simroute(&[
+        "plan",
+        bad.to_str().unwrap(),
+        "--target-group",
+        "app",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("pricing.memory_gib_per_task"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.exists());
 }
