@@ -691,7 +691,10 @@ fn short_scenario(dir: &Path) -> String {
 fn sweep_compare_and_plan_honour_format_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let file = short_scenario(dir.path());
-    let studies: [(&str, Vec<&str>, i32); 5] = [
+    let studies: [(&str, Vec<&str>, i32); 7] = [
+        // 4 tasks miss the 2.5 ms mean, 8 meet it.
+        ("run", vec!["--set", "target_groups.app.targets=8"], 0),
+        ("run", vec![], 1),
         // 8 and 10 tasks meet the 2.5 ms mean (M/M/2 per task: 2.3 ms at 8).
         ("sweep", vec!["--vary", "target_groups.app.targets=8,10"], 0),
         // 2 tasks of 2 workers at 3000/s is overloaded (ρ = 1.5): that point misses.
@@ -742,13 +745,29 @@ fn sweep_compare_and_plan_honour_format_and_exit_codes() {
                 "{args:?}: {}",
                 text(&o.stderr)
             );
+            // The document each command writes, which `--format json` prints.
+            let document = match *command {
+                "run" => "summary.json",
+                other => &format!("{other}.json"),
+            };
             match format {
                 "json" => {
                     let v: serde_json::Value = serde_json::from_str(&stdout)
                         .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e}): {stdout}"));
                     assert!(v.is_object() || v.is_array(), "{args:?}");
+                    assert_eq!(
+                        stdout.as_bytes(),
+                        fs::read(out.join(document)).unwrap(),
+                        "{args:?}: stdout is {document}"
+                    );
                 }
-                "markdown" => assert!(stdout.contains("|---|"), "{args:?}: {stdout}"),
+                "markdown" => {
+                    assert!(stdout.contains("|---|"), "{args:?}: {stdout}");
+                    if matches!(*command, "compare" | "plan") {
+                        let md = fs::read_to_string(out.join(format!("{command}.md"))).unwrap();
+                        assert_eq!(stdout, md, "{args:?}: stdout is {command}.md");
+                    }
+                }
                 _ => {
                     assert!(!stdout.contains("|---|"), "{args:?}: {stdout}");
                     assert!(!stdout.trim().is_empty(), "{args:?}");
@@ -996,6 +1015,109 @@ fn figures_csv_is_long_typed_and_concatenates() {
     let rows: Vec<Point> = reader.deserialize().map(|r| r.unwrap()).collect();
     assert_eq!(rows[0].targets, 8);
     assert_eq!(rows[1].algorithm, "round_robin");
+}
+
+/// Booleans and numbers from `--vary`/`--variant` stay booleans and numbers: in `sweep.json`,
+/// in `summary.csv`'s `vary.*` columns (read by name into a `bool` and an `f64`) and in
+/// `compare.json`'s settings.
+#[test]
+fn sweep_and_compare_values_are_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = short_scenario(dir.path());
+    let sweep = dir.path().join("sweep");
+    let o = simroute(&[
+        "sweep",
+        &file,
+        "--set",
+        "target_groups.app.targets=8",
+        "--vary",
+        "target_groups.app.connection_termination=false,true",
+        "--vary",
+        "target_groups.app.deregistration_delay_s=0.5",
+        "--quiet",
+        "--out",
+        sweep.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().unwrap() <= 1, "{}", text(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(sweep.join("sweep.json")).unwrap()).unwrap();
+    let points: Vec<&serde_json::Value> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["point"])
+        .collect();
+    assert_eq!(
+        points,
+        [
+            &serde_json::json!({"target_groups.app.connection_termination": false,
+                                "target_groups.app.deregistration_delay_s": 0.5}),
+            &serde_json::json!({"target_groups.app.connection_termination": true,
+                                "target_groups.app.deregistration_delay_s": 0.5}),
+        ]
+    );
+    #[derive(serde::Deserialize)]
+    struct Point {
+        #[serde(rename = "vary.target_groups.app.connection_termination")]
+        termination: bool,
+        #[serde(rename = "vary.target_groups.app.deregistration_delay_s")]
+        delay: f64,
+    }
+    let mut reader = csv::Reader::from_path(sweep.join("summary.csv")).unwrap();
+    let rows: Vec<Point> = reader.deserialize().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.termination, r.delay))
+            .collect::<Vec<_>>(),
+        [(false, 0.5), (true, 0.5)]
+    );
+
+    let cmp = dir.path().join("cmp");
+    let o = simroute(&[
+        "compare",
+        &file,
+        "--variant",
+        "target_groups.app.connection_termination=true,target_groups.app.algorithm=round_robin",
+        "--quiet",
+        "--out",
+        cmp.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().unwrap() <= 1, "{}", text(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(cmp.join("compare.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["variants"][1]["settings"],
+        serde_json::json!({"target_groups.app.connection_termination": true,
+                           "target_groups.app.algorithm": "round_robin"}),
+        "{json:#}"
+    );
+}
+
+/// `simroute report` reads `events.csv` by its types: a target that is not a task index (the
+/// `bags-3` style of a hand-edited or foreign file) is refused, exit 2, naming the file.
+#[test]
+fn report_refuses_an_events_csv_whose_target_is_not_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = short_scenario(dir.path());
+    let out = dir.path().join("run");
+    let o = simroute(&["run", &file, "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(o.status.code().unwrap() <= 1, "{}", text(&o.stderr));
+    let events = out.join("events.csv");
+    let header = fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    fs::write(
+        &events,
+        format!("{header}\n1.0,fault,app,app-3,running,crashed,,,crash\n"),
+    )
+    .unwrap();
+    let o = simroute(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("events.csv") && err.contains("app-3"), "{err}");
 }
 
 /// `events.csv`: targets are whole numbers (empty for a group's events), states in
