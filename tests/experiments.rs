@@ -1315,3 +1315,162 @@ fn plan_shows_the_cost_of_each_count_only_when_priced() {
     );
     assert!(!out.exists());
 }
+
+/// The README, its lines joined: the sentences it quotes from the binary's output.
+fn readme() -> String {
+    let text = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The README's planner example as a new user runs it: `--fail 2` replaces scale-out's own
+/// crash, the runner-up's reason is the figure that failed it (the bags group's p99, not the
+/// error rate that passes with room), and the README's answer, runner-up and search order
+/// are what the binary prints.
+#[test]
+fn the_readme_planner_example_prints_what_the_readme_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let scale_out = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/scale-out.toml");
+    let out = dir.path().join("plan");
+    let o = simroute(&[
+        "plan",
+        scale_out,
+        "--target-group",
+        "bags",
+        "--fail",
+        "2",
+        "--at-peak",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout
+            .contains("--fail 2 replaces the scenario's own crash of 2 task(s) at 1000 s of bags"),
+        "{stdout}"
+    );
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let tasks = |e: &serde_json::Value| e["tasks"].as_u64().unwrap();
+    let (rec, ru) = (&plan["recommended"], &plan["runner_up"]);
+    assert_eq!(tasks(ru) + 1, tasks(rec), "{plan:#}");
+    assert_eq!(ru["binding"]["check"], "p99_ms (target group bags)");
+    let edge = ru["binding"]["at_interval_edge"].as_f64().unwrap();
+    assert!(edge > 250.0, "the runner-up fails on it: {edge}");
+    let order: Vec<String> = plan["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| tasks(e).to_string())
+        .collect();
+    let readme = readme();
+    let answer = format!(
+        "the answer is {} tasks; the runner-up, {}, fails on the bags group's own p99 ({edge:.0} ms \
+         at the 95% bound against 250)",
+        tasks(rec),
+        tasks(ru)
+    );
+    assert!(readme.contains(&answer), "README should say: {answer}");
+    // 6, 7, 9, 13 doubling; 11, 10 bisecting; 12 the neighbour confirmed.
+    assert_eq!(order.len(), 7, "{order:?}");
+    let search = format!(
+        "The search doubles its steps from the Erlang C guess ({}), bisects ({}) and confirms \
+         the neighbour above ({})",
+        order[..4].join(", "),
+        order[4..6].join(", "),
+        order[6]
+    );
+    assert!(readme.contains(&search), "README should say: {search}");
+}
+
+/// scale-out by default: replications stop by precision (the count and the precision reached
+/// printed), the pooled p99's 95% half-width is within 25% of its value (the issue's bar), the
+/// maximum has no interval, the bimodal bags p99 is warned of on screen and in summary.json,
+/// and the README's "scale-out runs N: p99 P ± H ms" is what the binary gives.
+#[test]
+fn scale_out_stops_by_precision_and_warns_of_bimodal_replications() {
+    let dir = tempfile::tempdir().unwrap();
+    let scale_out = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/scale-out.toml");
+    let out = dir.path().join("run");
+    let o = simroute(&["run", scale_out, "--quiet", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let n = doc["replications"].as_u64().unwrap();
+    let p99 = doc["latency_ms"]["p99"].as_f64().unwrap();
+    let half = doc["ci95"]["latency_ms"]["p99"].as_f64().unwrap();
+    assert!(half <= 0.25 * p99, "p99 {p99} ± {half}");
+    assert!(doc["ci95"]["latency_ms"]["max"].is_null());
+    assert!(
+        stdout.contains(&format!("{n} replications"))
+            && stdout.contains("widest relative 95% half-width"),
+        "{stdout}"
+    );
+    let warnings = doc["precision"]["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("bimodal")),
+        "{warnings:?}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("warning:") && l.contains("bimodal")),
+        "{stdout}"
+    );
+    let quoted = format!("scale-out runs {n}: p99 {p99:.0} ± {half:.0} ms");
+    assert!(readme().contains(&quoted), "README should say: {quoted}");
+}
+
+/// A rare failure over two replications: its interval is wider than its value, and the run
+/// says so on screen and in summary.json rather than print a range that goes negative.
+#[test]
+fn an_interval_wider_than_its_value_is_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rare.toml");
+    let rare = fs::read_to_string(short_scenario(dir.path()))
+        .unwrap()
+        .replace("targets = 4", "targets = 8")
+        .replace(
+            "mean_ms = 2 } }",
+            "mean_ms = 2 }, dependency = { latency = { dist = \"constant\", ms = 0.1 }, \
+             error_rate = 0.0001 } }",
+        );
+    fs::write(&file, rare).unwrap();
+    let out = dir.path().join("run");
+    let o = simroute(&[
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let (m, h) = (
+        doc["error_rate"].as_f64().unwrap(),
+        doc["ci95"]["error_rate"].as_f64().unwrap(),
+    );
+    assert!(m > 0.0 && h > m, "error rate {m} ± {h}");
+    let wide = |s: &str| s.starts_with("error_rate: the 95% interval") && s.contains("wider than");
+    assert!(
+        doc["precision"]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| wide(w.as_str().unwrap())),
+        "{}",
+        doc["precision"]
+    );
+    assert!(
+        text(&o.stdout)
+            .lines()
+            .any(|l| l.strip_prefix("warning: ").is_some_and(wide)),
+        "{}",
+        text(&o.stdout)
+    );
+}
