@@ -1474,3 +1474,60 @@ fn an_interval_wider_than_its_value_is_warned_of() {
         text(&o.stdout)
     );
 }
+
+/// Off a terminal (a pipe here, CI logs in use) plan reports each count as it is judged, on
+/// stderr: one line per evaluation in plan.json, in its order; `--quiet` silences them.
+#[test]
+fn plan_reports_each_count_off_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = short_scenario(dir.path());
+    let out = dir.path().join("plan");
+    let args = |quiet: bool| {
+        let mut a = vec![
+            "plan",
+            file.as_str(),
+            "--target-group",
+            "app",
+            "--max-tasks",
+            "16",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if quiet {
+            a.push("--quiet");
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |quiet: bool| {
+        let a = args(quiet);
+        simroute(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let o = run(false);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let expected: Vec<String> = plan["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "planning app: {} tasks {}",
+                e["tasks"],
+                e["verdict"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let stderr = text(&o.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("planning app: "))
+        .collect();
+    assert_eq!(lines.len(), expected.len(), "{stderr}");
+    for (line, want) in lines.iter().zip(&expected) {
+        assert!(line.starts_with(want.as_str()), "{line} vs {want}");
+    }
+    let o = run(true);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!text(&o.stderr).contains("planning"), "{}", text(&o.stderr));
+}

@@ -381,11 +381,22 @@ pub(super) fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
         bar
     });
     let tried = std::cell::RefCell::new(Vec::new());
+    let started = std::time::Instant::now();
     let report = |e: &plan::Evaluation| {
         if let Some(bar) = &bar {
             let mut tried = tried.borrow_mut();
             tried.push(format!("{}: {}", e.tasks, e.verdict.name()));
             bar.set_message(format!("{}, tried {}", args.target_group, tried.join(", ")));
+        } else if !args.options.quiet {
+            // Off a terminal (CI logs, pipes): a line per count tried, as it ends.
+            eprintln!(
+                "planning {}: {} tasks {} ({} replications, {:.0} s elapsed)",
+                args.target_group,
+                e.tasks,
+                e.verdict.name(),
+                e.replications,
+                started.elapsed().as_secs_f64()
+            );
         }
     };
     let result = plan::plan(
