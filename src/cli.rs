@@ -20,26 +20,47 @@ use crate::results::slo;
 use crate::results::summary::Summary;
 use crate::scenario::{self, Override};
 
+mod studies;
+use studies::{compare, plan, sweep};
+
 /// Discrete-event simulator and capacity planner for container APIs on AWS.
 #[derive(Parser, Debug)]
-#[command(name = "simroute", version, about, long_about = None)]
+#[command(
+    name = "simroute",
+    version,
+    about,
+    long_about = None,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// The exit codes, alike for every command (README, "Exit codes").
+const EXIT_CODES: &str = "Exit codes (every command):
+  0    success: the [slo] met by the run, every sweep point, every compared variant; plan found a count
+  1    the [slo] missed by the run, a sweep point or a compared variant (outputs still written);
+       plan: no count up to --max-tasks meets it
+  2    bad input or usage: the message names the field or flag; nothing written
+  130  interrupted by SIGINT, 143 by SIGTERM: the temporary folder removed";
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Simulate a scenario; write summary.json, CSVs, charts, report.{md,html} and the scenario
     /// as run to the output folder.
+    #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// Check a scenario and print it resolved, with every default filled in, as TOML.
     Validate(ValidateArgs),
     /// Run a grid of settings (--vary) and write one summary row per point.
+    #[command(after_help = EXIT_CODES)]
     Sweep(SweepArgs),
     /// Compare scenarios (or --variant groups of one) with the difference and its significance.
+    #[command(after_help = EXIT_CODES)]
     Compare(CompareArgs),
     /// Find the smallest task count that meets the scenario's [slo], with tasks lost.
+    #[command(after_help = EXIT_CODES)]
     Plan(PlanArgs),
     /// Rebuild the charts and report.{md,html} of a finished run's output folder, in place.
     Report(ReportArgs),
@@ -80,7 +101,8 @@ pub struct Options {
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
-    /// What to print on stdout.
+    /// What to print on stdout: aligned text, the command's JSON document (summary.json,
+    /// sweep.json, compare.json, plan.json) or Markdown.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// No progress or timing on stderr.
@@ -183,7 +205,7 @@ struct BenchArgs {
     repeat: u32,
 }
 
-/// Stdout format of `run`.
+/// Stdout format of `run`, `sweep`, `compare` and `plan`.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     /// Aligned text tables.
@@ -538,358 +560,4 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
-    use crate::experiments::sweep::{self, Vary};
-    let varies: Vec<Vary> = args
-        .vary
-        .iter()
-        .map(|v| Vary::parse(v))
-        .collect::<anyhow::Result<_>>()?;
-    sweep::check_keys(&varies)?;
-    // Size the grid from the first point before building it (a grid of 1e8 points must be
-    // refused, not built).
-    let count: f64 = varies.iter().map(|v| v.values.len() as f64).product();
-    let first: Vec<Override> = varies
-        .iter()
-        .map(|v| Override {
-            path: v.key.clone(),
-            value: v.values[0].clone(),
-        })
-        .collect();
-    let base = load_naming(
-        &args.scenario,
-        &overrides(&args.options, &first)?,
-        &first,
-        "--vary",
-    )?;
-    let out = out_dir(&args.options, &base.scenario.name, "-sweep");
-    let label = format!("{count} sweep points (--vary)");
-    let shape = Shape {
-        runs: count,
-        ..Shape::once(threads_of(&args.options))
-    };
-    guard(&args.options, &base.scenario, shape, Some(&label), &out)?;
-    let points = sweep::grid(&varies);
-    let mut loaded = Vec::with_capacity(points.len());
-    for point in &points {
-        loaded.push(load_naming(
-            &args.scenario,
-            &overrides(&args.options, point)?,
-            point,
-            "--vary",
-        )?);
-    }
-    let heaviest = loaded
-        .iter()
-        .map(|l| &l.scenario)
-        .max_by(|a, b| {
-            let work = |s| budget::estimate(s, &shape).events;
-            work(a).total_cmp(&work(b))
-        })
-        .expect("a grid has points");
-    guard(&args.options, heaviest, shape, Some(&label), &out)?;
-    let name = &loaded[0].scenario.name;
-    let staging = stage(&args.options, &out, Kind::Sweep)?;
-    let scenarios: Vec<_> = loaded.iter().map(|l| l.scenario.clone()).collect();
-    let results = simulate(&args.options, &scenarios)?;
-    let mut files: Files = Vec::new();
-    let mut docs = Vec::with_capacity(points.len());
-    for ((point, l), r) in points.iter().zip(&loaded).zip(&results) {
-        let (point_files, doc) = run_files(l, r)?;
-        let label = sweep::label(point);
-        files.extend(
-            point_files
-                .into_iter()
-                .map(|(n, b)| (format!("points/{label}/{n}"), b)),
-        );
-        docs.push(doc);
-    }
-    let columns: Vec<(String, Vec<String>)> = varies
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            (
-                format!("vary.{}", v.key),
-                points.iter().map(|p| p[i].value.clone()).collect(),
-            )
-        })
-        .collect();
-    files.push((
-        "summary.csv".into(),
-        report::csv::summary_rows(&docs, &columns)?,
-    ));
-    files.push((
-        "sweep.json".into(),
-        report::summary_json(&sweep::sweep_json(&points, &docs)),
-    ));
-    let keys: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
-    let values: Vec<Vec<String>> = points
-        .iter()
-        .map(|p| p.iter().map(|o| o.value.clone()).collect())
-        .collect();
-    let chart = report::charts::sweep::SweepData {
-        scenario: name,
-        keys: &keys,
-        values: &values,
-        summaries: &docs,
-    };
-    let stem = report::charts::sweep::STEM;
-    files.push((format!("{stem}.png"), report::charts::sweep::png(&chart)?));
-    files.push((
-        format!("{stem}.svg"),
-        report::charts::sweep::svg(&chart)?.into_bytes(),
-    ));
-    staging
-        .commit(&files)
-        .with_context(|| format!("writing results to {}", out.display()))?;
-    match args.options.format {
-        Format::Json => print!(
-            "{}",
-            String::from_utf8_lossy(&report::summary_json(&sweep::sweep_json(&points, &docs)))
-        ),
-        _ => print!("{}", sweep::table(&varies, &points, &docs)),
-    }
-    if !args.options.quiet {
-        eprintln!("results in {}", out.display());
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    use crate::experiments::compare;
-    let mut variants: Vec<(String, scenario::Loaded)> = Vec::new();
-    match (args.scenarios.len(), args.variants.is_empty()) {
-        (1, false) => {
-            let base = scenario::load(&args.scenarios[0], &overrides(&args.options, &[])?)?;
-            variants.push(("baseline".into(), base));
-            for v in &args.variants {
-                let extra = v
-                    .split(',')
-                    .map(|kv| Override::parse(kv.trim()))
-                    .collect::<Result<Vec<_>, _>>()?;
-                variants.push((
-                    v.clone(),
-                    load_naming(
-                        &args.scenarios[0],
-                        &overrides(&args.options, &extra)?,
-                        &extra,
-                        "--variant",
-                    )?,
-                ));
-            }
-        }
-        (n, true) if n >= 2 => {
-            for path in &args.scenarios {
-                let label = path.file_stem().map_or_else(
-                    || path.display().to_string(),
-                    |s| s.to_string_lossy().into_owned(),
-                );
-                variants.push((
-                    label,
-                    scenario::load(path, &overrides(&args.options, &[])?)?,
-                ));
-            }
-        }
-        _ => anyhow::bail!(
-            "compare takes two or more scenarios, or one scenario with --variant groups"
-        ),
-    }
-    // A paired test needs the same replications everywhere, and at least two.
-    let reps = variants
-        .iter()
-        .map(|(_, l)| l.scenario.replications)
-        .max()
-        .unwrap_or(1)
-        .max(5);
-    let mut scenarios: Vec<_> = variants.iter().map(|(_, l)| l.scenario.clone()).collect();
-    for s in &mut scenarios {
-        s.replications = reps;
-        s.max_replications = reps;
-    }
-    let out = out_dir(&args.options, &scenarios[0].name, "-compare");
-    let label = format!("{} variants", scenarios.len());
-    let shape = Shape {
-        runs: scenarios.len() as f64,
-        ..Shape::once(threads_of(&args.options))
-    };
-    for sc in &scenarios {
-        guard(&args.options, sc, shape, Some(&label), &out)?;
-    }
-    let staging = stage(&args.options, &out, Kind::Compare)?;
-    let results = simulate(&args.options, &scenarios)?;
-    let labels: Vec<String> = variants.iter().map(|(l, _)| l.clone()).collect();
-    let diffs: Vec<_> = results[1..]
-        .iter()
-        .map(|r| compare::differences(&results[0].per_replication, &r.per_replication))
-        .collect();
-    let md = compare::markdown(&labels, &diffs);
-    let json = compare::to_json(&labels, &diffs);
-    let table = report::csv::write(
-        &compare::COLUMNS.map(String::from),
-        compare::rows(&labels, &diffs),
-    )?;
-    let files = vec![
-        ("compare.csv".to_string(), table),
-        ("compare.json".to_string(), report::summary_json(&json)),
-        ("compare.md".to_string(), md.clone().into_bytes()),
-    ];
-    staging
-        .commit(&files)
-        .with_context(|| format!("writing results to {}", out.display()))?;
-    match args.options.format {
-        Format::Json => print!("{}", String::from_utf8_lossy(&report::summary_json(&json))),
-        _ => print!("{md}"),
-    }
-    if !args.options.quiet {
-        eprintln!(
-            "{reps} replications per variant; results in {}",
-            out.display()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    use crate::experiments::plan::{self, PlanRequest};
-    let loaded = scenario::load(&args.scenario, &overrides(&args.options, &[])?)?;
-    let sc = &loaded.scenario;
-    let group = sc
-        .groups
-        .iter()
-        .position(|g| g.name == args.target_group)
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "--target-group: unknown target group {:?} (defined: {})",
-                args.target_group,
-                sc.groups
-                    .iter()
-                    .map(|g| g.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })? as u32;
-    let mut health_checks = Vec::new();
-    for spec in &args.health_checks {
-        health_checks.push((spec.clone(), health_check_setting(args, spec)?));
-    }
-    let out = out_dir(&args.options, &sc.name, "-plan");
-    // Every evaluation of every health-check setting, at the largest count (at least two
-    // evaluations: the first guess and its neighbour).
-    let settings = health_checks.len().max(1);
-    let label = format!(
-        "{} plan evaluations (--max-tasks, --health-check)",
-        2 * settings
-    );
-    let shape = Shape {
-        runs: 2.0 * settings as f64,
-        group_targets: Some((group as usize, args.max_tasks)),
-        ..Shape::once(threads_of(&args.options))
-    };
-    guard(&args.options, sc, shape, Some(&label), &out)?;
-    let staging = stage(&args.options, &out, Kind::Plan)?;
-    let req = PlanRequest {
-        group,
-        fail: args.fail,
-        at_peak: args.at_peak,
-        max_tasks: args.max_tasks,
-        health_checks,
-    };
-    let bar = (!args.options.quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} planning {msg} ({elapsed})")
-                .expect("valid template"),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        bar
-    });
-    let tried = std::cell::RefCell::new(Vec::new());
-    let report = |e: &plan::Evaluation| {
-        if let Some(bar) = &bar {
-            let mut tried = tried.borrow_mut();
-            tried.push(format!("{}: {}", e.tasks, e.verdict.name()));
-            bar.set_message(format!("{}, tried {}", args.target_group, tried.join(", ")));
-        }
-    };
-    let result = plan::plan(
-        sc,
-        &req,
-        budget::threads(args.options.threads, args.options.quiet),
-        Some(&report),
-    )?;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    let (header, rows) = plan::rows(&result);
-    let table = report::csv::write(&header, rows.iter().cloned())?;
-    let text = plan::summary(&result, &args.target_group, &req);
-    let json = plan::to_json(&result, &args.target_group, &req);
-    let mut md = format!(
-        "# Capacity plan: {}\n\n{}\n| {} |\n|{}\n",
-        args.target_group,
-        text,
-        header.join(" | "),
-        "---|".repeat(header.len())
-    );
-    for row in &rows {
-        md.push_str(&format!("| {} |\n", row.join(" | ")));
-    }
-    let files = vec![
-        ("plan.csv".to_string(), table),
-        ("plan.json".to_string(), report::summary_json(&json)),
-        ("plan.md".to_string(), md.clone().into_bytes()),
-    ];
-    staging
-        .commit(&files)
-        .with_context(|| format!("writing results to {}", out.display()))?;
-    match args.options.format {
-        Format::Json => print!("{}", String::from_utf8_lossy(&report::summary_json(&json))),
-        _ => print!("{md}"),
-    }
-    Ok(if result.recommended.is_some() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-/// The target group's health check with `interval_s=10,unhealthy_threshold=2`-style settings:
-/// each `KEY=VALUE` is `--set target_groups.<group>.health_check.KEY=VALUE`, so the settings
-/// are checked and defaulted by the scenario loader exactly as the file's are.
-fn health_check_setting(args: &PlanArgs, spec: &str) -> anyhow::Result<scenario::HealthCheck> {
-    let mut extra = Vec::new();
-    for kv in spec.split(',') {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| anyhow::anyhow!("--health-check {spec}: expected KEY=VALUE pairs"))?;
-        extra.push(Override {
-            path: format!(
-                "target_groups.{}.health_check.{}",
-                args.target_group,
-                k.trim()
-            ),
-            value: v.trim().to_string(),
-        });
-    }
-    let loaded =
-        scenario::load(&args.scenario, &overrides(&args.options, &extra)?).map_err(|mut e| {
-            if extra
-                .iter()
-                .any(|o| o.path == e.path || e.origin == Some(o.origin()))
-            {
-                e.origin = Some(format!("--health-check {spec}"));
-            }
-            e
-        })?;
-    let group = loaded
-        .scenario
-        .groups
-        .into_iter()
-        .find(|g| g.name == args.target_group)
-        .expect("the group was found in the same scenario without the settings");
-    Ok(group
-        .health_check
-        .expect("a group with health_check settings has a health check"))
 }

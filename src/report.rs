@@ -13,6 +13,7 @@
 pub mod atomic;
 pub mod charts;
 pub mod csv;
+pub mod figures;
 pub mod html;
 pub mod load;
 pub mod markdown;
@@ -36,9 +37,10 @@ pub type File = (String, Vec<u8>);
 
 /// The data files of a run's folder, in the order [`render_all`] renders them; `--out` knows a
 /// run folder by them (with the presentation files and the marker), so the two cannot drift.
-pub const RUN_DATA_FILES: [&str; 7] = [
+pub const RUN_DATA_FILES: [&str; 8] = [
     "summary.json",
     "summary.csv",
+    "figures.csv",
     "replications.csv",
     "timeseries.csv",
     "latency.csv",
@@ -57,6 +59,7 @@ pub fn render_all(
     let bytes = [
         summary_json(doc),
         csv::summary_csv(doc)?,
+        figures::csv("run", [("", doc)])?,
         csv::replications_csv(sc, &results.per_replication)?,
         csv::timeseries_csv(&results.timeseries, &group_names, sc.interval)?,
         csv::latency_csv(&results.latency)?,

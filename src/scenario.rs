@@ -68,6 +68,8 @@ pub struct Scenario {
     pub deployments: Vec<Deployment>,
     /// SLO checks, in file order.
     pub slo: Vec<SloCheck>,
+    /// What a task costs (`[pricing]`; absent: no cost is shown).
+    pub pricing: Option<resolve::pricing::Pricing>,
     /// Configurations that load and run but are almost certainly not what was meant (printed
     /// on stderr by `validate` and `run`).
     pub warnings: Vec<String>,

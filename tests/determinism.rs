@@ -49,7 +49,7 @@ app = { workers = 1, queue_limit = "unbounded", service = { dist = "exponential"
 
 /// Every file a run writes; a comparison over an empty or partial folder would prove nothing.
 /// Every file a run writes, charts and reports included: all must be byte-identical.
-const OUTPUT_FILES: [&str; 22] = [
+const OUTPUT_FILES: [&str; 23] = [
     // The marker naming the folder's kind (`simroute run`), so --out can tell it is ours.
     ".simroute-output",
     "chart-healthy-targets.png",
@@ -65,6 +65,7 @@ const OUTPUT_FILES: [&str; 22] = [
     "chart-throughput.png",
     "chart-throughput.svg",
     "events.csv",
+    "figures.csv",
     "latency.csv",
     "replications.csv",
     "report.html",

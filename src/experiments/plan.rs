@@ -18,6 +18,7 @@ use crate::math::queueing::{erlang_c, mmc_wait_quantile};
 use crate::replicate::{Replication, run_ranges};
 use crate::results::slo;
 use crate::results::summary::{self, Count, Figures, HalfWidth};
+use crate::scenario::resolve::pricing::Pricing;
 use crate::scenario::{Fault, HealthCheck, Scenario, SloCheck, SourcePath};
 use crate::vocab::{FaultKind, SloMetric};
 
@@ -112,6 +113,8 @@ pub struct Plan {
     pub runner_up: Option<usize>,
     /// The scenario's own faults `--fail` replaced, in words (`crash of 2 task(s) at 1000 s`).
     pub replaced: Vec<String>,
+    /// `[pricing]`, when the scenario gives it: each count's cost per month.
+    pub pricing: Option<Pricing>,
 }
 
 /// Peak offered rate reaching `group` (requests/s) and the time of the peak (seconds).
@@ -555,6 +558,7 @@ pub fn plan(
         recommended,
         runner_up,
         replaced,
+        pricing: sc.pricing.clone(),
     })
 }
 
@@ -576,6 +580,10 @@ pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
     ]
     .map(String::from)
     .to_vec();
+    let mut header = header;
+    if plan.pricing.is_some() {
+        header.push("cost_usd_per_month".into());
+    }
     let mut evals: Vec<&Evaluation> = plan.evaluations.iter().collect();
     evals.sort_by_key(|e| e.tasks);
     let f = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
@@ -599,9 +607,17 @@ pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
                     .map_or(String::new(), |b| b.check.clone()),
                 f(e.binding.as_ref().and_then(|b| b.edge)),
             ]
+            .into_iter()
+            .chain(plan.pricing.as_ref().map(|p| cost(p, e.tasks)))
+            .collect()
         })
         .collect();
     (header, rows)
+}
+
+/// A count's cost per month as a cell: dollars and cents.
+fn cost(p: &Pricing, tasks: u32) -> String {
+    format!("{:.2}", p.monthly_usd(tasks))
 }
 
 /// The tightest SLO check of an evaluation in `plan.json`.
@@ -632,6 +648,26 @@ pub struct EvaluationJson<'a> {
     pub figures: &'a Figures<Count>,
     /// Their 95% half-widths.
     pub ci95: &'a Option<Figures<HalfWidth>>,
+    /// `tasks` for a month at `[pricing]`, USD (absent without `[pricing]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_usd_per_month: Option<f64>,
+}
+
+/// `[pricing]` as `plan.json` states it, so a cost can be checked by hand.
+#[derive(Debug, Serialize)]
+pub struct PricingJson {
+    /// vCPUs per task.
+    pub vcpu_per_task: f64,
+    /// Memory per task, GiB.
+    pub memory_gib_per_task: f64,
+    /// USD per vCPU-hour.
+    pub usd_per_vcpu_hour: f64,
+    /// USD per GiB-hour.
+    pub usd_per_gib_hour: f64,
+    /// Hours in a month.
+    pub hours_per_month: f64,
+    /// One task for a month, USD.
+    pub usd_per_task_month: f64,
 }
 
 /// `plan.json`.
@@ -653,6 +689,9 @@ pub struct PlanJson<'a> {
     pub runner_up: Option<EvaluationJson<'a>>,
     /// Every evaluation, in the order made.
     pub evaluations: Vec<EvaluationJson<'a>>,
+    /// The prices the costs use (absent without `[pricing]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<PricingJson>,
 }
 
 /// The plan as JSON.
@@ -669,6 +708,7 @@ pub fn to_json<'a>(plan: &'a Plan, group: &'a str, req: &PlanRequest) -> PlanJso
         }),
         figures: &e.figures,
         ci95: &e.ci95,
+        cost_usd_per_month: plan.pricing.as_ref().map(|p| p.monthly_usd(e.tasks)),
     };
     PlanJson {
         target_group: group,
@@ -679,6 +719,14 @@ pub fn to_json<'a>(plan: &'a Plan, group: &'a str, req: &PlanRequest) -> PlanJso
         recommended: plan.recommended.map(|i| eval(&plan.evaluations[i])),
         runner_up: plan.runner_up.map(|i| eval(&plan.evaluations[i])),
         evaluations: plan.evaluations.iter().map(eval).collect(),
+        pricing: plan.pricing.as_ref().map(|p| PricingJson {
+            vcpu_per_task: p.vcpu_per_task,
+            memory_gib_per_task: p.memory_gib_per_task,
+            usd_per_vcpu_hour: p.usd_per_vcpu_hour,
+            usd_per_gib_hour: p.usd_per_gib_hour,
+            hours_per_month: p.hours_per_month,
+            usd_per_task_month: p.monthly_usd(1),
+        }),
     }
 }
 
@@ -722,6 +770,15 @@ pub fn summary(plan: &Plan, group: &str, req: &PlanRequest) -> String {
                 e.verdict.name(),
                 e.replications
             ));
+            if let Some(p) = &plan.pricing {
+                out.push_str(&format!(
+                    "  cost: {} USD per month ({} vCPU, {} GiB per task; {} USD per task-month)\n",
+                    cost(p, e.tasks),
+                    p.vcpu_per_task,
+                    p.memory_gib_per_task,
+                    cost(p, 1)
+                ));
+            }
             if let Some(b) = &e.binding {
                 out.push_str(&format!(
                     "  margin: {} at the 95% bound vs threshold {} ({:+.1}%)\n",

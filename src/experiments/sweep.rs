@@ -139,10 +139,20 @@ pub fn unlabel(name: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The stdout table of a sweep: one line per point.
-pub fn table(varies: &[Vary], points: &[Vec<Override>], docs: &[Summary]) -> String {
+/// The stdout table of a sweep: one line per point, aligned (`markdown = false`) or as a
+/// Markdown table under a heading.
+pub fn table(
+    varies: &[Vary],
+    points: &[Vec<Override>],
+    docs: &[Summary],
+    markdown: bool,
+) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "sweep of {} points", points.len());
+    if markdown {
+        let _ = writeln!(out, "## Sweep of {} points\n", points.len());
+    } else {
+        let _ = writeln!(out, "sweep of {} points", points.len());
+    }
     let mut header: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
     header.extend(["ok/s", "error rate", "p50 ms", "p99 ms", "SLO"].map(String::from));
     let mut rows = vec![header];
@@ -170,25 +180,25 @@ pub fn table(varies: &[Vary], points: &[Vec<Override>], docs: &[Summary]) -> Str
         ]);
         rows.push(row);
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    for r in &rows {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:>w$}"))
-            .collect();
-        let _ = writeln!(out, "  {}", line.join("  "));
-    }
+    out.push_str(&super::render_rows(&rows, markdown));
     out
+}
+
+/// A typed value of `sweep.json` as the text the sweep chart labels it with: a string
+/// without quotes, anything else as JSON (`4`, `0.5`, `true`). The sweep and `simroute
+/// report` both draw from it, so the rebuilt chart is the same bytes.
+pub fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// One point of `sweep.json`.
 #[derive(Debug, Serialize)]
 pub struct SweepPoint<'a> {
-    /// Each varied key's value (TOML literals).
-    pub point: IndexMap<&'a str, &'a str>,
+    /// Each varied key's value, typed (numbers as numbers, booleans as booleans).
+    pub point: IndexMap<&'a str, serde_json::Value>,
     /// The point's folder name.
     pub label: String,
     /// The point's summary.
@@ -201,10 +211,7 @@ pub fn sweep_json<'a>(points: &'a [Vec<Override>], docs: &'a [Summary]) -> Vec<S
         .iter()
         .zip(docs)
         .map(|(p, d)| SweepPoint {
-            point: p
-                .iter()
-                .map(|o| (o.path.as_str(), o.value.as_str()))
-                .collect(),
+            point: p.iter().map(|o| (o.path.as_str(), o.typed())).collect(),
             label: label(p),
             summary: d,
         })

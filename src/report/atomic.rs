@@ -83,11 +83,20 @@ impl Kind {
                     || (!is_dir
                         && matches!(
                             name,
-                            "summary.csv" | "sweep.json" | "chart-sweep.png" | "chart-sweep.svg"
+                            "summary.csv"
+                                | "figures.csv"
+                                | "sweep.json"
+                                | "chart-sweep.png"
+                                | "chart-sweep.svg"
                         ))
             }
             Kind::Compare => {
-                !is_dir && matches!(name, "compare.csv" | "compare.json" | "compare.md")
+                !is_dir
+                    && (matches!(
+                        name,
+                        "compare.csv" | "compare.json" | "compare.md" | "figures.csv"
+                    ) || (name.starts_with("chart-compare")
+                        && (name.ends_with(".png") || name.ends_with(".svg"))))
             }
             Kind::Plan => !is_dir && matches!(name, "plan.csv" | "plan.json" | "plan.md"),
         }

@@ -11,12 +11,14 @@
 //! | latency per stage | `summary.json` `stages` |
 //! | requests per target (skew) | `summary.json` `target_groups.*.per_target` |
 //!
-//! A sweep has one chart of its own, [`sweep`]: p99 latency and error rate per point.
+//! A sweep has one chart of its own, [`sweep`]: p99 latency and error rate per point; a
+//! comparison two, [`compare`]: the variants' p99 and error rate, and their p99 over time.
 //!
 //! Every chart is one function generic over the plotters backend, so the PNG and the SVG are
 //! the same drawing.
 
 mod common;
+pub mod compare;
 mod distribution;
 mod raster;
 pub mod sweep;

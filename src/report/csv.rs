@@ -33,6 +33,30 @@ pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// The numeric leaves of a JSON tree as `(dotted.path, value)`, in document order (the paths
+/// of [`flatten`]); `null` (an undefined figure) is NaN, strings and booleans are left out.
+pub fn flatten_numbers(prefix: &str, v: &Value, out: &mut Vec<(String, f64)>) {
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, v)| flatten_numbers(&join(k), v, out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| flatten_numbers(&join(&i.to_string()), v, out)),
+        Value::Null => out.push((prefix.to_string(), f64::NAN)),
+        Value::Number(n) => out.push((prefix.to_string(), n.as_f64().unwrap_or(f64::NAN))),
+        Value::String(_) | Value::Bool(_) => {}
+    }
+}
+
 /// Writes rows of cells under a header as CSV bytes.
 pub fn write(
     header: &[String],
@@ -218,25 +242,39 @@ pub fn events_csv(events: &[EventRow], groups: &[&str]) -> anyhow::Result<Vec<u8
     if events.is_empty() {
         return write(&EVENTS_COLUMNS.map(String::from), []);
     }
-    write_rows(events.iter().map(|e| Event {
-        t_s: to_secs(e.t),
-        kind: e.kind.to_string(),
-        target_group: groups[e.group as usize].to_string(),
-        target: e.target.map_or(String::new(), |t| t.to_string()),
-        from: e.from.clone(),
-        to: e.to.clone(),
-        detail: e.detail.clone(),
+    write_rows(events.iter().map(|e| {
+        // A scaling event changes the desired task count, not a state: its counts go in
+        // their own integer columns, so `from`/`to` hold states only.
+        let counts = SCALING_KINDS.contains(&e.kind);
+        let state = |s: &String| if counts { String::new() } else { s.clone() };
+        let count = |s: &String| if counts { s.parse().ok() } else { None };
+        Event {
+            t_s: to_secs(e.t),
+            kind: e.kind.to_string(),
+            target_group: groups[e.group as usize].to_string(),
+            target: e.target.map_or(String::new(), |t| t.to_string()),
+            from: state(&e.from),
+            to: state(&e.to),
+            from_count: count(&e.from),
+            to_count: count(&e.to),
+            detail: e.detail.clone(),
+        }
     }))
 }
 
+/// The event kinds whose `from`/`to` are desired task counts (Application Auto Scaling).
+const SCALING_KINDS: [&str; 2] = ["scale_out", "scale_in"];
+
 /// The columns of `events.csv` (the field names of [`Event`]), for a file without rows.
-const EVENTS_COLUMNS: [&str; 7] = [
+const EVENTS_COLUMNS: [&str; 9] = [
     "t_s",
     "kind",
     "target_group",
     "target",
     "from",
     "to",
+    "from_count",
+    "to_count",
     "detail",
 ];
 
@@ -266,7 +304,7 @@ mod tests {
         };
         let one = String::from_utf8(write_rows([row]).unwrap()).unwrap();
         assert_eq!(one.lines().next(), empty.lines().next());
-        assert_eq!(one.lines().nth(1), Some("1.5,fault,,,,,"));
+        assert_eq!(one.lines().nth(1), Some("1.5,fault,,,,,,,"));
         let lat = String::from_utf8(latency_csv(&LatencyStat::new()).unwrap()).unwrap();
         let row = LatencyRow {
             latency_ms: 2.0,

@@ -170,8 +170,8 @@ pub fn render(d: &RunData, charts: &[Rendered]) -> String {
                 esc(&e.kind),
                 esc(&e.target_group),
                 esc(&e.target),
-                esc(&e.from),
-                esc(&e.to),
+                esc(&e.from_text()),
+                esc(&e.to_text()),
                 esc(&e.detail)
             );
         }

@@ -97,14 +97,43 @@ pub struct Event {
     pub kind: String,
     /// Target group concerned (may be empty).
     pub target_group: String,
-    /// Target concerned (may be empty).
+    /// Target concerned: its index in the group, a whole number (empty for a group's events).
+    #[serde(with = "target_index")]
     pub target: String,
-    /// State before.
+    /// State before (`healthy`, `running`, ...); empty for the scaling events, whose change is
+    /// a task count (`from_count`).
     pub from: String,
-    /// State after.
+    /// State after; empty for the scaling events (`to_count`).
     pub to: String,
+    /// Desired task count before a scaling event (`scale_out`, `scale_in`); empty otherwise.
+    #[serde(default)]
+    pub from_count: Option<u32>,
+    /// Desired task count after it.
+    #[serde(default)]
+    pub to_count: Option<u32>,
     /// Free text.
     pub detail: String,
+}
+
+/// `events.csv`'s `target` cell: a target index (a whole number) or empty; anything else is
+/// not a file simroute wrote, and reading it is an error naming the cell.
+mod target_index {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(t)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.is_empty() || text.parse::<u32>().is_ok() {
+            Ok(text)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "target {text:?} is not a target index (a whole number) or empty"
+            )))
+        }
+    }
 }
 
 impl Event {
@@ -112,6 +141,18 @@ impl Event {
     /// series; charts mark only the other kinds (faults, scaling, registrations).
     pub fn is_health_transition(&self) -> bool {
         self.kind.starts_with("health")
+    }
+
+    /// The state or count before, for a table cell.
+    pub fn from_text(&self) -> String {
+        self.from_count
+            .map_or_else(|| self.from.clone(), |n| n.to_string())
+    }
+
+    /// The state or count after, for a table cell.
+    pub fn to_text(&self) -> String {
+        self.to_count
+            .map_or_else(|| self.to.clone(), |n| n.to_string())
     }
 }
 
@@ -312,7 +353,9 @@ mod tests {
 
     #[test]
     fn reads_columns_by_name() {
-        let events = "t_s,kind,target_group,target,from,to,detail\n30,fault,a,0,healthy,crashed,\"crash, 1 target\"\n";
+        let events = "t_s,kind,target_group,target,from,to,from_count,to_count,detail\n\
+                      30,fault,a,0,healthy,crashed,,,\"crash, 1 target\"\n\
+                      40,scale_out,a,,,,3,5,cpu 80%\n";
         let d = RunData::from_files(&files(TS, events)).unwrap();
         let ts = &d.timeseries;
         assert_eq!(ts.t_s, vec![0.0, 2.0]);
@@ -330,6 +373,19 @@ mod tests {
         assert_eq!(d.latency_cdf, vec![(1.5, 0.5), (3.0, 1.0)]);
         assert_eq!(d.events[0].detail, "crash, 1 target");
         assert!(!d.events[0].is_health_transition());
+        assert_eq!(
+            (d.events[0].from_text(), d.events[0].to_text()),
+            ("healthy".into(), "crashed".into())
+        );
+        assert_eq!(
+            (d.events[1].from_count, d.events[1].to_count),
+            (Some(3), Some(5))
+        );
+        assert_eq!(d.events[1].to_text(), "5");
+        // A target that is not an index is not a file simroute wrote.
+        let bad = "t_s,kind,target_group,target,from,to,from_count,to_count,detail\n1,fault,a,bags-3,,,,,\n";
+        let e = RunData::from_files(&files(TS, bad)).unwrap_err();
+        assert!(format!("{e:#}").contains("not a target index"), "{e:#}");
     }
 
     #[test]

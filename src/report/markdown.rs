@@ -95,8 +95,8 @@ pub fn render(d: &RunData, charts: &[Rendered]) -> String {
                 cell(&e.kind),
                 cell(&e.target_group),
                 cell(&e.target),
-                cell(&e.from),
-                cell(&e.to),
+                cell(&e.from_text()),
+                cell(&e.to_text()),
                 cell(&e.detail)
             );
         }

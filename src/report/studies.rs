@@ -17,7 +17,7 @@ use crate::results::summary::Summary;
 /// One entry of `sweep.json`, as `experiments::sweep::sweep_json` writes it.
 #[derive(Deserialize)]
 struct Point {
-    point: IndexMap<String, String>,
+    point: IndexMap<String, serde_json::Value>,
     label: String,
     summary: Summary,
 }
@@ -80,7 +80,12 @@ pub fn rebuild_sweep(dir: &Path) -> anyhow::Result<Vec<String>> {
     let keys: Vec<String> = first.point.keys().cloned().collect();
     let values: Vec<Vec<String>> = points
         .iter()
-        .map(|p| p.point.values().cloned().collect())
+        .map(|p| {
+            p.point
+                .values()
+                .map(crate::experiments::sweep::value_text)
+                .collect()
+        })
         .collect();
     let summaries: Vec<Summary> = points.iter().map(|p| p.summary.clone()).collect();
     let chart = SweepData {

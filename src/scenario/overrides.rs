@@ -177,6 +177,28 @@ fn index(seg: &str, so_far: &str, len: usize) -> Result<usize, String> {
     Ok(i)
 }
 
+impl Override {
+    /// The value as the scenario reads it, typed for JSON: `6` a number, `true` a boolean,
+    /// `"round_robin"` or a bare word a string, `[1, 2]` an array (what `sweep.json`,
+    /// `compare.json` and the CSVs write, so pandas and jq see numbers as numbers).
+    pub fn typed(&self) -> serde_json::Value {
+        toml::from_str::<toml::Table>(&format!("v = {}", self.value))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .and_then(|v| serde_json::to_value(v).ok())
+            .unwrap_or_else(|| serde_json::Value::String(self.value.clone()))
+    }
+
+    /// [`Override::typed`] as a CSV cell: a string without its quotes, anything else as JSON
+    /// text (`6`, `0.5`, `true`).
+    pub fn cell(&self) -> String {
+        match self.typed() {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Parses a value in TOML syntax; a bare word that is not valid TOML is taken as a string, so
 /// `--set simulation.name=peak` works without shell-quoted quotes.
 fn parse_value(raw: &str) -> Value {
@@ -228,6 +250,22 @@ mod tests {
                 .unwrap()
                 .contains("name = \"peak\"")
         );
+    }
+
+    #[test]
+    fn values_are_typed_for_json() {
+        let o = |v: &str| Override {
+            path: "k".into(),
+            value: v.into(),
+        };
+        assert_eq!(o("6").typed(), serde_json::json!(6));
+        assert_eq!(o("0.5").typed(), serde_json::json!(0.5));
+        assert_eq!(o("true").typed(), serde_json::json!(true));
+        assert_eq!(o("\"random\"").typed(), serde_json::json!("random"));
+        assert_eq!(o("random").typed(), serde_json::json!("random"));
+        assert_eq!(o("[1, 2]").typed(), serde_json::json!([1, 2]));
+        assert_eq!(o("\"random\"").cell(), "random");
+        assert_eq!(o("true").cell(), "true");
     }
 
     #[test]

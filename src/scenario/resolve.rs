@@ -14,6 +14,7 @@ mod faults;
 mod gateway;
 mod health_check;
 mod load_balancers;
+pub mod pricing;
 mod sidecar;
 mod simulation;
 mod slo;
@@ -91,6 +92,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
     };
     let faults = faults::resolve(raw, &group_index)?;
     let deployments = deployments::resolve(raw, &groups, &group_index)?;
+    let pricing = raw.pricing.as_ref().map(pricing::resolve).transpose()?;
     Ok(Scenario {
         name: run.name,
         seed: run.seed,
@@ -109,6 +111,7 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
         faults,
         deployments,
         slo,
+        pricing,
         warnings,
     })
 }
@@ -118,6 +121,9 @@ pub fn resolve(raw: &RawScenario, base_dir: &Path) -> Result<Scenario, ScenarioE
 /// section writes its own fields, from the resolved values or the same default it resolved.
 pub fn fill_defaults(raw: &mut RawScenario, sc: &Scenario) {
     simulation::fill(&mut raw.simulation, sc);
+    if let Some(p) = raw.pricing.as_mut() {
+        pricing::fill(p);
+    }
     target_groups::fill(raw, &sc.groups);
     for lb in raw.load_balancers.values_mut() {
         load_balancers::fill(lb);

@@ -38,6 +38,28 @@ pub struct RawScenario {
     /// Service-level objectives that set the exit code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo: Option<RawSlo>,
+    /// What a task costs, for `plan`'s cost per month of each count (absent: no cost shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<RawPricing>,
+}
+
+/// `[pricing]`: a task's size and the prices of Fargate's two compute dimensions (per vCPU-hour
+/// and per GB-hour of memory). Every field is required: there are no default prices, since
+/// they differ by region, architecture and operating system.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPricing {
+    /// vCPUs of one task (a Fargate task size: 0.25, 0.5, 1, 2, 4, 8 or 16).
+    pub vcpu_per_task: f64,
+    /// Memory of one task, GiB (within the range Fargate allows for its vCPUs).
+    pub memory_gib_per_task: f64,
+    /// Price of one vCPU for an hour, USD.
+    pub usd_per_vcpu_hour: f64,
+    /// Price of one GiB of memory for an hour, USD.
+    pub usd_per_gib_hour: f64,
+    /// Hours in a month of running [default: 730, 24 × 365 / 12].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_per_month: Option<f64>,
 }
 
 /// `[simulation]`.
