@@ -55,6 +55,16 @@ fn pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
     Ok(builder.build()?)
 }
 
+/// `f` over `items` on `threads` threads (default: all cores), the results in `items`' order,
+/// so what is built from them does not depend on the thread count (a sweep's point folders).
+pub fn map_ordered<T: Sync, R: Send>(
+    items: &[T],
+    threads: Option<usize>,
+    f: impl Fn(&T) -> R + Sync + Send,
+) -> anyhow::Result<Vec<R>> {
+    Ok(pool(threads)?.install(|| items.par_iter().map(f).collect()))
+}
+
 fn replicate(sc: &Scenario, r: u32, progress: Option<&(dyn Fn(Nanos) + Sync)>) -> Replication {
     // Only replication 0's time series is written out: it spills to disk as it goes, so memory
     // stays flat in simulated time; the others keep no rows.

@@ -271,3 +271,62 @@ fn stopping_by_precision_is_the_same_for_any_thread_count() {
     assert_eq!(doc["replications"], 2);
     assert_eq!(doc["precision"]["stopped"], "fixed");
 }
+
+/// Every file under `dir`, by its path relative to `dir` (`points/<label>/summary.json`).
+fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).expect("the output folder exists") {
+            let path = entry.expect("folder entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&path).expect("readable output file"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn a_sweep_draws_its_points_in_parallel_and_writes_the_same_bytes_for_any_thread_count() {
+    // Points are simulated and then drawn (charts, reports) on the thread pool, and the
+    // folders written side by side: none of it may leak into the bytes.
+    let ws = Workspace::new();
+    let sweep = |out: &str, threads: &str| {
+        let out_dir = ws.dir.path().join(out);
+        let o = common::binary::simroute()
+            .arg("sweep")
+            .arg(ws.dir.path().join("scenario.toml"))
+            .args(["--vary", "target_groups.web.targets=2,3,4,5"])
+            .args(["--vary", "target_groups.api.algorithm=random,round_robin"])
+            .args(["--threads", threads, "--quiet", "--out"])
+            .arg(&out_dir)
+            .output()
+            .expect("the simroute binary runs");
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "simroute sweep exited {}:\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        );
+        read_tree(&out_dir)
+    };
+    let one = sweep("sweep-one", "1");
+    let two = sweep("sweep-two", "2");
+    let points = one.keys().filter(|k| k.ends_with("/summary.json")).count();
+    assert_eq!(
+        points,
+        8,
+        "a 4 × 2 grid has 8 point folders: {:?}",
+        one.keys()
+    );
+    assert!(one.keys().any(|k| k.ends_with("/chart-latency-cdf.png")));
+    assert_identical(&one, &two, "sweep with --threads 1 and --threads 2");
+}

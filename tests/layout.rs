@@ -502,6 +502,9 @@ fn layer_breaks(files: &[Source]) -> Vec<String> {
     breaks
 }
 
+/// Extensions of the output files, whose names look like dotted paths (`figures.csv`).
+const FILE_EXTENSIONS: &[&str] = &["csv", "json", "png", "svg", "md", "html", "toml"];
+
 fn dotted_figure_lookups(files: &[Source]) -> Vec<String> {
     let mut found = Vec::new();
     for f in files
@@ -524,7 +527,10 @@ fn dotted_figure_lookups(files: &[Source]) -> Vec<String> {
                 && rest
                     .chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
-            if FIGURE_ROOTS.contains(&root) && looks_like_path && !in_tests[line - 1] {
+            // `figures.csv` names a file, not a figure.
+            let file_name = FILE_EXTENSIONS.contains(&rest);
+            if FIGURE_ROOTS.contains(&root) && looks_like_path && !file_name && !in_tests[line - 1]
+            {
                 found.push(format!(
                     "{}:{line}: \"{s}\" reads a figure by its dotted path; use the typed field",
                     f.name
@@ -735,7 +741,7 @@ fn the_results_check_finds_a_dotted_figure_path() {
         dotted_figure_lookups(&one("src/report/x.rs", reads)).len(),
         1
     );
-    let fine = "fn f() { set(\"simulation.seed\"); open(\"summary.json\"); }\n\
+    let fine = "fn f() { set(\"simulation.seed\"); open(\"summary.json\"); open(\"figures.csv\"); }\n\
                 #[cfg(test)]\nmod tests {\n    const P: &str = \"requests.offered\";\n}\n";
     assert!(dotted_figure_lookups(&one("src/report/x.rs", fine)).is_empty());
     assert!(dotted_figure_lookups(&one("src/scenario/x.rs", reads)).is_empty());

@@ -75,8 +75,13 @@ pub(super) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let results = simulate(&args.options, &scenarios)?;
     let mut files: Files = Vec::new();
     let mut docs = Vec::with_capacity(points.len());
-    for ((point, l), r) in points.iter().zip(&loaded).zip(&results) {
-        let (point_files, doc) = run_files(l, r)?;
+    // Each point's charts and reports are drawn on the pool the replications ran on: drawing
+    // costs as much as simulating a short point, and one after another it would not scale.
+    let runs: Vec<_> = loaded.iter().zip(&results).collect();
+    let threads = budget::threads(args.options.threads, true);
+    let rendered = crate::replicate::map_ordered(&runs, threads, |(l, r)| run_files(l, r))?;
+    for (point, rendered) in points.iter().zip(rendered) {
+        let (point_files, doc) = rendered?;
         let label = sweep::label(point);
         files.extend(
             point_files
@@ -111,7 +116,11 @@ pub(super) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let keys: Vec<String> = varies.iter().map(|v| v.key.clone()).collect();
     let values: Vec<Vec<String>> = points
         .iter()
-        .map(|p| p.iter().map(|o| sweep::value_text(&o.typed())).collect())
+        .map(|p| {
+            p.iter()
+                .map(|o| report::studies::value_text(&o.typed()))
+                .collect()
+        })
         .collect();
     let chart = report::charts::sweep::SweepData {
         scenario: name,

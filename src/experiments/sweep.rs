@@ -184,16 +184,6 @@ pub fn table(
     out
 }
 
-/// A typed value of `sweep.json` as the text the sweep chart labels it with: a string
-/// without quotes, anything else as JSON (`4`, `0.5`, `true`). The sweep and `simroute
-/// report` both draw from it, so the rebuilt chart is the same bytes.
-pub fn value_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// One point of `sweep.json`.
 #[derive(Debug, Serialize)]
 pub struct SweepPoint<'a> {

@@ -19,6 +19,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use rayon::prelude::*;
 
 /// The marker file in every output folder; it holds the folder's kind.
 pub const MARKER: &str = ".simroute-output";
@@ -240,15 +241,21 @@ impl Staging {
             let path = entry?.path();
             let _ = fs::remove_file(&path).or_else(|_| fs::remove_dir_all(&path));
         }
-        for (file, bytes) in files {
-            // Names may hold folders (`points/<label>/summary.json`).
-            let path = self.tmp.join(file);
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        // Names may hold folders (`points/<label>/summary.json`): each folder once, then the
+        // files side by side (a sweep writes hundreds, and creating a file is a system call
+        // that waits on the file system: one after another they would not scale with cores).
+        let dirs: std::collections::BTreeSet<&Path> = files
+            .iter()
+            .filter_map(|(file, _)| Path::new(file).parent())
+            .collect();
+        for dir in dirs {
+            let dir = self.tmp.join(dir);
+            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
+        files.par_iter().try_for_each(|(file, bytes)| {
+            let path = self.tmp.join(file);
+            fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        })?;
         if !files.iter().any(|(n, _)| n == MARKER) {
             fs::write(self.tmp.join(MARKER), self.kind.marker())?;
         }

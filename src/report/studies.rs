@@ -14,6 +14,16 @@ use super::load::RunData;
 use super::{File, atomic};
 use crate::results::summary::Summary;
 
+/// A typed value of `sweep.json` as the text the sweep chart labels it with: a string
+/// without quotes, anything else as JSON (`4`, `0.5`, `true`). The sweep and `simroute
+/// report` both draw from it, so the rebuilt chart is the same bytes.
+pub fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// One entry of `sweep.json`, as `experiments::sweep::sweep_json` writes it.
 #[derive(Deserialize)]
 struct Point {
@@ -80,12 +90,7 @@ pub fn rebuild_sweep(dir: &Path) -> anyhow::Result<Vec<String>> {
     let keys: Vec<String> = first.point.keys().cloned().collect();
     let values: Vec<Vec<String>> = points
         .iter()
-        .map(|p| {
-            p.point
-                .values()
-                .map(crate::experiments::sweep::value_text)
-                .collect()
-        })
+        .map(|p| p.point.values().map(value_text).collect())
         .collect();
     let summaries: Vec<Summary> = points.iter().map(|p| p.summary.clone()).collect();
     let chart = SweepData {
