@@ -41,6 +41,9 @@ pub struct RunOutput {
     pub arrivals: u64,
     /// Most attempts alive at once (slab slots used).
     pub peak_requests: usize,
+    /// Set when the live attempts reached [`crate::budget::live_bound`] and the run stopped
+    /// there: its figures are those of a cut-short run, not to be reported.
+    pub overflow: Option<crate::budget::Overflow>,
 }
 
 /// Runs replication `replication` of `sc`, keeping its time-series rows in memory.
@@ -61,6 +64,7 @@ pub fn run_keeping(
     keep: Keep,
 ) -> RunOutput {
     let mut w = World::new(sc, Streams::new(sc.seed, replication), keep);
+    w.replication = replication;
     for s in 0..sc.sources.len() {
         w.clients.schedule_next_arrival(&mut w.ctx, s as u32);
     }
@@ -70,7 +74,7 @@ pub fn run_keeping(
     w.start_fleet();
     let mut events = 0u64;
     while let Some((time, event)) = w.ctx.queue.pop() {
-        if time > sc.duration {
+        if time > w.end {
             break;
         }
         w.ctx.now = time;
@@ -81,6 +85,7 @@ pub fn run_keeping(
         events,
         arrivals: w.arrivals,
         peak_requests: w.attempts.capacity_used(),
+        overflow: w.overflow,
         recorder: w.ctx.rec,
     }
 }
@@ -96,6 +101,12 @@ struct World<'a> {
     albs: AlbPools,
     dns: DnsScratch,
     arrivals: u64,
+    /// The loop's last time: the duration, or the time of an overflow.
+    end: Nanos,
+    /// A new slab slot at this index or past it stops the run (`budget::live_bound`).
+    live_bound: u32,
+    overflow: Option<crate::budget::Overflow>,
+    replication: u32,
 }
 
 impl<'a> World<'a> {
@@ -121,7 +132,58 @@ impl<'a> World<'a> {
             albs: AlbPools::new(sc),
             dns: DnsScratch::default(),
             arrivals: 0,
+            end: sc.duration,
+            live_bound: crate::budget::live_bound(),
+            overflow: None,
+            replication: 0,
         }
+    }
+
+    /// Stops the run when a new attempt's slot reached the live bound. Slots are reused, so
+    /// the index passes the bound only when the slab grows there: one comparison per new
+    /// attempt, the work below once per run.
+    #[inline]
+    fn watch(&mut self, req: Handle) {
+        if req.index >= self.live_bound {
+            self.overflowed();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn overflowed(&mut self) {
+        if self.overflow.is_some() {
+            return;
+        }
+        let sc = self.ctx.sc;
+        let queued =
+            |g: &GroupState| -> u64 { g.targets.iter().map(|t| u64::from(t.app.queued())).sum() };
+        let group = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (i, queued(g)))
+            .max_by_key(|&(i, q)| (q, std::cmp::Reverse(i)));
+        let capacity_rps = group.map_or(0.0, |(g, _)| {
+            let spec = &sc.groups[g];
+            let service_s = spec.app.service.mean_ms() / 1000.0;
+            self.groups[g]
+                .targets
+                .iter()
+                .filter(|t| {
+                    t.task == super::targets::Task::Running && !t.faults.crashed && !t.faults.hung
+                })
+                .map(|t| f64::from(spec.app.workers) / (service_s * t.faults.slow))
+                .sum()
+        });
+        self.overflow = Some(crate::budget::Overflow {
+            at: self.ctx.now,
+            replication: self.replication,
+            live: self.attempts.len(),
+            group,
+            capacity_rps,
+        });
+        self.end = self.ctx.now;
     }
 
     /// Hands `event` to the part of the model that owns it.
@@ -209,6 +271,7 @@ impl<'a> World<'a> {
             .arrival(ctx.now, ctx.sc.sources[source as usize].stats_route);
         let a = self.clients.new_request(ctx.sc, ctx.now, source);
         let req = self.attempts.insert(a);
+        self.watch(req);
         self.start_attempt(req);
     }
 
@@ -549,6 +612,7 @@ impl<'a> World<'a> {
             Some(delay) => {
                 let next = self.attempts.insert(a.retry(ctx.now));
                 ctx.after(delay, Event::Resend { req: next });
+                self.watch(next);
             }
             None => {
                 let route = ctx.sc.sources[a.source as usize].stats_route;
