@@ -66,7 +66,10 @@ fn replicate(
     let keep = if r == 0 { Keep::Spill } else { Keep::Nothing };
     let mut out = sim::run_keeping(sc, r, progress, keep);
     if let Some(overflow) = out.overflow.take() {
-        return Err(overflow);
+        return Err(crate::budget::Overflow {
+            replication: r,
+            ..overflow
+        });
     }
     let figures = summary::figures(sc, &out.recorder);
     let events = std::mem::take(&mut out.recorder.events);

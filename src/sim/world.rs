@@ -64,7 +64,6 @@ pub fn run_keeping(
     keep: Keep,
 ) -> RunOutput {
     let mut w = World::new(sc, Streams::new(sc.seed, replication), keep);
-    w.replication = replication;
     for s in 0..sc.sources.len() {
         w.clients.schedule_next_arrival(&mut w.ctx, s as u32);
     }
@@ -106,7 +105,6 @@ struct World<'a> {
     /// A new slab slot at this index or past it stops the run (`budget::live_bound`).
     live_bound: u32,
     overflow: Option<crate::budget::Overflow>,
-    replication: u32,
 }
 
 impl<'a> World<'a> {
@@ -135,7 +133,6 @@ impl<'a> World<'a> {
             end: sc.duration,
             live_bound: crate::budget::live_bound(),
             overflow: None,
-            replication: 0,
         }
     }
 
@@ -152,38 +149,10 @@ impl<'a> World<'a> {
     #[cold]
     #[inline(never)]
     fn overflowed(&mut self) {
-        if self.overflow.is_some() {
-            return;
-        }
-        let sc = self.ctx.sc;
-        let queued =
-            |g: &GroupState| -> u64 { g.targets.iter().map(|t| u64::from(t.app.queued())).sum() };
-        let group = self
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (i, queued(g)))
-            .max_by_key(|&(i, q)| (q, std::cmp::Reverse(i)));
-        let capacity_rps = group.map_or(0.0, |(g, _)| {
-            let spec = &sc.groups[g];
-            let service_s = spec.app.service.mean_ms() / 1000.0;
-            self.groups[g]
-                .targets
-                .iter()
-                .filter(|t| {
-                    t.task == super::targets::Task::Running && !t.faults.crashed && !t.faults.hung
-                })
-                .map(|t| f64::from(spec.app.workers) / (service_s * t.faults.slow))
-                .sum()
-        });
-        self.overflow = Some(crate::budget::Overflow {
-            at: self.ctx.now,
-            replication: self.replication,
-            live: self.attempts.len(),
-            group,
-            capacity_rps,
-        });
-        self.end = self.ctx.now;
+        let (sc, now, live) = (self.ctx.sc, self.ctx.now, self.attempts.len());
+        (self.overflow)
+            .get_or_insert_with(|| super::targets::overflow(&self.groups, sc, now, live));
+        self.end = now;
     }
 
     /// Hands `event` to the part of the model that owns it.
