@@ -13,7 +13,9 @@
 //! requests/s, a million replications), and is printed on long runs.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 
+use crate::engine::Nanos;
 use crate::scenario::{AlbAction, Scenario, SourcePath};
 use crate::vocab::Failure;
 
@@ -49,12 +51,12 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The machine's limits for output under `out`, the event budget raised to `max_events`
-    /// when given.
-    pub fn machine(max_events: Option<u64>, out: &Path) -> Limits {
+    /// The machine's limits for output under `out`, the event budget set to `max_events` and
+    /// the memory bound to `max_memory` bytes when given.
+    pub fn machine(max_events: Option<u64>, max_memory: Option<f64>, out: &Path) -> Limits {
         Limits {
             max_events: max_events.map_or(DEFAULT_MAX_EVENTS, |n| n as f64),
-            max_memory: physical_memory() / 2.0,
+            max_memory: max_memory.unwrap_or_else(|| physical_memory() / 2.0),
             max_disk: free_disk(out),
         }
     }
@@ -171,6 +173,12 @@ pub struct Estimate {
     pub heaviest: Option<(usize, String, f64)>,
     /// Groups offered more than they can serve with an unbounded queue.
     pub unstable: Vec<Unstable>,
+    /// Requests/s offered to each target group (attempts, averaged over the run).
+    pub offered: Vec<f64>,
+    /// Attempts in flight in one replication (the backlog of unstable queues included).
+    pub in_flight: f64,
+    /// Replications that run at once.
+    pub concurrent: f64,
 }
 
 /// The target group a source's requests reach, if any.
@@ -269,7 +277,14 @@ pub fn estimate(sc: &Scenario, shape: &Shape) -> Estimate {
     let per_replication = targets * BYTES_PER_TARGET
         + connections * BYTES_PER_CONNECTION
         + in_flight * BYTES_PER_PENDING;
-    let concurrent = (shape.threads.max(1) as f64).min(runs.max(1.0));
+    // Replications that may run at once: a precision target runs at least two, and batches
+    // up to max_replications.
+    let most = if sc.precision > 0.0 {
+        sc.max_replications.max(sc.replications).max(2)
+    } else {
+        sc.replications
+    };
+    let concurrent = (shape.threads.max(1) as f64).min((shape.runs * f64::from(most)).max(1.0));
     // Replication 0's series is read back and rendered as CSV in memory, once per run.
     let series = rows * row_bytes * 4.0;
     let memory = BASE_BYTES
@@ -285,6 +300,9 @@ pub fn estimate(sc: &Scenario, shape: &Shape) -> Estimate {
         rows,
         heaviest,
         unstable,
+        offered,
+        in_flight,
+        concurrent,
     }
 }
 
@@ -392,6 +410,117 @@ pub fn check(
         ));
     }
     Ok(())
+}
+
+/// Most attempts one replication may hold at once; [`u32::MAX`] (no bound) unless a command
+/// set it from its limits with [`set_live_bound`]. Read once per replication, when its world
+/// is built, so the bound costs the event loop nothing but a comparison when the attempt slab
+/// grows.
+static LIVE_BOUND: AtomicU32 = AtomicU32::new(u32::MAX);
+
+/// Sets the bound on live attempts per replication (see [`live_bound_for`]).
+pub fn set_live_bound(n: u32) {
+    LIVE_BOUND.store(n, Ordering::Relaxed);
+}
+
+/// The bound on live attempts per replication in force now.
+pub fn live_bound() -> u32 {
+    LIVE_BOUND.load(Ordering::Relaxed)
+}
+
+/// Fewest attempts the bound allows, whatever the memory left: a scenario's own in-flight work
+/// (checks, a burst) is never what stops it.
+pub const MIN_LIVE_BOUND: u32 = 65_536;
+
+/// The live attempts one replication may hold: the memory bound less what the estimate puts
+/// elsewhere (targets, connections, finished replications, the time series), shared by the
+/// replications running at once, at [`BYTES_PER_PENDING`] each. Unbounded when the memory is.
+pub fn live_bound_for(est: &Estimate, limits: &Limits) -> u32 {
+    if !limits.max_memory.is_finite() {
+        return u32::MAX;
+    }
+    let elsewhere = est.memory - est.in_flight * BYTES_PER_PENDING * est.concurrent;
+    let share = (limits.max_memory - elsewhere) / est.concurrent.max(1.0) / BYTES_PER_PENDING;
+    share.clamp(f64::from(MIN_LIVE_BOUND), f64::from(u32::MAX)) as u32
+}
+
+/// A replication stopped because its live attempts reached the bound: what it saw then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overflow {
+    /// Simulated time of the stop.
+    pub at: Nanos,
+    /// The replication.
+    pub replication: u32,
+    /// Attempts alive.
+    pub live: usize,
+    /// The target group with the most attempts queued at its apps, and how many.
+    pub group: Option<(usize, u64)>,
+    /// That group's capacity at the stop, requests/s: its running tasks (not crashed or hung)
+    /// × workers / mean service time (slowed by a fault).
+    pub capacity_rps: f64,
+}
+
+/// The message of a run stopped by [`Overflow`], with the bound it reached.
+pub fn overflow_message(sc: &Scenario, ov: &Overflow, bound: u32) -> String {
+    let t = crate::engine::time::to_secs(ov.at);
+    let bound_text = format!(
+        "the bound of {} live attempts ({} at {BYTES_PER_PENDING} B each, from the memory bound: half the machine's RAM or --max-memory)",
+        num(f64::from(bound)),
+        bytes(f64::from(bound) * BYTES_PER_PENDING)
+    );
+    let Some((g, queued)) = ov.group.filter(|(_, q)| *q > 0) else {
+        return format!(
+            "stopped: replication {} of {:?} held {} attempts in flight at t = {t:.1} s, reaching {bound_text}; nothing was written; shorten the client timeouts or the retries, or lift the limit with --force",
+            ov.replication,
+            sc.name,
+            num(ov.live as f64)
+        );
+    };
+    let group = &sc.groups[g];
+    let offered = estimate(sc, &Shape::once(1)).offered[g];
+    let queue = if group.app.queue_limit == u32::MAX {
+        "\"unbounded\"".to_string()
+    } else {
+        group.app.queue_limit.to_string()
+    };
+    format!(
+        "unstable (offered load ≥ capacity): target group {:?} is offered {} requests/s against a capacity of {} at t = {t:.1} s (running tasks × workers / mean service time) with target_groups.{}.app.queue_limit = {queue}; replication {} was stopped there with {} attempts queued at its apps and {} alive in all, reaching {bound_text}; nothing was written; bound the queue, add capacity, or lift the limit with --force",
+        group.name,
+        num(offered),
+        num(ov.capacity_rps),
+        group.name,
+        ov.replication,
+        num(queued as f64),
+        num(ov.live as f64),
+    )
+}
+
+/// A size in bytes for `--max-memory`: a number with an optional unit, `KiB`, `MiB`, `GiB`,
+/// `TiB` (or `K`, `M`, `G`, `T`, powers of 1024) or `B`.
+pub fn parse_size(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == 'E'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?} (use MiB or GiB)"
+            ));
+        }
+    };
+    match number.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n * scale),
+        _ => Err(format!(
+            "{text:?} is not a positive size (e.g. 512MiB, 2GiB)"
+        )),
+    }
 }
 
 /// `--threads` capped at the machine's cores, with a warning when it asked for more.
@@ -505,6 +634,44 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("target_groups.queue.app.queue_limit"), "{err}");
+    }
+
+    #[test]
+    fn sizes_read_with_binary_units() {
+        assert_eq!(parse_size("256MiB"), Ok(256.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_size("2G"), Ok(2.0 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_size("1000"), Ok(1000.0));
+        assert!(parse_size("12XB").unwrap_err().contains("unknown unit"));
+        assert!(parse_size("-1MiB").is_err());
+        assert!(parse_size("0").is_err());
+    }
+
+    #[test]
+    fn the_live_bound_is_the_memory_left_per_concurrent_replication() {
+        let sc = scenario(&[("simulation.replications", "1")]);
+        let est = estimate(&sc, &Shape::once(1));
+        let limits = Limits {
+            max_memory: 512.0 * 1024.0 * 1024.0,
+            ..machine()
+        };
+        let bound = f64::from(live_bound_for(&est, &limits));
+        let elsewhere = est.memory - est.in_flight * BYTES_PER_PENDING;
+        assert!(
+            (bound * BYTES_PER_PENDING + elsewhere - limits.max_memory).abs() < BYTES_PER_PENDING,
+            "{bound}"
+        );
+        // Two replications at once share it.
+        let two = scenario(&[("simulation.replications", "2")]);
+        let est2 = estimate(&two, &Shape::once(2));
+        assert_eq!(est2.concurrent, 2.0);
+        assert!(f64::from(live_bound_for(&est2, &limits)) < bound * 0.51);
+        // No memory bound, no live bound; a tiny one still leaves the floor.
+        assert_eq!(live_bound_for(&est, &Limits::none()), u32::MAX);
+        let tiny = Limits {
+            max_memory: 1.0,
+            ..machine()
+        };
+        assert_eq!(live_bound_for(&est, &tiny), MIN_LIVE_BOUND);
     }
 
     #[test]

@@ -115,6 +115,10 @@ pub struct Options {
     /// Event budget: refuse runs estimated above it [default: 5e10, about an hour on one core].
     #[arg(long, value_name = "N")]
     max_events: Option<u64>,
+    /// Memory bound: refuse work estimated above it, and stop a run whose attempts in flight
+    /// would pass it (e.g. 512MiB, 2GiB) [default: half the machine's RAM].
+    #[arg(long, value_name = "SIZE", value_parser = budget::parse_size)]
+    max_memory: Option<f64>,
 }
 
 /// `simroute run`.
@@ -362,8 +366,9 @@ fn out_dir(options: &Options, name: &str, suffix: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{name}{suffix}")))
 }
 
-/// Refuses work above the limits ([`budget`]) with the fields behind the estimate, warns of
-/// unstable queues, and prints the estimate of a long run.
+/// Refuses work above the limits ([`budget`]) with the fields behind the estimate, sets the
+/// bound on attempts in flight that stops a run mid-way, warns of unstable queues, and prints
+/// the estimate of a long run.
 fn guard(
     options: &Options,
     sc: &scenario::Scenario,
@@ -374,10 +379,11 @@ fn guard(
     let limits = if options.force {
         budget::Limits::none()
     } else {
-        budget::Limits::machine(options.max_events, out)
+        budget::Limits::machine(options.max_events, options.max_memory, out)
     };
     let est = budget::estimate(sc, &shape);
     budget::check(sc, &est, &limits, runs).map_err(|m| anyhow::anyhow!(m))?;
+    budget::set_live_bound(budget::live_bound_for(&est, &limits));
     if !options.quiet {
         for u in &est.unstable {
             eprintln!(

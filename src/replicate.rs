@@ -65,20 +65,31 @@ pub fn map_ordered<T: Sync, R: Send>(
     Ok(pool(threads)?.install(|| items.par_iter().map(f).collect()))
 }
 
-fn replicate(sc: &Scenario, r: u32, progress: Option<&(dyn Fn(Nanos) + Sync)>) -> Replication {
+/// One replication, or why it stopped short (its live attempts reached the memory bound).
+fn replicate(
+    sc: &Scenario,
+    r: u32,
+    progress: Option<&(dyn Fn(Nanos) + Sync)>,
+) -> Result<Replication, crate::budget::Overflow> {
     // Only replication 0's time series is written out: it spills to disk as it goes, so memory
     // stays flat in simulated time; the others keep no rows.
     let keep = if r == 0 { Keep::Spill } else { Keep::Nothing };
     let mut out = sim::run_keeping(sc, r, progress, keep);
+    if let Some(overflow) = out.overflow.take() {
+        return Err(crate::budget::Overflow {
+            replication: r,
+            ..overflow
+        });
+    }
     let figures = summary::figures(sc, &out.recorder);
     let events = std::mem::take(&mut out.recorder.events);
     let latency = out.recorder.latency();
-    Replication {
+    Ok(Replication {
         figures,
         first: (r == 0).then(|| (out.recorder.timeseries.into_rows(), events)),
         latency,
         events: out.events,
-    }
+    })
 }
 
 /// Merges a scenario's replications, given in index order from 0, with why they stopped.
@@ -145,11 +156,21 @@ pub fn run_ranges(
         .enumerate()
         .flat_map(|(i, (_, range))| range.clone().map(move |r| (i, r)))
         .collect();
-    let mut done: Vec<Replication> = pool(threads)?.install(|| {
-        flat.par_iter()
-            .map(|&(i, r)| replicate(jobs[i].0, r, progress))
-            .collect()
-    });
+    // An overflow stops the pool from starting more replications; the one found first is
+    // reported.
+    let mut done: Vec<Replication> = pool(threads)?
+        .install(|| {
+            flat.par_iter()
+                .map(|&(i, r)| replicate(jobs[i].0, r, progress).map_err(|o| (i, o)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|(i, o)| {
+            anyhow::anyhow!(crate::budget::overflow_message(
+                jobs[i].0,
+                &o,
+                crate::budget::live_bound()
+            ))
+        })?;
     let mut out = Vec::with_capacity(jobs.len());
     for (_, range) in jobs.iter().rev() {
         out.push(done.split_off(done.len() - range.len()));

@@ -268,8 +268,13 @@ impl Staging {
             let _ = fs::remove_dir_all(&self.tmp);
             return Ok(());
         }
-        // No exchange here: move the old results aside first (a rename onto a non-empty
-        // folder fails), then the new ones in.
+        self.swap_by_renames()
+    }
+
+    /// The swap where the exchange is not available: the old results moved aside first (a
+    /// rename onto a non-empty folder fails), then the new ones in; on a failed second rename
+    /// the old ones are moved back.
+    fn swap_by_renames(&self) -> anyhow::Result<()> {
         let old = sibling(&self.parent, &self.name, "old");
         if fs::symlink_metadata(&self.dest).is_ok_and(|m| m.is_dir()) {
             fs::rename(&self.dest, &old)
@@ -434,6 +439,58 @@ mod tests {
             !dest.join("notes.txt").exists(),
             "--force replaces it whole"
         );
+    }
+
+    #[test]
+    fn the_fallback_of_two_renames_puts_the_new_folder_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("res");
+        write_folder(&dest, Kind::Run, &files(&[("summary.json", "old")]), false).unwrap();
+        let staging = Staging::begin(&dest, Kind::Run, false).unwrap();
+        fs::write(staging.dir().join("summary.json"), "new").unwrap();
+        fs::write(staging.dir().join(MARKER), Kind::Run.marker()).unwrap();
+        staging.swap_by_renames().unwrap();
+        assert_eq!(
+            fs::read_to_string(dest.join("summary.json")).unwrap(),
+            "new"
+        );
+        drop(staging);
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("res")],
+            "no .old or .tmp left"
+        );
+    }
+
+    #[test]
+    fn a_failed_second_rename_moves_the_old_folder_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("res");
+        write_folder(&dest, Kind::Run, &files(&[("summary.json", "old")]), false).unwrap();
+        let staging = Staging::begin(&dest, Kind::Run, false).unwrap();
+        // The new folder vanishes before the swap (as if removed under us): the second rename
+        // fails, and the old results must be back in place.
+        fs::remove_dir_all(staging.dir()).unwrap();
+        assert!(staging.swap_by_renames().is_err());
+        assert_eq!(
+            fs::read_to_string(dest.join("summary.json")).unwrap(),
+            "old"
+        );
+        assert!(!sibling(dir.path(), "res", "old").exists());
+    }
+
+    #[test]
+    fn a_leftover_old_folder_of_a_killed_swap_is_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(".res.old-999999999");
+        fs::create_dir(&old).unwrap();
+        fs::write(old.join("summary.json"), "old").unwrap();
+        write_folder(&dir.path().join("res"), Kind::Run, &[], false).unwrap();
+        assert!(!old.exists());
     }
 
     #[test]

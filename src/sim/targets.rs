@@ -12,7 +12,7 @@ use crate::model::discovery::Instance;
 use crate::model::health::HealthTracker;
 use crate::model::nginx::Connections;
 use crate::model::stage::Stage;
-use crate::scenario::TargetGroup;
+use crate::scenario::{Scenario, TargetGroup};
 
 /// Hop-latency stream id of a group's sidecar: a fixed offset so adding a hop never shifts
 /// another's numbers (the gateway's is 0).
@@ -249,6 +249,21 @@ pub(super) struct GroupState {
 }
 
 impl GroupState {
+    /// Requests waiting in the app queues of its targets (for the overflow message).
+    pub fn queued(&self) -> u64 {
+        self.targets.iter().map(|t| u64::from(t.app.queued())).sum()
+    }
+
+    /// Requests/s its running tasks can serve now: workers / mean service time, slowed by a
+    /// `slow` fault; crashed and hung tasks serve none.
+    pub fn capacity_rps(&self, spec: &TargetGroup) -> f64 {
+        let service_s = spec.app.service.mean_ms() / 1000.0;
+        (self.targets.iter())
+            .filter(|t| t.task == Task::Running && !t.faults.crashed && !t.faults.hung)
+            .map(|t| f64::from(spec.app.workers) / (service_s * t.faults.slow))
+            .sum()
+    }
+
     /// Group `i` of the scenario before its first task: every stream drawn from `streams`.
     pub fn new(g: &TargetGroup, i: u32, streams: &Streams) -> Self {
         GroupState {
@@ -290,5 +305,26 @@ impl GroupState {
             discovery_next: 0,
             container_rng: streams.stream(StreamId::ContainerChecks(i)),
         }
+    }
+}
+
+/// What a replication saw when its live attempts reached the bound: the group with the most
+/// requests queued at its apps (the first on a tie) and its capacity then. The replication's
+/// number is filled in by its caller.
+pub(super) fn overflow(
+    groups: &[GroupState],
+    sc: &Scenario,
+    now: Nanos,
+    live: usize,
+) -> crate::budget::Overflow {
+    let group = (groups.iter().enumerate())
+        .map(|(i, g)| (i, g.queued()))
+        .max_by_key(|&(i, q)| (q, std::cmp::Reverse(i)));
+    crate::budget::Overflow {
+        at: now,
+        replication: 0,
+        live,
+        group,
+        capacity_rps: group.map_or(0.0, |(g, _)| groups[g].capacity_rps(&sc.groups[g])),
     }
 }

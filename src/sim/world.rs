@@ -41,6 +41,9 @@ pub struct RunOutput {
     pub arrivals: u64,
     /// Most attempts alive at once (slab slots used).
     pub peak_requests: usize,
+    /// Set when the live attempts reached [`crate::budget::live_bound`] and the run stopped
+    /// there: its figures are those of a cut-short run, not to be reported.
+    pub overflow: Option<crate::budget::Overflow>,
 }
 
 /// Runs replication `replication` of `sc`, keeping its time-series rows in memory.
@@ -70,7 +73,7 @@ pub fn run_keeping(
     w.start_fleet();
     let mut events = 0u64;
     while let Some((time, event)) = w.ctx.queue.pop() {
-        if time > sc.duration {
+        if time > w.end {
             break;
         }
         w.ctx.now = time;
@@ -81,6 +84,7 @@ pub fn run_keeping(
         events,
         arrivals: w.arrivals,
         peak_requests: w.attempts.capacity_used(),
+        overflow: w.overflow,
         recorder: w.ctx.rec,
     }
 }
@@ -96,6 +100,11 @@ struct World<'a> {
     albs: AlbPools,
     dns: DnsScratch,
     arrivals: u64,
+    /// The loop's last time: the duration, or the time of an overflow.
+    end: Nanos,
+    /// A new slab slot at this index or past it stops the run (`budget::live_bound`).
+    live_bound: u32,
+    overflow: Option<crate::budget::Overflow>,
 }
 
 impl<'a> World<'a> {
@@ -121,7 +130,29 @@ impl<'a> World<'a> {
             albs: AlbPools::new(sc),
             dns: DnsScratch::default(),
             arrivals: 0,
+            end: sc.duration,
+            live_bound: crate::budget::live_bound(),
+            overflow: None,
         }
+    }
+
+    /// Stops the run when a new attempt's slot reached the live bound. Slots are reused, so
+    /// the index passes the bound only when the slab grows there: one comparison per new
+    /// attempt, the work below once per run.
+    #[inline]
+    fn watch(&mut self, req: Handle) {
+        if req.index >= self.live_bound {
+            self.overflowed();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn overflowed(&mut self) {
+        let (sc, now, live) = (self.ctx.sc, self.ctx.now, self.attempts.len());
+        (self.overflow)
+            .get_or_insert_with(|| super::targets::overflow(&self.groups, sc, now, live));
+        self.end = now;
     }
 
     /// Hands `event` to the part of the model that owns it.
@@ -209,6 +240,7 @@ impl<'a> World<'a> {
             .arrival(ctx.now, ctx.sc.sources[source as usize].stats_route);
         let a = self.clients.new_request(ctx.sc, ctx.now, source);
         let req = self.attempts.insert(a);
+        self.watch(req);
         self.start_attempt(req);
     }
 
@@ -549,6 +581,7 @@ impl<'a> World<'a> {
             Some(delay) => {
                 let next = self.attempts.insert(a.retry(ctx.now));
                 ctx.after(delay, Event::Resend { req: next });
+                self.watch(next);
             }
             None => {
                 let route = ctx.sc.sources[a.source as usize].stats_route;

@@ -226,6 +226,11 @@ fn spill_file() -> Option<SpillFile> {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
+    create_spill(path)
+}
+
+/// Creates the spill file at `path`, or `None` when anything (a file, a link) is there.
+fn create_spill(path: PathBuf) -> Option<SpillFile> {
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -320,6 +325,26 @@ mod tests {
                 [[3, 4, 1], [2, 2, 0]].into_iter(),
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_where_the_spill_file_goes_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        let path = dir.path().join("simroute-1-0.timeseries");
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        assert!(create_spill(path.clone()).is_none(), "refused, not opened");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        // A dangling link is not followed either (create_new would otherwise make its target).
+        let missing = dir.path().join("missing.txt");
+        let dangling = dir.path().join("simroute-1-1.timeseries");
+        std::os::unix::fs::symlink(&missing, &dangling).unwrap();
+        assert!(create_spill(dangling).is_none());
+        assert!(!missing.exists());
+        // A free name is created.
+        assert!(create_spill(dir.path().join("simroute-1-2.timeseries")).is_some());
     }
 
     #[test]

@@ -85,6 +85,7 @@ impl Clients {
     }
 
     /// The flow (connection) an attempt from `source` uses, and its keep-alive slot.
+    #[inline]
     pub fn connection(&mut self, sc: &Scenario, source: u32) -> (u64, Option<u32>) {
         let src = &sc.sources[source as usize];
         let run = &mut self.runs[source as usize];
@@ -124,6 +125,7 @@ impl Clients {
 
     /// The backoff before retrying attempt `a` after `result`, or `None`: the logical request
     /// ends here (success, no policy, or out of attempts).
+    #[inline]
     pub fn retry_after(
         &mut self,
         sc: &Scenario,
