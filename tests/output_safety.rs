@@ -64,6 +64,37 @@ fn measured(args: &[&str]) -> Measured {
     }
 }
 
+/// A long mmc run writing into `out`, once it has made its temporary folder beside it: the
+/// child and that folder's path.
+fn long_run_into(out: &Path) -> (std::process::Child, PathBuf) {
+    let s = mmc();
+    let child = Command::new(env!("CARGO_BIN_EXE_simroute"))
+        .args([
+            "run",
+            s.to_str().unwrap(),
+            "--set",
+            "simulation.duration_s=100000",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let name = out.file_name().unwrap().to_string_lossy();
+    let tmp = out.with_file_name(format!(".{name}.tmp-{}", child.id()));
+    let started = Instant::now();
+    while !tmp.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no temporary folder"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    (child, tmp)
+}
+
 /// A short mmc run into `out`.
 fn short_run(out: &Path) -> Output {
     let s = mmc();
@@ -292,30 +323,7 @@ fn sigkill_mid_run_keeps_the_results_and_the_next_run_cleans_up() {
     let out = dir.path().join("res");
     assert_eq!(short_run(&out).status.code(), Some(0));
     let before = snapshot(&out);
-    let s = mmc();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simroute"))
-        .args([
-            "run",
-            s.to_str().unwrap(),
-            "--set",
-            "simulation.duration_s=100000",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let tmp = dir.path().join(format!(".res.tmp-{}", child.id()));
-    let started = Instant::now();
-    while !tmp.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no temporary folder"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let (mut child, tmp) = long_run_into(&out);
     std::thread::sleep(Duration::from_millis(300));
     child.kill().unwrap();
     child.wait().unwrap();
@@ -540,30 +548,7 @@ fn sigterm_mid_run_leaves_the_old_results_and_no_temporary_folder() {
     let out = dir.path().join("res");
     assert_eq!(short_run(&out).status.code(), Some(0));
     let before = fs::read(out.join("summary.json")).unwrap();
-    let s = mmc();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simroute"))
-        .args([
-            "run",
-            s.to_str().unwrap(),
-            "--set",
-            "simulation.duration_s=100000",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let tmp = dir.path().join(format!(".res.tmp-{}", child.id()));
-    let started = Instant::now();
-    while !tmp.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no temporary folder"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let (mut child, _tmp) = long_run_into(&out);
     // Let it simulate (and spill its time series into the temporary folder).
     std::thread::sleep(Duration::from_millis(300));
     // SAFETY: signalling our own child.
