@@ -18,6 +18,7 @@
 
 mod common;
 mod distribution;
+mod markers;
 mod raster;
 pub mod sweep;
 mod time;
@@ -455,7 +456,7 @@ mod tests {
     fn markers_and_slo_are_drawn_and_labelled() {
         let d = sample();
         let doc = svg(Chart::LatencyOverTime, &d).unwrap();
-        assert!(doc.contains("fault web/1") && doc.contains("scaling web"));
+        assert!(doc.contains("crashed web/1") && doc.contains("scaling web"));
         assert!(
             !doc.contains("health transition"),
             "health steps are not markers"
@@ -485,6 +486,8 @@ mod tests {
             })
             .collect();
         let doc = svg(Chart::LatencyOverTime, &d).unwrap();
+        // The x of each marker line of `colour` (the full plot height; a label's short leader
+        // in the strip above is not a marker).
         let first_x = |colour: RGBColor| -> Vec<i32> {
             let stroke = format!(
                 "stroke=\"#{:02X}{:02X}{:02X}\"",
@@ -493,8 +496,13 @@ mod tests {
             doc.split("<polyline")
                 .filter(|p| p.contains(&stroke))
                 .filter_map(|p| {
-                    let points = p.split("points=\"").nth(1)?;
-                    points.split(',').next()?.trim().parse().ok()
+                    let points = p.split("points=\"").nth(1)?.split('"').next()?;
+                    let xy: Vec<Vec<i32>> = points
+                        .split_whitespace()
+                        .map(|pt| pt.split(',').filter_map(|v| v.parse().ok()).collect())
+                        .collect();
+                    let (a, b) = (xy.first()?, xy.last()?);
+                    ((a[1] - b[1]).abs() > 200).then_some(a[0])
                 })
                 .collect()
         };
@@ -506,6 +514,25 @@ mod tests {
             3,
             "the task start beside the scale-out"
         );
+    }
+
+    #[test]
+    fn markers_are_translucent_and_drawn_behind_the_data() {
+        let d = sample();
+        let hex = |c: RGBColor| format!("stroke=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+        for (chart, data) in [
+            (
+                Chart::LatencyOverTime,
+                format!("{} stroke-width=\"2\"", hex(common::TAB_ORANGE)),
+            ),
+            (Chart::Throughput, "<polygon".to_string()),
+        ] {
+            let doc = svg(chart, &d).unwrap();
+            let marker = format!("opacity=\"0.45\" {}", hex(common::TAB_RED));
+            let fault = doc.find(&marker).expect("a translucent fault marker");
+            let first_data = doc.find(&data).expect("data");
+            assert!(fault < first_data, "{}: marker before data", chart.stem());
+        }
     }
 
     #[test]
