@@ -16,6 +16,7 @@
 //! Every chart is one function generic over the plotters backend, so the PNG and the SVG are
 //! the same drawing.
 
+mod analytic;
 mod common;
 mod distribution;
 mod markers;
@@ -45,7 +46,7 @@ pub enum Chart {
     Throughput,
     /// Healthy targets of each target group over time.
     HealthyTargets,
-    /// End-to-end latency CDF of successful requests on a log latency axis.
+    /// Share of successful requests slower than each latency (1 − CDF), both axes log.
     LatencyCdf,
     /// Mean and p99 latency of each stage of the path.
     StageLatency,
@@ -82,7 +83,7 @@ impl Chart {
             Chart::LatencyOverTime => "End-to-end latency over time",
             Chart::Throughput => "Responses per second by outcome",
             Chart::HealthyTargets => "Healthy targets per target group",
-            Chart::LatencyCdf => "End-to-end latency distribution (CDF)",
+            Chart::LatencyCdf => "End-to-end latency tail: share of requests slower (1 − CDF)",
             Chart::StageLatency => "Latency per stage of the request path",
             Chart::TargetLoad => "Load per target",
         }
@@ -99,7 +100,8 @@ impl Chart {
                 "How many targets each group had in service, and when that changed."
             }
             Chart::LatencyCdf => {
-                "What share of successful requests finish within a given time, tail included?"
+                "What share of successful requests take longer than a given time, down to the \
+                 slowest 0.1% and beyond (and, for an M/M/c scenario, does it match Erlang C)?"
             }
             Chart::StageLatency => "Which hop of the path the time goes to.",
             Chart::TargetLoad => {

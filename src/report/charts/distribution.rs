@@ -30,8 +30,14 @@ fn replications_note(d: &RunData) -> String {
     }
 }
 
-/// The CDF of end-to-end latency on a log latency axis, with the summary's percentiles as
-/// vertical guides and the SLO p99 threshold.
+/// The tail shares marked across the tail chart: 1% of requests are slower than p99, 0.1%
+/// slower than p99.9.
+const TAIL_GUIDES: [(&str, f64); 2] = [("p99: 1% slower", 1.0), ("p99.9: 0.1% slower", 0.1)];
+
+/// The latency distribution as its tail: the share of requests slower than each latency
+/// (1 − CDF, in percent) on a log axis against latency on a log axis, so the last 1% and
+/// 0.1% get as much room as the median; the summary's percentiles as vertical guides, 1% and
+/// 0.1% across, the SLO p99 threshold, and for an M/M/c scenario the Erlang C theory.
 pub fn latency_cdf<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &RunData,
@@ -53,7 +59,8 @@ pub fn latency_cdf<DB: DrawingBackend>(
         })
         .collect();
     let slo = slo_threshold(d, SloMetric::P99Ms);
-    let mut entries = vec![Entry::new("CDF", INK, Swatch::Line)];
+    let theory = super::analytic::Mmc::of_scenario(&d.scenario_toml);
+    let mut entries = vec![Entry::new("slower than (1 − CDF)", INK, Swatch::Line)];
     entries.extend(
         marks
             .iter()
@@ -66,34 +73,52 @@ pub fn latency_cdf<DB: DrawingBackend>(
             Swatch::Dashed,
         ));
     }
+    if let Some(m) = theory {
+        entries.push(Entry::new(m.label(), THEORY, Swatch::Dashed));
+    }
     let plot = legend_row(&body, "", &entries)?;
-    let cdf: Vec<(f64, f64)> = d
-        .latency_cdf
-        .iter()
-        .filter(|(ms, f)| ms.is_finite() && *ms > 0.0 && f.is_finite())
-        .map(|&(ms, f)| (ms, f * 100.0))
-        .collect();
-    let (Some(first), Some(last)) = (cdf.first(), cdf.last()) else {
+    let tail = tail_points(&d.latency_cdf);
+    let (Some(first), Some(last)) = (tail.first(), tail.last()) else {
         return no_data(&plot, "No successful requests: no latency distribution");
     };
     let (lo, hi) = decades(first.0, last.0.max(slo.unwrap_or(0.0)) * 1.01);
+    // Down to a decade under the smallest share drawn, and at least to 0.01%, so both guides
+    // and the curve below them show.
+    let floor = decades(last.1.min(0.01) / 10.0, 100.0).0;
     let mut chart = ChartBuilder::on(&plot)
         .x_label_area_size(58)
         .y_label_area_size(88)
-        .build_cartesian_2d((lo..hi).log_scale(), 0.0..100.0)?;
+        .build_cartesian_2d((lo..hi).log_scale(), (floor..100.0).log_scale())?;
     let x_label = log_labeller();
+    let y_label = |v: &f64| {
+        let l = log_tick(*v);
+        if l.is_empty() {
+            l
+        } else {
+            format!("{}%", significant_pct(*v))
+        }
+    };
     mesh(&mut chart)
         .x_desc("end-to-end latency (ms, log scale)")
-        .y_desc("requests at or below (%)")
+        .y_desc("requests slower (%, log scale)")
         // Asking for many labels makes plotters propose every integer multiple of each decade;
         // `log_tick` then names only 1, 2 and 5, the rest stay as unlabelled ticks.
         .x_labels(LOG_LABELS)
         .x_label_formatter(&x_label)
-        .y_label_formatter(&|v| format!("{v:.0}%"))
+        .y_labels(LOG_LABELS)
+        .y_label_formatter(&y_label)
         .draw()?;
+    for &(_, share) in &TAIL_GUIDES {
+        chart.draw_series(DashedLineSeries::new(
+            [(lo, share), (hi, share)],
+            4,
+            4,
+            MUTED.stroke_width(1),
+        ))?;
+    }
     for &(_, v, color) in &marks {
         chart.draw_series(DashedLineSeries::new(
-            [(v, 0.0), (v, 100.0)],
+            [(v, floor), (v, 100.0)],
             8,
             5,
             color.stroke_width(2),
@@ -101,39 +126,92 @@ pub fn latency_cdf<DB: DrawingBackend>(
     }
     if let Some(t) = slo {
         chart.draw_series(DashedLineSeries::new(
-            [(t, 0.0), (t, 100.0)],
+            [(t, floor), (t, 100.0)],
             10,
             6,
             SLO.stroke_width(2),
         ))?;
     }
-    // The CDF is a step function over histogram buckets; a line through the points reads as
-    // the same curve at this resolution. Points closer than a fraction of a pixel to the last
-    // one kept add nothing but bytes to the SVG, so they are dropped.
-    let span = (hi / lo).log10();
-    let mut thinned: Vec<(f64, f64)> = Vec::with_capacity(cdf.len().min(4000));
-    for (i, &(x, y)) in cdf.iter().enumerate() {
+    if let Some(m) = theory {
+        let n = 400;
+        let curve: Vec<(f64, f64)> = (0..=n)
+            .map(|i| lo * (hi / lo).powf(f64::from(i) / f64::from(n)))
+            .map(|t| (t, m.sojourn_tail(t) * 100.0))
+            .filter(|(_, y)| *y >= floor)
+            .collect();
+        chart.draw_series(DashedLineSeries::new(curve, 12, 6, THEORY.stroke_width(3)))?;
+    }
+    chart.draw_series(LineSeries::new(thin(&tail, hi / lo), INK.stroke_width(2)))?;
+    label_guides(&chart, &marks, lo)
+}
+
+/// The theory line's colour.
+const THEORY: RGBColor = TAB_GREEN;
+
+/// A share in percent for an axis label: `100`, `1`, `0.1`, `0.001`.
+fn significant_pct(v: f64) -> String {
+    if v >= 1.0 {
+        format!("{v:.0}")
+    } else {
+        crate::report::significant(v, 1)
+    }
+}
+
+/// `latency.csv`'s `(ms, F)` as `(ms, 100·(1 − F))`: the share slower than each latency in
+/// percent. The last bucket (F = 1, nothing slower) has no place on a log axis and is left
+/// out, as are rows without a positive latency.
+pub fn tail_points(cdf: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    cdf.iter()
+        .filter(|(ms, f)| ms.is_finite() && *ms > 0.0 && f.is_finite())
+        .map(|&(ms, f)| (ms, (1.0 - f) * 100.0))
+        .filter(|&(_, share)| share > 0.0)
+        .collect()
+}
+
+/// Drops points within a fraction of a pixel of the last one kept (they add nothing but bytes
+/// to the SVG); `x_span` is the latency axis' hi / lo. Both axes are logarithmic.
+fn thin(points: &[(f64, f64)], x_span: f64) -> Vec<(f64, f64)> {
+    let span = x_span.log10();
+    let mut thinned: Vec<(f64, f64)> = Vec::with_capacity(points.len().min(4000));
+    for (i, &(x, y)) in points.iter().enumerate() {
         let keep = match thinned.last() {
             None => true,
             Some(&(px, py)) => {
-                i + 1 == cdf.len() || (x / px).log10() / span > 1e-3 || (y - py).abs() > 0.1
+                i + 1 == points.len()
+                    || (x / px).log10() / span > 1e-3
+                    || (y / py).log10().abs() > 2e-3
             }
         };
         if keep {
             thinned.push((x, y));
         }
     }
-    chart.draw_series(LineSeries::new(thinned, INK.stroke_width(2)))?;
+    thinned
+}
 
-    // Each guide is named at its foot, where the curve (which rises at low latencies) leaves
-    // room; a label that would touch its left neighbour moves up a row.
+/// Names each percentile guide at its foot (a label that would touch its left neighbour moves
+/// up a row), and the 1% and 0.1% guides at the left edge.
+fn label_guides<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    chart: &ChartContext<'_, DB, Cartesian2d<plotters::coord::combinators::LogCoord<f64>, Y>>,
+    marks: &[(&str, f64, RGBColor)],
+    lo: f64,
+) -> DrawResult<DB> {
     let area = chart.plotting_area();
     let base = area.get_base_pixel();
     let plain = area.strip_coord_spec();
+    let y_floor = chart.y_range().start;
+    for &(label, share) in &TAIL_GUIDES {
+        let (px, py) = chart.backend_coord(&(lo, share));
+        plain.draw(&Text::new(
+            label,
+            (px - base.0 + 6, py - base.1 - 18),
+            text_in(14.0, &MUTED),
+        ))?;
+    }
     let style = text(15.0).pos(Pos::new(HPos::Center, VPos::Bottom));
     let mut right_edge = (i32::MIN, i32::MIN);
-    for &(label, v, color) in &marks {
-        let (px, py) = chart.backend_coord(&(v, 0.0));
+    for &(label, v, color) in marks {
+        let (px, py) = chart.backend_coord(&(v, y_floor));
         let w = plain.estimate_text_size(label, &style)?.0 as i32 + 8;
         let x = px - base.0;
         let row = if x - w / 2 <= right_edge.0 { 1 } else { 0 };
@@ -419,4 +497,27 @@ pub fn target_load<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tail_is_the_share_slower_in_percent_without_the_last_bucket() {
+        let cdf = [
+            (0.0, 0.1),
+            (1.0, 0.5),
+            (2.0, 0.99),
+            (4.0, 0.999),
+            (8.0, 1.0),
+        ];
+        let tail = tail_points(&cdf);
+        let expect = [(1.0, 50.0), (2.0, 1.0), (4.0, 0.1)];
+        assert_eq!(tail.len(), expect.len());
+        for ((x, y), (ex, ey)) in tail.iter().zip(expect) {
+            assert_eq!(*x, ex);
+            assert!((y - ey).abs() < 1e-9, "{y} vs {ey}");
+        }
+    }
 }
