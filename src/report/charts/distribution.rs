@@ -336,39 +336,89 @@ struct Bar {
     index: usize,
     requests: f64,
     utilization: f64,
+    /// Seconds of the measured window the task was running.
+    life_s: f64,
 }
 
-/// The groups' names, a bar per target, and each group's even share (its mean requests per
-/// target).
+/// Seconds of the window `from..to` each of a group's `n` targets was running, from
+/// `events.csv`: a target runs from its `task_start` (or from the start, for the `initial`
+/// targets that had none) until its `task_stop` reaches `stopped`, or a crash fault ends it
+/// (or the end).
+pub fn lifetimes(
+    events: &[crate::report::load::Event],
+    group: &str,
+    (initial, n): (usize, usize),
+    (from, to): (f64, f64),
+) -> Vec<f64> {
+    let mut span: Vec<(f64, f64)> = (0..n)
+        .map(|i| if i < initial { (0.0, to) } else { (to, to) })
+        .collect();
+    for e in events.iter().filter(|e| e.target_group == group) {
+        let Some(s) = e.target.parse::<usize>().ok().and_then(|i| span.get_mut(i)) else {
+            continue;
+        };
+        match (e.kind.as_str(), e.to.as_str()) {
+            ("task_start", _) => *s = (e.t_s, to),
+            ("task_stop", "stopped") => s.1 = s.1.min(e.t_s),
+            // A crashed task serves nothing from the crash on, though ECS stops it later.
+            ("fault", "crash" | "app_crash" | "task_exit") => s.1 = s.1.min(e.t_s),
+            _ => {}
+        }
+    }
+    span.iter()
+        .map(|&(a, b)| (b.min(to) - a.max(from)).max(0.0))
+        .collect()
+}
+
+/// The groups' names, a bar per target, and each group's even rate (its requests per second
+/// of task life: what every target would get if balancing were even).
 fn per_target(d: &RunData) -> (Vec<String>, Vec<Bar>, Vec<f64>) {
     let mut groups: Vec<String> = Vec::new();
     let mut bars: Vec<Bar> = Vec::new();
+    let window = (d.summary.warmup_s(), d.summary.simulated_s);
     for (name, g) in &d.summary.figures.target_groups {
+        let initial = g.targets.value().unwrap_or(0.0).round() as usize;
+        let life = lifetimes(&d.events, name, (initial, g.per_target.len()), window);
         for (index, t) in g.per_target.iter().enumerate() {
             bars.push(Bar {
                 group: groups.len(),
                 index,
                 requests: t.requests.value().unwrap_or(0.0),
                 utilization: t.utilization.unwrap_or(f64::NAN),
+                life_s: life[index],
             });
         }
         groups.push(name.clone());
     }
-    let share: Vec<f64> = (0..groups.len())
+    let even: Vec<f64> = (0..groups.len())
         .map(|g| {
-            let r: Vec<f64> = bars
+            let (r, l) = bars
                 .iter()
                 .filter(|b| b.group == g)
-                .map(|b| b.requests)
-                .collect();
-            r.iter().sum::<f64>() / r.len().max(1) as f64
+                .fold((0.0, 0.0), |(r, l), b| (r + b.requests, l + b.life_s));
+            if l > 0.0 { r / l } else { 0.0 }
         })
         .collect();
-    (groups, bars, share)
+    (groups, bars, even)
 }
 
-/// One bar per target: requests sent to it relative to its group's even share (1× = perfectly
-/// even), so skew reads the same in a busy group and a quiet one. Bars are coloured by group and
+/// A bar's requests per second of its task's life against its group's even rate (1× = even).
+fn relative(b: &Bar, even: &[f64]) -> f64 {
+    if even[b.group] > 0.0 && b.life_s > 0.0 {
+        b.requests / b.life_s / even[b.group]
+    } else {
+        0.0
+    }
+}
+
+/// How long a bar's task ran, when that was not the whole window: `ran 742 s`.
+fn lived(b: &Bar, window_s: f64) -> Option<String> {
+    (b.life_s < window_s - 0.5).then(|| format!("ran {} s", b.life_s.round()))
+}
+
+/// One bar per target: requests sent to it per second of its task's life, relative to its
+/// group's even rate (1× = perfectly even), so skew reads the same in a busy group and a quiet
+/// one, and a task that lived half the run does not read as half the load. Bars are coloured by group and
 /// carry their request count above and worker utilization inside.
 pub fn target_load<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -381,20 +431,18 @@ pub fn target_load<DB: DrawingBackend>(
         &subtitle(
             d,
             &format!(
-                "{} · requests per target against an even split, with the count and worker \
-                 utilization of each",
-                replications_note(d)
+                "{} · requests per second of each task's life against an even split{}",
+                replications_note(d),
+                if d.summary.replications > 1 {
+                    " (task lives from replication 1's events)"
+                } else {
+                    ""
+                }
             ),
         ),
     )?;
     let (groups, bars, share) = per_target(d);
-    let relative = |b: &Bar| {
-        if share[b.group] > 0.0 {
-            b.requests / share[b.group]
-        } else {
-            0.0
-        }
-    };
+    let relative = |b: &Bar| relative(b, &share);
     let mut entries: Vec<Entry> = groups
         .iter()
         .enumerate()
@@ -412,7 +460,7 @@ pub fn target_load<DB: DrawingBackend>(
             Entry::new(label, PALETTE[g % PALETTE.len()], Swatch::Block)
         })
         .collect();
-    entries.push(Entry::new("even share (1×)", INK, Swatch::Dashed));
+    entries.push(Entry::new("even rate (1×)", INK, Swatch::Dashed));
     let plot = legend_row(&body, "", &entries)?;
     if bars.is_empty() {
         return no_data(&plot, "No per-target figures in summary.json");
@@ -431,7 +479,7 @@ pub fn target_load<DB: DrawingBackend>(
     mesh(&mut chart)
         .disable_x_mesh()
         .x_desc("target (group and index)")
-        .y_desc("requests ÷ even share (×)")
+        .y_desc("requests/s of life ÷ even (×)")
         .x_label_formatter(&|_| String::new())
         .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
         .y_label_formatter(&|v| format!("{}×", tick(*v)))
@@ -479,18 +527,23 @@ pub fn target_load<DB: DrawingBackend>(
         let at = (x + 0.5, y);
         let bottom = chart.backend_coord(&(x, 0.0)).1;
         let top = chart.backend_coord(&at).1;
-        // Inside the bar's top when it is tall enough for two lines; above it otherwise.
-        if bottom - top > 64 {
-            chart.draw_series(std::iter::once(
-                EmptyElement::at(at) + Text::new(requests, (0, 8), inside.clone()),
-            ))?;
-            if let Some(busy) = busy {
+        let lines: Vec<String> = [
+            Some(requests.clone()),
+            busy.clone(),
+            lived(b, d.summary.measured_s),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // Inside the bar's top when it is tall enough for its lines; above it otherwise.
+        if bottom - top > 22 * lines.len() as i32 + 20 {
+            for (k, line) in lines.into_iter().enumerate() {
                 chart.draw_series(std::iter::once(
-                    EmptyElement::at(at) + Text::new(busy, (0, 30), inside.clone()),
+                    EmptyElement::at(at) + Text::new(line, (0, 8 + 22 * k as i32), inside.clone()),
                 ))?;
             }
         } else {
-            let label = busy.map_or(requests.clone(), |b| format!("{requests} · {b}"));
+            let label = lines.join(" · ");
             chart.draw_series(std::iter::once(
                 EmptyElement::at(at) + Text::new(label, (0, -6), above.clone()),
             ))?;
@@ -502,6 +555,44 @@ pub fn target_load<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_lives_from_its_start_until_it_has_stopped() {
+        let ev = |t_s: f64, kind: &str, target: &str, to: &str| crate::report::load::Event {
+            t_s,
+            kind: kind.into(),
+            target_group: "web".into(),
+            target: target.into(),
+            to: to.into(),
+            ..Default::default()
+        };
+        let events = [
+            ev(40.0, "task_stop", "0", "stopping"),
+            ev(70.0, "task_stop", "0", "stopped"),
+            ev(70.0, "task_start", "2", "starting"),
+            ev(80.0, "health", "1", "unhealthy"),
+            ev(90.0, "fault", "2", "crash"),
+            ev(100.0, "task_stop", "2", "stopped"),
+        ];
+        // Two tasks from the start, a third started later; window 10..110 s.
+        let life = lifetimes(&events, "web", (2, 3), (10.0, 110.0));
+        assert_eq!(life, [60.0, 100.0, 20.0]);
+        // Equal rates while alive: an even split, whatever the lifetimes.
+        let bar = |index: usize, life_s: f64| Bar {
+            group: 0,
+            index,
+            requests: 5.0 * life_s,
+            utilization: f64::NAN,
+            life_s,
+        };
+        let bars = [bar(0, 60.0), bar(1, 100.0), bar(2, 20.0)];
+        let even = [bars.iter().map(|b| b.requests).sum::<f64>() / 180.0];
+        for b in &bars {
+            assert!((relative(b, &even) - 1.0).abs() < 1e-12);
+        }
+        assert_eq!(lived(&bars[2], 100.0).as_deref(), Some("ran 20 s"));
+        assert_eq!(lived(&bars[1], 100.0), None);
+    }
 
     #[test]
     fn the_tail_is_the_share_slower_in_percent_without_the_last_bucket() {
