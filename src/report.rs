@@ -13,6 +13,7 @@
 pub mod atomic;
 pub mod charts;
 pub mod csv;
+pub mod downsample;
 pub mod html;
 pub mod load;
 pub mod markdown;

@@ -365,6 +365,7 @@ mod tests {
                     ("api".into(), vec![2.0; n as usize]),
                 ],
                 t_s,
+                rows_per_point: 1,
             },
             latency_cdf: (1..=400)
                 .map(|i| (f64::from(i), f64::from(i) / 400.0))

@@ -1,7 +1,5 @@
 //! Charts over simulated time, from `timeseries.csv` (replication 0) and `events.csv`.
 
-use std::borrow::Cow;
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -31,7 +29,7 @@ pub fn latency_over_time<DB: DrawingBackend>(
     d: &RunData,
     title: &str,
 ) -> DrawResult<DB> {
-    let ts = &*for_drawing(&d.timeseries);
+    let ts = &d.timeseries;
     let body = frame(
         root,
         title,
@@ -40,7 +38,7 @@ pub fn latency_over_time<DB: DrawingBackend>(
             &format!(
                 "{} · percentiles of successful requests per {}",
                 replication_note(d),
-                interval_note(d, ts, "the worst p99")
+                interval_note(d, "the worst p99")
             ),
         ),
     )?;
@@ -209,7 +207,7 @@ pub fn throughput<DB: DrawingBackend>(
     d: &RunData,
     title: &str,
 ) -> DrawResult<DB> {
-    let ts = &*for_drawing(&d.timeseries);
+    let ts = &d.timeseries;
     let w = ts.interval_s();
     let body = frame(
         root,
@@ -219,7 +217,7 @@ pub fn throughput<DB: DrawingBackend>(
             &format!(
                 "{} · completed requests per second, by {}",
                 replication_note(d),
-                interval_note(d, ts, "mean rates")
+                interval_note(d, "mean rates")
             ),
         ),
     )?;
@@ -386,7 +384,7 @@ pub fn healthy_targets<DB: DrawingBackend>(
     d: &RunData,
     title: &str,
 ) -> DrawResult<DB> {
-    let ts = &*for_drawing(&d.timeseries);
+    let ts = &d.timeseries;
     let body = frame(
         root,
         title,
@@ -395,7 +393,7 @@ pub fn healthy_targets<DB: DrawingBackend>(
             &format!(
                 "{} · targets passing health checks, per {}; running tasks from events",
                 replication_note(d),
-                interval_note(d, ts, "the fewest healthy")
+                interval_note(d, "the fewest healthy")
             ),
         ),
     )?;
@@ -558,85 +556,19 @@ pub fn running_tasks(
     out
 }
 
-/// "1 s interval", or for a merged long run "1 s interval, drawn 3 s at a time (the worst
-/// p99)", so the reader knows what a point stands for.
-fn interval_note(d: &RunData, drawn: &TimeSeries, keeps: &str) -> String {
-    let w = d.timeseries.interval_s();
-    if drawn.len() == d.timeseries.len() {
-        format!("{} s interval", tick(w))
-    } else {
-        format!(
+/// "1 s interval", or for a long run merged as it was read "0.01 s interval, drawn 5.12 s at a
+/// time (the worst p99)", so the reader knows what a point stands for.
+fn interval_note(d: &RunData, keeps: &str) -> String {
+    let ts = &d.timeseries;
+    let w = ts.interval_s();
+    match ts.rows_per_point {
+        0 | 1 => format!("{} s interval", tick(w)),
+        k => format!(
             "{} s interval, drawn {} s at a time ({keeps})",
-            tick(w),
-            tick(drawn.interval_s())
-        )
+            tick(w / k as f64),
+            tick(w)
+        ),
     }
-}
-
-/// Most intervals drawn: about one per pixel of plot width, and more than any run of under
-/// 25 minutes at 1 s has.
-const MAX_INTERVALS: usize = 1500;
-
-/// The series as drawn: a long run's intervals merged k at a time so there are at most
-/// [`MAX_INTERVALS`]; a day at 1 s would otherwise put 86,400 points in every line and make
-/// `report.html` tens of megabytes for no visible gain. Merging keeps what a reader looks
-/// for: counts add up (so rates stay right), p99 and in-flight take the worst interval, so
-/// spikes survive, healthy counts take the lowest, so dips survive; p50 is the mean.
-fn for_drawing(ts: &TimeSeries) -> Cow<'_, TimeSeries> {
-    if ts.len() <= MAX_INTERVALS {
-        return Cow::Borrowed(ts);
-    }
-    let k = ts.len().div_ceil(MAX_INTERVALS);
-    let buckets = ts.len().div_ceil(k);
-    let range = |b: usize| b * k..((b + 1) * k).min(ts.len());
-    // A short last bucket is scaled up to a full one, so its rate is not understated.
-    let sum = |v: &[f64], b: usize| {
-        let r = range(b);
-        let n = r.len() as f64;
-        v[r].iter().filter(|x| x.is_finite()).sum::<f64>() * k as f64 / n
-    };
-    let finite = |v: &[f64], b: usize| -> Vec<f64> {
-        v[range(b)]
-            .iter()
-            .copied()
-            .filter(|x| x.is_finite())
-            .collect()
-    };
-    let fold = |v: &[f64], b: usize, f: fn(f64, f64) -> f64| {
-        finite(v, b).into_iter().reduce(f).unwrap_or(f64::NAN)
-    };
-    let mean = |v: &[f64], b: usize| {
-        let xs = finite(v, b);
-        if xs.is_empty() {
-            f64::NAN
-        } else {
-            xs.iter().sum::<f64>() / xs.len() as f64
-        }
-    };
-    let per = |f: &dyn Fn(usize) -> f64| (0..buckets).map(f).collect::<Vec<f64>>();
-    Cow::Owned(TimeSeries {
-        t_s: per(&|b| ts.t_s[b * k]),
-        offered: per(&|b| sum(&ts.offered, b)),
-        ok: per(&|b| sum(&ts.ok, b)),
-        failures: ts
-            .failures
-            .iter()
-            .map(|(name, v)| (name.clone(), per(&|b| sum(v, b))))
-            .collect(),
-        p50_ms: per(&|b| mean(&ts.p50_ms, b)),
-        p99_ms: per(&|b| fold(&ts.p99_ms, b, f64::max)),
-        in_flight: per(&|b| fold(&ts.in_flight, b, f64::max)),
-        healthy: ts
-            .healthy
-            .iter()
-            .map(|(name, v)| (name.clone(), per(&|b| fold(v, b, f64::min))))
-            .collect(),
-        registered: ts
-            .registered
-            .iter()
-            .map(|(name, v)| (name.clone(), per(&|b| fold(v, b, f64::max))))
-            .collect(),
-    })
 }
 
 #[cfg(test)]
@@ -671,44 +603,5 @@ mod tests {
             ],
             "a stopping task still runs until it has stopped; other groups do not count"
         );
-    }
-
-    #[test]
-    fn long_series_are_merged_keeping_rates_spikes_and_dips() {
-        let n = 4000;
-        let mut ts = TimeSeries {
-            t_s: (0..n).map(|i| i as f64).collect(),
-            offered: vec![10.0; n],
-            ok: vec![9.0; n],
-            failures: vec![("client_timeout".into(), vec![1.0; n])],
-            p50_ms: vec![20.0; n],
-            p99_ms: vec![50.0; n],
-            in_flight: vec![3.0; n],
-            healthy: vec![("web".into(), vec![3.0; n])],
-            registered: vec![("web".into(), vec![3.0; n])],
-        };
-        ts.p99_ms[1234] = 900.0;
-        ts.healthy[0].1[2000] = 1.0;
-        ts.p50_ms[7] = f64::NAN;
-        let short = for_drawing(&ts);
-        assert!(short.len() <= MAX_INTERVALS);
-        let w = short.interval_s();
-        assert_eq!(w, 3.0);
-        // Rates per second are unchanged, the last (short) bucket included.
-        assert!(short.ok.iter().all(|c| (c / w - 9.0).abs() < 1e-9));
-        assert!(
-            short.failures[0]
-                .1
-                .iter()
-                .all(|c| (c / w - 1.0).abs() < 1e-9)
-        );
-        assert!(short.p99_ms.contains(&900.0), "the spike survives");
-        assert!(short.healthy[0].1.contains(&1.0), "the dip survives");
-        assert!(
-            short.p50_ms.iter().all(|v| *v == 20.0),
-            "gaps are skipped, not zeroed"
-        );
-        let small = TimeSeries::default();
-        assert!(matches!(for_drawing(&small), Cow::Borrowed(_)));
     }
 }
