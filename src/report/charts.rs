@@ -7,9 +7,9 @@
 //! | latency percentiles over time, fault and scaling markers | `timeseries.csv`, `events.csv`, `[slo]` |
 //! | responses and failures by cause over time (stacked) | `timeseries.csv` |
 //! | healthy targets per group over time | `timeseries.csv` `healthy_<group>` |
-//! | end-to-end latency CDF, log axis | `latency.csv`, `summary.json` percentiles |
+//! | latency tail (1 − CDF), log axes, Erlang C theory for M/M/c | `latency.csv`, `summary.json`, `scenario.toml` |
 //! | latency per stage | `summary.json` `stages` |
-//! | requests per target (skew) | `summary.json` `target_groups.*.per_target` |
+//! | requests per second of task life (skew) | `summary.json` `per_target`, `events.csv` |
 //!
 //! A sweep has one chart of its own, [`sweep`]: p99 latency and error rate per point.
 //!

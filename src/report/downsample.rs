@@ -162,13 +162,14 @@ impl Downsampler {
     /// The series read, its short last bucket's counts scaled up to a full bucket's (so its
     /// rate is not understated), and how many rows each point stands for.
     pub fn finish(mut self) -> TimeSeries {
-        if let Some(&last) = self.rows.last() {
-            if self.k > 1 && last < self.k {
-                let scale = self.k as f64 / last as f64;
-                for col in count_columns(&mut self.ts) {
-                    if let Some(v) = col.last_mut() {
-                        *v *= scale;
-                    }
+        if let Some(&last) = self.rows.last()
+            && self.k > 1
+            && last < self.k
+        {
+            let scale = self.k as f64 / last as f64;
+            for col in count_columns(&mut self.ts) {
+                if let Some(v) = col.last_mut() {
+                    *v *= scale;
                 }
             }
         }
