@@ -11,7 +11,9 @@
 //! | latency per stage | `summary.json` `stages` |
 //! | requests per second of task life (skew) | `summary.json` `per_target`, `events.csv` |
 //!
-//! A sweep has one chart of its own, [`sweep`]: p99 latency and error rate per point.
+//! A sweep has one chart of its own, [`sweep`]: p99 latency and error rate per point, each
+//! point marked pass or fail against its SLO, bands cut at the axis. A sweep point's charts
+//! carry the point in their title ([`Chart::titled`], from [`RunData::point`]).
 //!
 //! Every chart is one function generic over the plotters backend, so the PNG and the SVG are
 //! the same drawing.
@@ -89,6 +91,16 @@ impl Chart {
         }
     }
 
+    /// The title drawn on the chart of `d`: [`Chart::title`], then the sweep point when the run
+    /// is one (`Load per target · target_groups.bags.targets = 4`), so a point's chart pasted
+    /// alone still says which point it is.
+    pub fn titled(self, d: &RunData) -> String {
+        match super::point_text(&d.point) {
+            Some(p) => format!("{} · {p}", self.title()),
+            None => self.title().to_string(),
+        }
+    }
+
     /// One sentence for the report: what the chart answers.
     pub fn question(self) -> &'static str {
         match self {
@@ -117,13 +129,15 @@ impl Chart {
         d: &RunData,
     ) -> DrawResult<DB> {
         fonts();
+        let title = self.titled(d);
+        let title = title.as_str();
         match self {
-            Chart::LatencyOverTime => time::latency_over_time(root, d, self.title()),
-            Chart::Throughput => time::throughput(root, d, self.title()),
-            Chart::HealthyTargets => time::healthy_targets(root, d, self.title()),
-            Chart::LatencyCdf => distribution::latency_cdf(root, d, self.title()),
-            Chart::StageLatency => distribution::stage_latency(root, d, self.title()),
-            Chart::TargetLoad => distribution::target_load(root, d, self.title()),
+            Chart::LatencyOverTime => time::latency_over_time(root, d, title),
+            Chart::Throughput => time::throughput(root, d, title),
+            Chart::HealthyTargets => time::healthy_targets(root, d, title),
+            Chart::LatencyCdf => distribution::latency_cdf(root, d, title),
+            Chart::StageLatency => distribution::stage_latency(root, d, title),
+            Chart::TargetLoad => distribution::target_load(root, d, title),
         }
     }
 }
@@ -394,6 +408,7 @@ mod tests {
                 },
             ],
             scenario_toml: "[simulation]\nname = \"sample\"\n".into(),
+            point: Vec::new(),
         }
     }
 
@@ -405,6 +420,7 @@ mod tests {
             latency_cdf: Vec::new(),
             events: Vec::new(),
             scenario_toml: String::new(),
+            point: Vec::new(),
         }
     }
 
@@ -551,6 +567,44 @@ mod tests {
                 chart.stem()
             );
         }
+    }
+
+    #[test]
+    fn a_sweep_points_charts_are_titled_with_its_point() {
+        let mut d = sample();
+        d.point = vec![
+            ("target_groups.bags.targets".into(), "4".into()),
+            (
+                "target_groups.bags.algorithm".into(),
+                "\"round_robin\"".into(),
+            ),
+        ];
+        let named = "target_groups.bags.targets = 4, target_groups.bags.algorithm = round_robin";
+        // The size the title is drawn at, from the SVG (plotters scales font sizes by 1/1.24).
+        let title_size = |svg: &str, title: &str| -> f64 {
+            let at = svg.find(&format!(">\n{title}\n")).expect("title drawn");
+            let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+            let size = tag.split("font-size=\"").nth(1).unwrap().split('"').next();
+            size.unwrap().parse::<f64>().unwrap() * 1.24
+        };
+        for chart in Chart::ALL {
+            let title = format!("{} · {named}", chart.title());
+            assert_eq!(chart.titled(&d), title);
+            let svg = svg(chart, &d).unwrap();
+            let size = title_size(&svg, &title);
+            // Shrunk to fit the chart's width, never below the floor.
+            assert!((17.0..=26.0).contains(&size), "{}: {size}", chart.stem());
+            let room = f64::from(WIDTH) - 48.0;
+            // DejaVu Sans Bold averages under 0.7 em a character.
+            if title.chars().count() as f64 * 0.7 * 26.0 > room {
+                assert!(size < 26.0, "{}: a long title is shrunk", chart.stem());
+            }
+            decode(&png(chart, &d).unwrap());
+        }
+        d.point.clear();
+        let plain = svg(Chart::LatencyOverTime, &d).unwrap();
+        assert!((title_size(&plain, Chart::LatencyOverTime.title()) - 26.0).abs() < 1e-6);
+        assert_eq!(Chart::TargetLoad.titled(&d), "Load per target");
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct RunData {
     pub events: Vec<Event>,
     /// `scenario.toml`: the scenario as run, verbatim.
     pub scenario_toml: String,
+    /// The sweep point this run is, as `(key, value)` in `--vary` order; empty for a plain run.
+    /// Not in the run's data files: the sweep sets it (from `sweep.json` on a rebuild).
+    pub point: Vec<(String, String)>,
 }
 
 /// `timeseries.csv` by column. Every column has one value per interval; an empty cell
@@ -176,6 +179,7 @@ impl RunData {
             latency_cdf: parse_latency(get("latency.csv")?).context("latency.csv")?,
             events: parse_events(get("events.csv")?).context("events.csv")?,
             scenario_toml,
+            point: Vec::new(),
         })
     }
 }

@@ -132,6 +132,10 @@ pub fn event_color(kind: &str) -> RGBColor {
     }
 }
 
+/// Title text size, pixels, and the smallest it shrinks to so a long title (a sweep point's
+/// chart names its point) still fits the chart's width.
+const TITLE_SIZE: (f64, f64) = (26.0, 17.0);
+
 /// Paints the background, the title and a subtitle line; returns the area below them.
 pub fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -139,8 +143,15 @@ pub fn frame<DB: DrawingBackend>(
     subtitle: &str,
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let bold = (FONT, 26.0, FontStyle::Bold).into_font().color(&INK);
-    root.draw(&Text::new(title.to_string(), (LEFT, 18), bold))?;
+    let room = root.dim_in_pixel().0 as i32 - 2 * LEFT;
+    let mut size = TITLE_SIZE.0;
+    let bold = |size: f64| (FONT, size, FontStyle::Bold).into_font().color(&INK);
+    while size > TITLE_SIZE.1 && root.estimate_text_size(title, &bold(size))?.0 as i32 > room {
+        size -= 1.0;
+    }
+    // A smaller title keeps its baseline: its top moves down by what it lost.
+    let top = 18 + (0.76 * (TITLE_SIZE.0 - size)).round() as i32;
+    root.draw(&Text::new(title.to_string(), (LEFT, top), bold(size)))?;
     root.draw(&Text::new(
         subtitle.to_string(),
         (LEFT, 56),
@@ -182,6 +193,10 @@ pub enum Swatch {
     Line,
     /// A dashed line (references: SLO, offered load, means).
     Dashed,
+    /// A filled disc (a point marker).
+    Dot,
+    /// A cross on a white disc (a point marker that failed a check).
+    Cross,
 }
 
 /// One legend entry.
@@ -251,6 +266,11 @@ pub fn legend_row<DB: DrawingBackend>(
                         e.color.stroke_width(3),
                     ))?;
                 }
+            }
+            Swatch::Dot => area.draw(&Circle::new((x + 11, mid), 6, e.color.filled()))?,
+            Swatch::Cross => {
+                area.draw(&Circle::new((x + 11, mid), 8, MUTED.stroke_width(2)))?;
+                area.draw(&Cross::new((x + 11, mid), 5, e.color.stroke_width(3)))?;
             }
         }
         area.draw(&Text::new(e.label.clone(), (x + 34, y), style.clone()))?;
