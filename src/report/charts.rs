@@ -352,16 +352,18 @@ mod tests {
                 .map(|i| if (from..to).contains(&i) { v } else { 0.0 })
                 .collect()
         };
+        let failed: Vec<(String, Vec<f64>)> = vec![
+            ("unavailable_503".into(), failures(60, 75, 12.0)),
+            ("client_timeout".into(), failures(65, 80, 4.0)),
+            ("throttled_429".into(), vec![0.0; n as usize]),
+        ];
         RunData {
             summary: sample_summary(),
             timeseries: TimeSeries {
                 offered: vec![200.0; n as usize],
                 ok: (0..n as usize).map(|i| wave(i, 190.0, 8.0)).collect(),
-                failures: vec![
-                    ("unavailable_503".into(), failures(60, 75, 12.0)),
-                    ("client_timeout".into(), failures(65, 80, 4.0)),
-                    ("throttled_429".into(), vec![0.0; n as usize]),
-                ],
+                worst_failures: failed.clone(),
+                failures: failed,
                 p50_ms: p50,
                 p99_ms: p99,
                 in_flight: vec![10.0; n as usize],
@@ -605,6 +607,27 @@ mod tests {
         let plain = svg(Chart::LatencyOverTime, &d).unwrap();
         assert!((title_size(&plain, Chart::LatencyOverTime.title()) - 26.0).abs() < 1e-6);
         assert_eq!(Chart::TargetLoad.titled(&d), "Load per target");
+    }
+
+    #[test]
+    fn merged_failures_are_drawn_at_their_worst_rows_rate() {
+        let mut d = sample();
+        // As if each point stood for two 0.5 s rows: the sums stay, and one row of one point
+        // had 300 of its 12 + 300 failures.
+        let ts = &mut d.timeseries;
+        ts.rows_per_point = 2;
+        ts.failures[0].1[62] = 312.0;
+        ts.worst_failures = ts.failures.clone();
+        ts.worst_failures[0].1[62] = 300.0;
+        let doc = svg(Chart::Throughput, &d).unwrap();
+        assert!(doc.contains("Failures by cause, worst 0.5 s of each 1 s"));
+        // 300 failures in a 0.5 s row: 600/s, so the failures axis reaches 600 (the mean
+        // rate of that point is 312/s).
+        assert!(doc.contains("\n600\n"), "failures axis reaches the worst row's rate");
+        d.timeseries.rows_per_point = 1;
+        d.timeseries.worst_failures = d.timeseries.failures.clone();
+        let doc = svg(Chart::Throughput, &d).unwrap();
+        assert!(doc.contains("\nFailures by cause\n") && !doc.contains("\n600\n"));
     }
 
     #[test]

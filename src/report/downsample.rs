@@ -8,7 +8,9 @@
 //! advance. Merging keeps what a reader looks for: counts add up (rates stay right, the short
 //! last bucket scaled to a full one), p99 and in-flight keep the bucket's worst row, so a
 //! one-row latency spike survives, healthy counts keep the lowest, so a dip survives,
-//! registered targets the highest; p50 is the mean. Below [`MAX_POINTS`] rows nothing is
+//! registered targets the highest; p50 is the mean. Beside the added failure counts, each
+//! bucket keeps its worst row's failures by cause (the row with the most), so the failures
+//! panel can draw a one-row burst at its full rate. Below [`MAX_POINTS`] rows nothing is
 //! merged and the series is the file's.
 
 use super::load::TimeSeries;
@@ -59,6 +61,7 @@ impl Downsampler {
         let named = |names: Vec<String>| names.into_iter().map(|n| (n, Vec::new())).collect();
         Downsampler {
             ts: TimeSeries {
+                worst_failures: named(causes.clone()),
                 failures: named(causes),
                 healthy: named(healthy),
                 registered: named(registered),
@@ -89,6 +92,12 @@ impl Downsampler {
             for (col, v) in count_columns(ts).into_iter().zip(r.counts) {
                 col[i] += if v.is_finite() { *v } else { 0.0 };
             }
+            let failed = |v: &[f64]| v.iter().filter(|c| c.is_finite()).sum::<f64>();
+            if failed(r.counts.get(2..).unwrap_or(&[])) > worst_total(ts, i) {
+                for ((_, col), v) in ts.worst_failures.iter_mut().zip(&r.counts[2..]) {
+                    col[i] = if v.is_finite() { *v } else { 0.0 };
+                }
+            }
             ts.p50_ms[i] = either(ts.p50_ms[i], r.p50_ms, |a, b| a + (b - a) / n);
             ts.p99_ms[i] = either(ts.p99_ms[i], r.p99_ms, f64::max);
             ts.in_flight[i] = either(ts.in_flight[i], r.in_flight, f64::max);
@@ -103,6 +112,13 @@ impl Downsampler {
         self.rows.push(1);
         ts.t_s.push(r.t_s);
         for (col, v) in count_columns(ts).into_iter().zip(r.counts) {
+            col.push(if v.is_finite() { *v } else { 0.0 });
+        }
+        for ((_, col), v) in ts
+            .worst_failures
+            .iter_mut()
+            .zip(r.counts.get(2..).unwrap_or(&[]))
+        {
             col.push(if v.is_finite() { *v } else { 0.0 });
         }
         ts.p50_ms.push(r.p50_ms);
@@ -144,6 +160,15 @@ impl Downsampler {
         for col in count_columns(ts) {
             *col = pair(col, &sum);
         }
+        // Each pair keeps the worse of its two worst rows (the first on a tie).
+        let second_worse: Vec<bool> = (0..pairs)
+            .map(|p| 2 * p + 1 < rows.len() && worst_total(ts, 2 * p + 1) > worst_total(ts, 2 * p))
+            .collect();
+        for (_, col) in &mut ts.worst_failures {
+            *col = (0..pairs)
+                .map(|p| col[2 * p + usize::from(second_worse[p])])
+                .collect();
+        }
         ts.p50_ms = pair(&ts.p50_ms, &mean);
         ts.p99_ms = pair(&ts.p99_ms, &max);
         ts.in_flight = pair(&ts.in_flight, &max);
@@ -176,6 +201,11 @@ impl Downsampler {
         self.ts.rows_per_point = self.k as usize;
         self.ts
     }
+}
+
+/// The failures of bucket `i`'s worst row, all causes together.
+fn worst_total(ts: &TimeSeries, i: usize) -> f64 {
+    ts.worst_failures.iter().map(|(_, c)| c[i]).sum()
 }
 
 /// The count columns of `ts` (`offered`, `ok`, each failure cause), which merge by adding.
@@ -231,6 +261,14 @@ mod tests {
         assert!(ts.healthy[0].1.contains(&1.0), "the dip survives");
         let failed: f64 = ts.failures[0].1.iter().sum();
         assert_eq!(failed, 2912.0, "the burst's failures are all counted");
+        // The burst's row, kept whole beside the sums: its rate is 2912 per 0.01 s row, not
+        // spread over the 5.12 s bucket.
+        let worst = &ts.worst_failures[0].1;
+        assert_eq!(worst.len(), ts.len());
+        assert_eq!(worst.iter().filter(|v| **v == 2912.0).count(), 1);
+        assert!(worst.iter().all(|v| *v == 0.0 || *v == 2912.0));
+        let at = worst.iter().position(|v| *v == 2912.0).unwrap();
+        assert_eq!(ts.failures[0].1[at], 2912.0, "in the bucket that holds it");
         // Rates per second are unchanged, the short last bucket included.
         let w = ts.interval_s();
         assert!((w - 5.12).abs() < 1e-9, "{w}");
@@ -250,5 +288,37 @@ mod tests {
         assert_eq!(ts.interval_s(), 0.01);
         assert_eq!(ts.p99_ms[3], 900.0);
         assert_eq!(ts.failures[0].1[5], 2912.0);
+        assert_eq!(
+            ts.worst_failures, ts.failures,
+            "unmerged, worst rows are the rows"
+        );
+    }
+
+    #[test]
+    fn a_bucket_keeps_its_worst_rows_causes_together() {
+        // Two causes: rows of 5 + 0, 0 + 4, 1 + 1 failures; merged to one bucket of 4 rows the
+        // worst row is the first (5 failures), both its causes kept, not each cause's maximum.
+        let mut d = Downsampler::new(vec!["a".into(), "b".into()], Vec::new(), Vec::new());
+        d.k = 4;
+        for (i, (a, b)) in [(5.0, 0.0), (0.0, 4.0), (1.0, 1.0), (0.0, 0.0)]
+            .into_iter()
+            .enumerate()
+        {
+            d.push(&Row {
+                t_s: i as f64,
+                counts: &[10.0, 10.0 - a - b, a, b],
+                p50_ms: 1.0,
+                p99_ms: 2.0,
+                in_flight: 0.0,
+                healthy: &[],
+                registered: &[],
+            });
+        }
+        let ts = d.finish();
+        assert_eq!(ts.len(), 1);
+        assert_eq!(ts.failures[0].1, vec![6.0]);
+        assert_eq!(ts.failures[1].1, vec![5.0]);
+        assert_eq!(ts.worst_failures[0].1, vec![5.0]);
+        assert_eq!(ts.worst_failures[1].1, vec![0.0]);
     }
 }

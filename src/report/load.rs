@@ -52,6 +52,10 @@ pub struct TimeSeries {
     pub ok: Vec<f64>,
     /// Failed responses per interval by cause (`throttled_429`, ...), in column order.
     pub failures: Vec<(String, Vec<f64>)>,
+    /// Per interval, each cause's failures in its worst row of `timeseries.csv` (the row with
+    /// the most failures), in the order of `failures`: equal to `failures` when nothing was
+    /// merged; after merging, a one-row burst keeps its height (see [`super::downsample`]).
+    pub worst_failures: Vec<(String, Vec<f64>)>,
     /// Median latency of the interval's successful responses, ms.
     pub p50_ms: Vec<f64>,
     /// 99th percentile latency of the same, ms.
