@@ -623,11 +623,43 @@ mod tests {
         assert!(doc.contains("Failures by cause, worst 0.5 s of each 1 s"));
         // 300 failures in a 0.5 s row: 600/s, so the failures axis reaches 600 (the mean
         // rate of that point is 312/s).
-        assert!(doc.contains("\n600\n"), "failures axis reaches the worst row's rate");
+        assert!(
+            doc.contains("\n600\n"),
+            "failures axis reaches the worst row's rate"
+        );
         d.timeseries.rows_per_point = 1;
         d.timeseries.worst_failures = d.timeseries.failures.clone();
         let doc = svg(Chart::Throughput, &d).unwrap();
         assert!(doc.contains("\nFailures by cause\n") && !doc.contains("\n600\n"));
+    }
+
+    #[test]
+    fn an_mmc_scenario_gets_erlang_c_reference_lines() {
+        let mut d = sample();
+        let plain = svg(Chart::LatencyOverTime, &d).unwrap();
+        assert!(
+            !plain.contains("theory"),
+            "no reference for a non-M/M/c run"
+        );
+        d.scenario_toml = include_str!("../../scenarios/mmc.toml").into();
+        // mmc.toml: λ = 3.2/ms, μ = 1/ms, c = 4; the mean sojourn is 1.7455 ms.
+        let doc = svg(Chart::LatencyOverTime, &d).unwrap();
+        assert!(
+            doc.contains("M/M/4 theory p50 1.3 ms, p99 6.9 ms"),
+            "legend"
+        );
+        let green = format!(
+            "stroke=\"#{:02X}{:02X}{:02X}\"",
+            common::TAB_GREEN.0,
+            common::TAB_GREEN.1,
+            common::TAB_GREEN.2
+        );
+        assert!(
+            doc.matches(&green).count() > 10,
+            "dashed theory lines drawn"
+        );
+        let doc = svg(Chart::LatencyCdf, &d).unwrap();
+        assert!(doc.contains("M/M/4 theory (Erlang C), ρ = 0.80: mean 1.7 ms, p99 6.9 ms"));
     }
 
     #[test]

@@ -90,10 +90,41 @@ impl Mmc {
         ((1.0 - p_wait) * service + p_wait * waited).clamp(0.0, 1.0)
     }
 
-    /// The legend text: `M/M/4 theory (Erlang C), ρ = 0.80`.
+    /// The mean time in the system, ms: `C / (cμ − λ) + 1/μ`.
+    pub fn mean_ms(&self) -> f64 {
+        let p_wait = erlang_c(self.c, self.lambda / self.mu);
+        p_wait / (f64::from(self.c) * self.mu - self.lambda) + 1.0 / self.mu
+    }
+
+    /// The `q` quantile of the time in the system, ms (`q` in (0, 1)): where
+    /// [`Mmc::sojourn_tail`] falls to `1 − q`, found by bisection (the tail decreases).
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        let target = 1.0 - q;
+        let mut hi = self.mean_ms();
+        while self.sojourn_tail(hi) > target {
+            hi *= 2.0;
+        }
+        let mut lo = 0.0;
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if self.sojourn_tail(mid) > target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
+    /// The legend text: `M/M/4 theory (Erlang C), ρ = 0.80: mean 1.75 ms, p99 6.92 ms`.
     pub fn label(&self) -> String {
         let rho = self.lambda / (f64::from(self.c) * self.mu);
-        format!("M/M/{} theory (Erlang C), ρ = {rho:.2}", self.c)
+        format!(
+            "M/M/{} theory (Erlang C), ρ = {rho:.2}: mean {}, p99 {}",
+            self.c,
+            super::common::ms(self.mean_ms()),
+            super::common::ms(self.quantile_ms(0.99))
+        )
     }
 }
 
@@ -132,7 +163,23 @@ mod tests {
         assert!((m.sojourn_tail(2.0) - near.sojourn_tail(2.0)).abs() < 1e-5);
         let wq = erlang_c(2, 1.0) / (2.0 - 1.0);
         assert!((mean(&m) - (wq + 1.0)).abs() < 1e-4);
-        assert_eq!(m.label(), "M/M/2 theory (Erlang C), ρ = 0.50");
+        assert!((m.mean_ms() - (wq + 1.0)).abs() < 1e-12);
+        assert!(
+            m.label()
+                .starts_with("M/M/2 theory (Erlang C), ρ = 0.50: mean 1.3 ms, p99 ")
+        );
+        // M/M/1 (c = 1): the sojourn is exponential(μ − λ), so its p99 is ln(100) / (μ − λ).
+        let m1 = Mmc {
+            c: 1,
+            lambda: 0.5,
+            mu: 1.0,
+        };
+        assert!((m1.quantile_ms(0.99) - 100f64.ln() / 0.5).abs() < 1e-9);
+        assert!((m1.mean_ms() - 2.0).abs() < 1e-12);
+        for q in [0.5, 0.9, 0.99, 0.999] {
+            let t = m.quantile_ms(q);
+            assert!((m.sojourn_tail(t) - (1.0 - q)).abs() < 1e-12, "q {q}");
+        }
     }
 
     #[test]

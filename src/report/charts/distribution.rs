@@ -145,8 +145,8 @@ pub fn latency_cdf<DB: DrawingBackend>(
     label_guides(&chart, &marks, lo)
 }
 
-/// The theory line's colour.
-const THEORY: RGBColor = TAB_GREEN;
+/// The theory line's colour (here and on latency over time).
+pub const THEORY: RGBColor = TAB_GREEN;
 
 /// A share in percent for an axis label: `100`, `1`, `0.1`, `0.001`.
 fn significant_pct(v: f64) -> String {

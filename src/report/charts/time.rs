@@ -48,6 +48,10 @@ pub fn latency_over_time<DB: DrawingBackend>(
     let events = markers(d, None);
     let strip = Strip::layout(&body, &events, x.clone(), (88, RIGHT_AXIS_PX), 4)?;
     let slo = slo_threshold(d, SloMetric::P99Ms);
+    // For an M/M/c scenario, Erlang C's steady-state p50 and p99 (the condition is
+    // `analytic::Mmc`'s): what each interval's percentiles scatter around.
+    let theory = super::analytic::Mmc::of_scenario(&d.scenario_toml)
+        .map(|m| (m.c, m.quantile_ms(0.5), m.quantile_ms(0.99)));
     let mut entries = vec![
         Entry::new("p50", TAB_BLUE, Swatch::Line),
         Entry::new("p99", TAB_ORANGE, Swatch::Line),
@@ -56,6 +60,13 @@ pub fn latency_over_time<DB: DrawingBackend>(
         entries.push(Entry::new(
             format!("SLO p99 ≤ {}", ms(t)),
             SLO,
+            Swatch::Dashed,
+        ));
+    }
+    if let Some((c, p50, p99)) = theory {
+        entries.push(Entry::new(
+            format!("M/M/{c} theory p50 {}, p99 {}", ms(p50), ms(p99)),
+            super::distribution::THEORY,
             Swatch::Dashed,
         ));
     }
@@ -85,6 +96,7 @@ pub fn latency_over_time<DB: DrawingBackend>(
         .iter()
         .copied()
         .chain(slo)
+        .chain(theory.map(|t| t.2))
         .fold(f64::NEG_INFINITY, f64::max);
     let offered: Vec<f64> = ts
         .offered
@@ -97,6 +109,7 @@ pub fn latency_over_time<DB: DrawingBackend>(
         offered: steps(&ts.t_s, (w, end), &offered),
         offered_top: (offered.iter().copied().fold(0.0, f64::max) * 1.15).max(1.0),
         slo,
+        theory: theory.map(|t| (t.1, t.2)),
         warmup: warmup_s(d),
     };
 
@@ -145,6 +158,8 @@ struct Lines {
     /// Top of the offered-load axis.
     offered_top: f64,
     slo: Option<f64>,
+    /// Erlang C's p50 and p99, ms, for an M/M/c scenario.
+    theory: Option<(f64, f64)>,
     warmup: f64,
 }
 
@@ -185,6 +200,14 @@ fn latency_series<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
             10,
             6,
             SLO.stroke_width(2),
+        ))?;
+    }
+    for t in lines.theory.iter().flat_map(|&(p50, p99)| [p50, p99]) {
+        chart.draw_series(DashedLineSeries::new(
+            [(x.start, t), (x.end, t)],
+            12,
+            6,
+            super::distribution::THEORY.stroke_width(2),
         ))?;
     }
     for s in &lines.p99 {
