@@ -9,7 +9,7 @@
 //! | healthy targets per group over time | `timeseries.csv` `healthy_<group>` |
 //! | latency tail (1 − CDF), log axes, Erlang C theory for M/M/c | `latency.csv`, `summary.json`, `scenario.toml` |
 //! | latency per stage | `summary.json` `stages` |
-//! | requests per second of task life (skew) | `summary.json` `per_target`, `events.csv` |
+//! | requests per second of time in service (skew) | `summary.json` `per_target`, `events.csv` |
 //!
 //! A sweep has one chart of its own, [`sweep`]: p99 latency and error rate per point, each
 //! point marked pass or fail against its SLO, bands cut at the axis. A sweep point's charts

@@ -336,14 +336,16 @@ struct Bar {
     index: usize,
     requests: f64,
     utilization: f64,
-    /// Seconds of the measured window the task was running.
+    /// Seconds of the measured window the task was in service.
     life_s: f64,
 }
 
-/// Seconds of the window `from..to` each of a group's `n` targets was running, from
-/// `events.csv`: a target runs from its `task_start` (or from the start, for the `initial`
-/// targets that had none) until its `task_stop` reaches `stopped`, or a crash fault ends it
-/// (or the end).
+/// Seconds of the window `from..to` each of a group's `n` targets was in service, from
+/// `events.csv`: a target serves from the start (the `initial` targets) or, for a task started
+/// later, from its first `health` transition to `healthy` after its `task_start` (the minutes
+/// of container start and health checks before it got a request are not its life; a group
+/// with no health events for it counts from the `task_start`), until its `task_stop` reaches
+/// `stopped`, or a crash fault ends it (or the end).
 pub fn lifetimes(
     events: &[crate::report::load::Event],
     group: &str,
@@ -353,12 +355,22 @@ pub fn lifetimes(
     let mut span: Vec<(f64, f64)> = (0..n)
         .map(|i| if i < initial { (0.0, to) } else { (to, to) })
         .collect();
+    // Per target: started, and not yet healthy since.
+    let mut awaiting = vec![false; n];
     for e in events.iter().filter(|e| e.target_group == group) {
-        let Some(s) = e.target.parse::<usize>().ok().and_then(|i| span.get_mut(i)) else {
+        let Some(i) = e.target.parse::<usize>().ok().filter(|&i| i < n) else {
             continue;
         };
+        let s = &mut span[i];
         match (e.kind.as_str(), e.to.as_str()) {
-            ("task_start", _) => *s = (e.t_s, to),
+            ("task_start", _) => {
+                *s = (e.t_s, to);
+                awaiting[i] = true;
+            }
+            ("health", "healthy") if awaiting[i] => {
+                s.0 = e.t_s.min(s.1);
+                awaiting[i] = false;
+            }
             ("task_stop", "stopped") => s.1 = s.1.min(e.t_s),
             // A crashed task serves nothing from the crash on, though ECS stops it later.
             ("fault", "crash" | "app_crash" | "task_exit") => s.1 = s.1.min(e.t_s),
@@ -413,7 +425,7 @@ fn relative(b: &Bar, even: &[f64]) -> f64 {
 
 /// How long a bar's task ran, when that was not the whole window: `ran 742 s`.
 fn lived(b: &Bar, window_s: f64) -> Option<String> {
-    (b.life_s < window_s - 0.5).then(|| format!("ran {} s", b.life_s.round()))
+    (b.life_s < window_s - 0.5).then(|| format!("for {} s", b.life_s.round()))
 }
 
 /// One bar per target: requests sent to it per second of its task's life, relative to its
@@ -431,10 +443,10 @@ pub fn target_load<DB: DrawingBackend>(
         &subtitle(
             d,
             &format!(
-                "{} · requests per second of each task's life against an even split{}",
+                "{} · requests per second in service (healthy until stopped) against an even split{}",
                 replications_note(d),
                 if d.summary.replications > 1 {
-                    " (task lives from replication 1's events)"
+                    " (service times from replication 1's events)"
                 } else {
                     ""
                 }
@@ -471,6 +483,15 @@ pub fn target_load<DB: DrawingBackend>(
     let y_top = peak * 1.15;
     // With many targets, label every k-th bar so the labels stay apart.
     let every = n.div_ceil(24);
+    // "group index" under each bar when every such label fits its bar's band; else only the
+    // index (the bar's colour names its group in the legend), so labels never run together.
+    let band_px = f64::from(plot.dim_in_pixel().0.saturating_sub(88)) / n as f64 * every as f64;
+    let mut widest = 0;
+    for b in &bars {
+        let label = format!("{} {}", groups[b.group], b.index);
+        widest = widest.max(plot.estimate_text_size(&label, &text(LABEL_SIZE))?.0);
+    }
+    let full_names = f64::from(widest) + 8.0 <= band_px;
     let mut chart = ChartBuilder::on(&plot)
         .x_label_area_size(58)
         .y_label_area_size(88)
@@ -478,8 +499,12 @@ pub fn target_load<DB: DrawingBackend>(
         .build_cartesian_2d(0.0..n as f64, 0.0..y_top)?;
     mesh(&mut chart)
         .disable_x_mesh()
-        .x_desc("target (group and index)")
-        .y_desc("requests/s of life ÷ even (×)")
+        .x_desc(if full_names {
+            "target (group and index)"
+        } else {
+            "target (index; group by colour)"
+        })
+        .y_desc("requests/s in service ÷ even (×)")
         .x_label_formatter(&|_| String::new())
         .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
         .y_label_formatter(&|v| format!("{}×", tick(*v)))
@@ -510,8 +535,13 @@ pub fn target_load<DB: DrawingBackend>(
         // Category labels are drawn by hand: plotters' segmented axes misplace a single band.
         if i % every == 0 {
             let (lx, ly) = chart.backend_coord(&(x + 0.5, 0.0));
+            let label = if full_names {
+                format!("{} {}", groups[b.group], b.index)
+            } else {
+                b.index.to_string()
+            };
             plot.draw(&Text::new(
-                format!("{} {}", groups[b.group], b.index),
+                label,
                 (lx - base.0, ly - base.1 + 10),
                 names.clone(),
             ))?;
@@ -577,6 +607,16 @@ mod tests {
         // Two tasks from the start, a third started later; window 10..110 s.
         let life = lifetimes(&events, "web", (2, 3), (10.0, 110.0));
         assert_eq!(life, [60.0, 100.0, 20.0]);
+        // The third passes its health checks at 75 s: it serves from then, not from its
+        // start; a later healthy transition (after an unhealthy spell) does not move it.
+        let mut checked = events.to_vec();
+        checked.insert(3, ev(75.0, "health", "2", "healthy"));
+        checked.insert(4, ev(85.0, "health", "2", "healthy"));
+        let life = lifetimes(&checked, "web", (2, 3), (10.0, 110.0));
+        assert_eq!(life, [60.0, 100.0, 15.0]);
+        // The initial tasks' own first healthy transition (in the warm-up) changes nothing.
+        checked.insert(0, ev(12.0, "health", "0", "healthy"));
+        assert_eq!(lifetimes(&checked, "web", (2, 3), (10.0, 110.0))[0], 60.0);
         // Equal rates while alive: an even split, whatever the lifetimes.
         let bar = |index: usize, life_s: f64| Bar {
             group: 0,
@@ -590,7 +630,7 @@ mod tests {
         for b in &bars {
             assert!((relative(b, &even) - 1.0).abs() < 1e-12);
         }
-        assert_eq!(lived(&bars[2], 100.0).as_deref(), Some("ran 20 s"));
+        assert_eq!(lived(&bars[2], 100.0).as_deref(), Some("for 20 s"));
         assert_eq!(lived(&bars[1], 100.0), None);
     }
 
