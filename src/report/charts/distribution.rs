@@ -209,13 +209,16 @@ fn label_guides<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
         ))?;
     }
     let style = text(15.0).pos(Pos::new(HPos::Center, VPos::Bottom));
-    let mut right_edge = (i32::MIN, i32::MIN);
-    for &(label, v, color) in marks {
-        let (px, py) = chart.backend_coord(&(v, y_floor));
+    let mut spans = Vec::with_capacity(marks.len());
+    for &(label, v, _) in marks {
+        let (px, _) = chart.backend_coord(&(v, y_floor));
         let w = plain.estimate_text_size(label, &style)?.0 as i32 + 8;
-        let x = px - base.0;
-        let row = if x - w / 2 <= right_edge.0 { 1 } else { 0 };
-        let y = py - base.1 - 6 - row * 24;
+        spans.push((px - base.0, w));
+    }
+    let rows = label_rows(&spans);
+    for (&(label, v, color), (&(x, w), row)) in marks.iter().zip(spans.iter().zip(rows)) {
+        let (_, py) = chart.backend_coord(&(v, y_floor));
+        let y = py - base.1 - 6 - row as i32 * 24;
         plain.draw(&Rectangle::new(
             [(x - w / 2, y - 19), (x + w / 2, y + 3)],
             WHITE.filled(),
@@ -225,14 +228,30 @@ fn label_guides<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
             color.stroke_width(1),
         ))?;
         plain.draw(&Text::new(label, (x, y), style.clone()))?;
-        right_edge = if row == 0 {
-            (x + w / 2 + 4, right_edge.1)
-        } else {
-            (right_edge.0, x + w / 2 + 4)
-        };
     }
     Ok(())
 }
+
+/// Rows for boxed labels centred at `x` and `w` wide (in x order), stacked upwards: each on
+/// the lowest row where it clears the label before it there; when none of
+/// [`LABEL_ROWS`] is clear, the row whose last label ends furthest left.
+fn label_rows(spans: &[(i32, i32)]) -> Vec<usize> {
+    let mut right = [i32::MIN; LABEL_ROWS];
+    spans
+        .iter()
+        .map(|&(x, w)| {
+            let left = x - w / 2;
+            let row = (0..LABEL_ROWS)
+                .find(|&r| left > right[r])
+                .unwrap_or_else(|| (0..LABEL_ROWS).min_by_key(|&r| right[r]).unwrap_or(0));
+            right[row] = x + w / 2 + 4;
+            row
+        })
+        .collect()
+}
+
+/// Rows of percentile labels at the foot of the tail chart.
+const LABEL_ROWS: usize = 3;
 
 /// Human name of a stage key: `app_queue` → `app queue`.
 fn stage_label(key: &str) -> String {
@@ -632,6 +651,23 @@ mod tests {
         }
         assert_eq!(lived(&bars[2], 100.0).as_deref(), Some("for 20 s"));
         assert_eq!(lived(&bars[1], 100.0), None);
+    }
+
+    #[test]
+    fn percentile_labels_stack_without_overlapping() {
+        // p50 alone; p90, p99 and p99.9 within a label's width of each other (a sweep point
+        // near saturation): three rows, none over another.
+        assert_eq!(
+            label_rows(&[(100, 40), (400, 40), (420, 40), (440, 60)]),
+            [0, 0, 1, 2]
+        );
+        // Apart: all on the bottom row.
+        assert_eq!(label_rows(&[(100, 40), (200, 40), (300, 40)]), [0, 0, 0]);
+        // More than the rows hold: the row free soonest.
+        assert_eq!(
+            label_rows(&[(100, 40), (101, 40), (102, 40), (103, 40)]),
+            [0, 1, 2, 0]
+        );
     }
 
     #[test]
