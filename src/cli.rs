@@ -516,6 +516,7 @@ type Files = Vec<(String, Vec<u8>)>;
 fn run_files(
     loaded: &scenario::Loaded,
     results: &crate::replicate::RunResults,
+    point: &[Override],
 ) -> anyhow::Result<(Files, Summary)> {
     let sc = &loaded.scenario;
     let slo = slo::evaluate(&sc.slo, &results.figures);
@@ -528,7 +529,11 @@ fn run_files(
     );
     doc.precision = Some(results.precision.clone());
     let scenario_toml = toml::to_string_pretty(&loaded.raw)?;
-    let files = report::render_all(sc, &scenario_toml, results, &doc)?
+    let point: Vec<(String, String)> = point
+        .iter()
+        .map(|o| (o.path.clone(), report::studies::value_text(&o.typed())))
+        .collect();
+    let files = report::render_all(sc, &scenario_toml, results, &doc, &point)?
         .into_iter()
         .map(|(name, bytes)| (name.to_string(), bytes))
         .collect();
@@ -553,7 +558,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let results = simulate(&args.options, std::slice::from_ref(&loaded.scenario))?
         .pop()
         .expect("one result");
-    let (files, doc) = run_files(&loaded, &results)?;
+    let (files, doc) = run_files(&loaded, &results, &[])?;
     staging
         .commit(&files)
         .with_context(|| format!("writing results to {}", out_dir.display()))?;

@@ -13,6 +13,7 @@
 pub mod atomic;
 pub mod charts;
 pub mod csv;
+pub mod downsample;
 pub mod figures;
 pub mod html;
 pub mod load;
@@ -48,12 +49,14 @@ pub const RUN_DATA_FILES: [&str; 8] = [
     "scenario.toml",
 ];
 
-/// Every file of a run's output folder, rendered in memory.
+/// Every file of a run's output folder, rendered in memory; `point` is the sweep point the run
+/// is (`(key, value)` in `--vary` order), empty for a plain run, and titles its charts and reports.
 pub fn render_all(
     sc: &Scenario,
     scenario_toml: &str,
     results: &RunResults,
     doc: &Summary,
+    point: &[(String, String)],
 ) -> anyhow::Result<Vec<File>> {
     let group_names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
     let bytes = [
@@ -68,7 +71,8 @@ pub fn render_all(
     ];
     let data: Vec<(&str, Vec<u8>)> = RUN_DATA_FILES.into_iter().zip(bytes).collect();
     // Read back what is about to be written, exactly as `simroute report` reads it from disk.
-    let run = RunData::from_files(&data).context("reading back the run's data files")?;
+    let mut run = RunData::from_files(&data).context("reading back the run's data files")?;
+    run.point = point.to_vec();
     let mut files: Vec<File> = data
         .into_iter()
         .map(|(name, bytes)| (name.to_string(), bytes))
@@ -123,7 +127,8 @@ pub fn rebuild(dir: &Path) -> anyhow::Result<Vec<String>> {
             );
         }
     }
-    let run = RunData::from_dir(dir)?;
+    let mut run = RunData::from_dir(dir)?;
+    run.point = studies::point_of(dir);
     // A relative "." or ".." has no folder name to rename; work on the absolute path.
     let dir = dir
         .canonicalize()
@@ -326,6 +331,27 @@ pub fn ci_note(d: &RunData) -> Option<String> {
         "± is the half-width of the 95% confidence interval over {} replications.",
         number(f64::from(d.summary.replications))
     ))
+}
+
+/// A sweep point as its charts and reports name it: `target_groups.bags.targets = 4`, keys in
+/// `--vary` order joined by `, `, a string value without its TOML quotes; `None` for a plain run.
+pub fn point_text(point: &[(String, String)]) -> Option<String> {
+    (!point.is_empty()).then(|| {
+        point
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", v.trim_matches('"')))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+/// The run's name in report headings: the scenario's, and the sweep point's when it is one
+/// (`storage-service · target_groups.bags.targets = 4`).
+pub fn run_name(d: &RunData) -> String {
+    match point_text(&d.point) {
+        Some(p) => format!("{} · {p}", d.summary.scenario),
+        None => d.summary.scenario.clone(),
+    }
 }
 
 /// One line on what was run: seed, replications, measured window and warm-up.

@@ -77,9 +77,10 @@ pub(super) fn sweep(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let mut docs = Vec::with_capacity(points.len());
     // Each point's charts and reports are drawn on the pool the replications ran on: drawing
     // costs as much as simulating a short point, and one after another it would not scale.
-    let runs: Vec<_> = loaded.iter().zip(&results).collect();
+    let runs: Vec<_> = loaded.iter().zip(&results).zip(&points).collect();
     let threads = budget::threads(args.options.threads, true);
-    let rendered = crate::replicate::map_ordered(&runs, threads, |(l, r)| run_files(l, r))?;
+    let rendered =
+        crate::replicate::map_ordered(&runs, threads, |((l, r), point)| run_files(l, r, point))?;
     for (point, rendered) in points.iter().zip(rendered) {
         let (point_files, doc) = rendered?;
         let label = sweep::label(point);

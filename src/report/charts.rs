@@ -7,19 +7,23 @@
 //! | latency percentiles over time, fault and scaling markers | `timeseries.csv`, `events.csv`, `[slo]` |
 //! | responses and failures by cause over time (stacked) | `timeseries.csv` |
 //! | healthy targets per group over time | `timeseries.csv` `healthy_<group>` |
-//! | end-to-end latency CDF, log axis | `latency.csv`, `summary.json` percentiles |
+//! | latency tail (1 − CDF), log axes, Erlang C theory for M/M/c | `latency.csv`, `summary.json`, `scenario.toml` |
 //! | latency per stage | `summary.json` `stages` |
-//! | requests per target (skew) | `summary.json` `target_groups.*.per_target` |
+//! | requests per second of time in service (skew) | `summary.json` `per_target`, `events.csv` |
 //!
-//! A sweep has one chart of its own, [`sweep`]: p99 latency and error rate per point; a
-//! comparison two, [`compare`]: the variants' p99 and error rate, and their p99 over time.
+//! A sweep has one chart of its own, [`sweep`]: p99 latency and error rate per point, each
+//! point marked pass or fail against its SLO, bands cut at the axis. A sweep point's charts
+//! carry the point in their title ([`Chart::titled`], from [`RunData::point`]).
+//! A comparison has two, [`compare`]: the variants' p99 and error rate, and their p99 over time.
 //!
 //! Every chart is one function generic over the plotters backend, so the PNG and the SVG are
 //! the same drawing.
 
+mod analytic;
 mod common;
 pub mod compare;
 mod distribution;
+mod markers;
 mod raster;
 pub mod sweep;
 mod time;
@@ -46,7 +50,7 @@ pub enum Chart {
     Throughput,
     /// Healthy targets of each target group over time.
     HealthyTargets,
-    /// End-to-end latency CDF of successful requests on a log latency axis.
+    /// Share of successful requests slower than each latency (1 − CDF), both axes log.
     LatencyCdf,
     /// Mean and p99 latency of each stage of the path.
     StageLatency,
@@ -83,9 +87,19 @@ impl Chart {
             Chart::LatencyOverTime => "End-to-end latency over time",
             Chart::Throughput => "Responses per second by outcome",
             Chart::HealthyTargets => "Healthy targets per target group",
-            Chart::LatencyCdf => "End-to-end latency distribution (CDF)",
+            Chart::LatencyCdf => "End-to-end latency tail: share of requests slower (1 − CDF)",
             Chart::StageLatency => "Latency per stage of the request path",
             Chart::TargetLoad => "Load per target",
+        }
+    }
+
+    /// The title drawn on the chart of `d`: [`Chart::title`], then the sweep point when the run
+    /// is one (`Load per target · target_groups.bags.targets = 4`), so a point's chart pasted
+    /// alone still says which point it is.
+    pub fn titled(self, d: &RunData) -> String {
+        match super::point_text(&d.point) {
+            Some(p) => format!("{} · {p}", self.title()),
+            None => self.title().to_string(),
         }
     }
 
@@ -100,7 +114,8 @@ impl Chart {
                 "How many targets each group had in service, and when that changed."
             }
             Chart::LatencyCdf => {
-                "What share of successful requests finish within a given time, tail included?"
+                "What share of successful requests take longer than a given time, down to the \
+                 slowest 0.1% and beyond (and, for an M/M/c scenario, does it match Erlang C)?"
             }
             Chart::StageLatency => "Which hop of the path the time goes to.",
             Chart::TargetLoad => {
@@ -116,13 +131,15 @@ impl Chart {
         d: &RunData,
     ) -> DrawResult<DB> {
         fonts();
+        let title = self.titled(d);
+        let title = title.as_str();
         match self {
-            Chart::LatencyOverTime => time::latency_over_time(root, d, self.title()),
-            Chart::Throughput => time::throughput(root, d, self.title()),
-            Chart::HealthyTargets => time::healthy_targets(root, d, self.title()),
-            Chart::LatencyCdf => distribution::latency_cdf(root, d, self.title()),
-            Chart::StageLatency => distribution::stage_latency(root, d, self.title()),
-            Chart::TargetLoad => distribution::target_load(root, d, self.title()),
+            Chart::LatencyOverTime => time::latency_over_time(root, d, title),
+            Chart::Throughput => time::throughput(root, d, title),
+            Chart::HealthyTargets => time::healthy_targets(root, d, title),
+            Chart::LatencyCdf => distribution::latency_cdf(root, d, title),
+            Chart::StageLatency => distribution::stage_latency(root, d, title),
+            Chart::TargetLoad => distribution::target_load(root, d, title),
         }
     }
 }
@@ -341,16 +358,18 @@ mod tests {
                 .map(|i| if (from..to).contains(&i) { v } else { 0.0 })
                 .collect()
         };
+        let failed: Vec<(String, Vec<f64>)> = vec![
+            ("unavailable_503".into(), failures(60, 75, 12.0)),
+            ("client_timeout".into(), failures(65, 80, 4.0)),
+            ("throttled_429".into(), vec![0.0; n as usize]),
+        ];
         RunData {
             summary: sample_summary(),
             timeseries: TimeSeries {
                 offered: vec![200.0; n as usize],
                 ok: (0..n as usize).map(|i| wave(i, 190.0, 8.0)).collect(),
-                failures: vec![
-                    ("unavailable_503".into(), failures(60, 75, 12.0)),
-                    ("client_timeout".into(), failures(65, 80, 4.0)),
-                    ("throttled_429".into(), vec![0.0; n as usize]),
-                ],
+                worst_failures: failed.clone(),
+                failures: failed,
                 p50_ms: p50,
                 p99_ms: p99,
                 in_flight: vec![10.0; n as usize],
@@ -368,6 +387,7 @@ mod tests {
                     ("api".into(), vec![2.0; n as usize]),
                 ],
                 t_s,
+                rows_per_point: 1,
             },
             latency_cdf: (1..=400)
                 .map(|i| (f64::from(i), f64::from(i) / 400.0))
@@ -396,6 +416,7 @@ mod tests {
                 },
             ],
             scenario_toml: "[simulation]\nname = \"sample\"\n".into(),
+            point: Vec::new(),
         }
     }
 
@@ -407,6 +428,7 @@ mod tests {
             latency_cdf: Vec::new(),
             events: Vec::new(),
             scenario_toml: String::new(),
+            point: Vec::new(),
         }
     }
 
@@ -461,7 +483,7 @@ mod tests {
     fn markers_and_slo_are_drawn_and_labelled() {
         let d = sample();
         let doc = svg(Chart::LatencyOverTime, &d).unwrap();
-        assert!(doc.contains("fault web/1") && doc.contains("scaling web"));
+        assert!(doc.contains("crashed web/1") && doc.contains("scaling web"));
         assert!(
             !doc.contains("health transition"),
             "health steps are not markers"
@@ -491,6 +513,8 @@ mod tests {
             })
             .collect();
         let doc = svg(Chart::LatencyOverTime, &d).unwrap();
+        // The x of each marker line of `colour` (the full plot height; a label's short leader
+        // in the strip above is not a marker).
         let first_x = |colour: RGBColor| -> Vec<i32> {
             let stroke = format!(
                 "stroke=\"#{:02X}{:02X}{:02X}\"",
@@ -499,8 +523,13 @@ mod tests {
             doc.split("<polyline")
                 .filter(|p| p.contains(&stroke))
                 .filter_map(|p| {
-                    let points = p.split("points=\"").nth(1)?;
-                    points.split(',').next()?.trim().parse().ok()
+                    let points = p.split("points=\"").nth(1)?.split('"').next()?;
+                    let xy: Vec<Vec<i32>> = points
+                        .split_whitespace()
+                        .map(|pt| pt.split(',').filter_map(|v| v.parse().ok()).collect())
+                        .collect();
+                    let (a, b) = (xy.first()?, xy.last()?);
+                    ((a[1] - b[1]).abs() > 200).then_some(a[0])
                 })
                 .collect()
         };
@@ -512,6 +541,25 @@ mod tests {
             3,
             "the task start beside the scale-out"
         );
+    }
+
+    #[test]
+    fn markers_are_translucent_and_drawn_behind_the_data() {
+        let d = sample();
+        let hex = |c: RGBColor| format!("stroke=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+        for (chart, data) in [
+            (
+                Chart::LatencyOverTime,
+                format!("{} stroke-width=\"2\"", hex(common::TAB_ORANGE)),
+            ),
+            (Chart::Throughput, "<polygon".to_string()),
+        ] {
+            let doc = svg(chart, &d).unwrap();
+            let marker = format!("opacity=\"0.45\" {}", hex(common::TAB_RED));
+            let fault = doc.find(&marker).expect("a translucent fault marker");
+            let first_data = doc.find(&data).expect("data");
+            assert!(fault < first_data, "{}: marker before data", chart.stem());
+        }
     }
 
     #[test]
@@ -527,6 +575,97 @@ mod tests {
                 chart.stem()
             );
         }
+    }
+
+    #[test]
+    fn a_sweep_points_charts_are_titled_with_its_point() {
+        let mut d = sample();
+        d.point = vec![
+            ("target_groups.bags.targets".into(), "4".into()),
+            (
+                "target_groups.bags.algorithm".into(),
+                "\"round_robin\"".into(),
+            ),
+        ];
+        let named = "target_groups.bags.targets = 4, target_groups.bags.algorithm = round_robin";
+        // The size the title is drawn at, from the SVG (plotters scales font sizes by 1/1.24).
+        let title_size = |svg: &str, title: &str| -> f64 {
+            let at = svg.find(&format!(">\n{title}\n")).expect("title drawn");
+            let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+            let size = tag.split("font-size=\"").nth(1).unwrap().split('"').next();
+            size.unwrap().parse::<f64>().unwrap() * 1.24
+        };
+        for chart in Chart::ALL {
+            let title = format!("{} · {named}", chart.title());
+            assert_eq!(chart.titled(&d), title);
+            let svg = svg(chart, &d).unwrap();
+            let size = title_size(&svg, &title);
+            // Shrunk to fit the chart's width, never below the floor.
+            assert!((17.0..=26.0).contains(&size), "{}: {size}", chart.stem());
+            let room = f64::from(WIDTH) - 48.0;
+            // DejaVu Sans Bold averages under 0.7 em a character.
+            if title.chars().count() as f64 * 0.7 * 26.0 > room {
+                assert!(size < 26.0, "{}: a long title is shrunk", chart.stem());
+            }
+            decode(&png(chart, &d).unwrap());
+        }
+        d.point.clear();
+        let plain = svg(Chart::LatencyOverTime, &d).unwrap();
+        assert!((title_size(&plain, Chart::LatencyOverTime.title()) - 26.0).abs() < 1e-6);
+        assert_eq!(Chart::TargetLoad.titled(&d), "Load per target");
+    }
+
+    #[test]
+    fn merged_failures_are_drawn_at_their_worst_rows_rate() {
+        let mut d = sample();
+        // As if each point stood for two 0.5 s rows: the sums stay, and one row of one point
+        // had 300 of its 12 + 300 failures.
+        let ts = &mut d.timeseries;
+        ts.rows_per_point = 2;
+        ts.failures[0].1[62] = 312.0;
+        ts.worst_failures = ts.failures.clone();
+        ts.worst_failures[0].1[62] = 300.0;
+        let doc = svg(Chart::Throughput, &d).unwrap();
+        assert!(doc.contains("Failures by cause, worst 0.5 s of each 1 s"));
+        // 300 failures in a 0.5 s row: 600/s, so the failures axis reaches 600 (the mean
+        // rate of that point is 312/s).
+        assert!(
+            doc.contains("\n600\n"),
+            "failures axis reaches the worst row's rate"
+        );
+        d.timeseries.rows_per_point = 1;
+        d.timeseries.worst_failures = d.timeseries.failures.clone();
+        let doc = svg(Chart::Throughput, &d).unwrap();
+        assert!(doc.contains("\nFailures by cause\n") && !doc.contains("\n600\n"));
+    }
+
+    #[test]
+    fn an_mmc_scenario_gets_erlang_c_reference_lines() {
+        let mut d = sample();
+        let plain = svg(Chart::LatencyOverTime, &d).unwrap();
+        assert!(
+            !plain.contains("theory"),
+            "no reference for a non-M/M/c run"
+        );
+        d.scenario_toml = include_str!("../../scenarios/mmc.toml").into();
+        // mmc.toml: λ = 3.2/ms, μ = 1/ms, c = 4; the mean sojourn is 1.7455 ms.
+        let doc = svg(Chart::LatencyOverTime, &d).unwrap();
+        assert!(
+            doc.contains("M/M/4 theory p50 1.3 ms, p99 6.9 ms"),
+            "legend"
+        );
+        let green = format!(
+            "stroke=\"#{:02X}{:02X}{:02X}\"",
+            common::TAB_GREEN.0,
+            common::TAB_GREEN.1,
+            common::TAB_GREEN.2
+        );
+        assert!(
+            doc.matches(&green).count() > 10,
+            "dashed theory lines drawn"
+        );
+        let doc = svg(Chart::LatencyCdf, &d).unwrap();
+        assert!(doc.contains("M/M/4 theory (Erlang C), ρ = 0.80: mean 1.7 ms, p99 6.9 ms"));
     }
 
     #[test]

@@ -60,7 +60,8 @@ footer { margin-top: 40px; color: var(--muted); font-size: 14px; }
 
 /// Renders `report.html` from the run's data and its rendered charts.
 pub fn render(d: &RunData, charts: &[Rendered]) -> String {
-    let name = d.summary.scenario.as_str();
+    let name = super::run_name(d);
+    let name = name.as_str();
     let mut out = String::new();
     let _ = write!(
         out,

@@ -35,6 +35,9 @@ pub struct RunData {
     pub events: Vec<Event>,
     /// `scenario.toml`: the scenario as run, verbatim.
     pub scenario_toml: String,
+    /// The sweep point this run is, as `(key, value)` in `--vary` order; empty for a plain run.
+    /// Not in the run's data files: the sweep sets it (from `sweep.json` on a rebuild).
+    pub point: Vec<(String, String)>,
 }
 
 /// `timeseries.csv` by column. Every column has one value per interval; an empty cell
@@ -49,6 +52,10 @@ pub struct TimeSeries {
     pub ok: Vec<f64>,
     /// Failed responses per interval by cause (`throttled_429`, ...), in column order.
     pub failures: Vec<(String, Vec<f64>)>,
+    /// Per interval, each cause's failures in its worst row of `timeseries.csv` (the row with
+    /// the most failures), in the order of `failures`: equal to `failures` when nothing was
+    /// merged; after merging, a one-row burst keeps its height (see [`super::downsample`]).
+    pub worst_failures: Vec<(String, Vec<f64>)>,
     /// Median latency of the interval's successful responses, ms.
     pub p50_ms: Vec<f64>,
     /// 99th percentile latency of the same, ms.
@@ -60,6 +67,9 @@ pub struct TimeSeries {
     /// Registered targets per target group at each interval's end, in the order of `healthy`
     /// (empty for files written before the column existed).
     pub registered: Vec<(String, Vec<f64>)>,
+    /// Rows of `timeseries.csv` each interval here stands for: 1, or more when a long file was
+    /// merged as it was read (see [`super::downsample`]); 0 is read as 1.
+    pub rows_per_point: usize,
 }
 
 impl TimeSeries {
@@ -214,6 +224,7 @@ impl RunData {
             latency_cdf: parse_latency(get("latency.csv")?).context("latency.csv")?,
             events: parse_events(get("events.csv")?).context("events.csv")?,
             scenario_toml,
+            point: Vec::new(),
         })
     }
 }
@@ -270,42 +281,42 @@ fn parse_timeseries(bytes: &[u8]) -> anyhow::Result<TimeSeries> {
         .enumerate()
         .filter_map(|(i, h)| h.strip_prefix("registered_").map(|g| (i, g.to_string())))
         .collect();
-    let mut ts = TimeSeries {
-        registered: registered
-            .iter()
-            .map(|(_, g)| (g.clone(), Vec::new()))
-            .collect(),
-        failures: causes
-            .iter()
-            .map(|&i| (header[i].to_string(), Vec::new()))
-            .collect(),
-        healthy: groups
-            .iter()
-            .map(|(_, g)| (g.clone(), Vec::new()))
-            .collect(),
-        ..TimeSeries::default()
-    };
+    let mut ts = super::downsample::Downsampler::new(
+        causes.iter().map(|&i| header[i].to_string()).collect(),
+        groups.iter().map(|(_, g)| g.clone()).collect(),
+        registered.iter().map(|(_, g)| g.clone()).collect(),
+    );
+    // One row's cells, reused: memory stays bounded by the kept intervals, not the file.
+    let (mut counts, mut healthy, mut reg) = (Vec::new(), Vec::new(), Vec::new());
     for rec in rdr.records() {
         let rec = rec?;
         let line = rec.position().map_or(0, |p| p.line());
         let cell = |i: usize| number(rec.get(i).unwrap_or(""), &header[i], line);
-        ts.t_s.push(cell(idx[0])?);
-        ts.offered.push(cell(idx[1])?);
-        ts.ok.push(cell(idx[2])?);
-        ts.p50_ms.push(cell(idx[5])?);
-        ts.p99_ms.push(cell(idx[6])?);
-        ts.in_flight.push(cell(idx[7])?);
-        for (k, &i) in causes.iter().enumerate() {
-            ts.failures[k].1.push(cell(i)?);
+        counts.clear();
+        counts.push(cell(idx[1])?);
+        counts.push(cell(idx[2])?);
+        for &i in &causes {
+            counts.push(cell(i)?);
         }
-        for (k, (i, _)) in groups.iter().enumerate() {
-            ts.healthy[k].1.push(cell(*i)?);
+        healthy.clear();
+        for (i, _) in &groups {
+            healthy.push(cell(*i)?);
         }
-        for (k, (i, _)) in registered.iter().enumerate() {
-            ts.registered[k].1.push(cell(*i)?);
+        reg.clear();
+        for (i, _) in &registered {
+            reg.push(cell(*i)?);
         }
+        ts.push(&super::downsample::Row {
+            t_s: cell(idx[0])?,
+            counts: &counts,
+            p50_ms: cell(idx[5])?,
+            p99_ms: cell(idx[6])?,
+            in_flight: cell(idx[7])?,
+            healthy: &healthy,
+            registered: &reg,
+        });
     }
-    Ok(ts)
+    Ok(ts.finish())
 }
 
 /// Rows of a derived row type, columns by name; an error names the line.

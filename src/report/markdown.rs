@@ -14,7 +14,7 @@ fn cell(s: &str) -> String {
 
 /// Renders `report.md`.
 pub fn render(d: &RunData, charts: &[Rendered]) -> String {
-    let name = d.summary.scenario.as_str();
+    let name = super::run_name(d);
     let mut out = String::new();
     let _ = writeln!(out, "# simroute report: {name}\n\n{}\n", run_line(d));
 

@@ -32,6 +32,38 @@ struct Point {
     summary: Summary,
 }
 
+/// The sweep point run folder `dir` is, when it is one: its parent is a sweep's `points`
+/// folder whose `sweep.json` lists it. Empty otherwise (or when that `sweep.json` cannot be
+/// read: the folder is still a run of its own, rebuilt untitled).
+pub fn point_of(dir: &Path) -> Vec<(String, String)> {
+    let Ok(dir) = dir.canonicalize() else {
+        return Vec::new();
+    };
+    let (Some(name), Some(points)) = (dir.file_name(), dir.parent()) else {
+        return Vec::new();
+    };
+    if points.file_name().is_none_or(|n| n != "points") {
+        return Vec::new();
+    }
+    let Some(json) = points.parent().map(|s| s.join("sweep.json")) else {
+        return Vec::new();
+    };
+    let listed: Option<Vec<Point>> = fs::read(&json)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    listed
+        .into_iter()
+        .flatten()
+        .find(|p| *name == *p.label)
+        .map(|p| {
+            p.point
+                .iter()
+                .map(|(k, v)| (k.clone(), value_text(v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Rebuilds sweep folder `dir`; returns the names of the files written.
 pub fn rebuild_sweep(dir: &Path) -> anyhow::Result<Vec<String>> {
     let dir = dir
@@ -75,7 +107,12 @@ pub fn rebuild_sweep(dir: &Path) -> anyhow::Result<Vec<String>> {
     let mut written = Vec::new();
     for p in &points {
         let folder = dir.join("points").join(&p.label);
-        let run = RunData::from_dir(&folder)?;
+        let mut run = RunData::from_dir(&folder)?;
+        run.point = p
+            .point
+            .iter()
+            .map(|(k, v)| (k.clone(), value_text(v)))
+            .collect();
         let at = |n: &str| format!("points/{}/{n}", p.label);
         files.extend(
             super::kept_files(&folder)?

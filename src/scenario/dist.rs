@@ -129,6 +129,11 @@ impl Dist {
         }
     }
 
+    /// True for an exponential distribution (memoryless service: the "M" of M/M/c).
+    pub fn is_exponential(&self) -> bool {
+        matches!(self.sampler, Sampler::Exponential(_))
+    }
+
     /// True when every sample is zero (the hop adds no time and needs no event).
     pub fn is_zero(&self) -> bool {
         matches!(self.sampler, Sampler::Constant(0))

@@ -3,4 +3,5 @@
 mod golden_outputs;
 mod report_files;
 mod report_html;
+mod sweep_charts;
 mod util;

@@ -71,6 +71,37 @@ pub fn copy_run(from: &Path, name: &str) -> PathBuf {
     to
 }
 
+/// Every file under `dir`, sub-folders included, by path relative to it (`points/x/report.md`).
+pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// Copies folder `from`, sub-folders included, to `to` (which must not exist).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for (rel, bytes) in read_tree(from) {
+        let path = to.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
 /// A decoded PNG: width, height, RGB bytes (8-bit RGB or RGBA input, alpha dropped).
 pub fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     assert!(

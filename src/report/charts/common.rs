@@ -132,6 +132,10 @@ pub fn event_color(kind: &str) -> RGBColor {
     }
 }
 
+/// Title text size, pixels, and the smallest it shrinks to so a long title (a sweep point's
+/// chart names its point) still fits the chart's width.
+const TITLE_SIZE: (f64, f64) = (26.0, 17.0);
+
 /// Paints the background, the title and a subtitle line; returns the area below them.
 pub fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -139,8 +143,15 @@ pub fn frame<DB: DrawingBackend>(
     subtitle: &str,
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let bold = (FONT, 26.0, FontStyle::Bold).into_font().color(&INK);
-    root.draw(&Text::new(title.to_string(), (LEFT, 18), bold))?;
+    let room = root.dim_in_pixel().0 as i32 - 2 * LEFT;
+    let mut size = TITLE_SIZE.0;
+    let bold = |size: f64| (FONT, size, FontStyle::Bold).into_font().color(&INK);
+    while size > TITLE_SIZE.1 && root.estimate_text_size(title, &bold(size))?.0 as i32 > room {
+        size -= 1.0;
+    }
+    // A smaller title keeps its baseline: its top moves down by what it lost.
+    let top = 18 + (0.76 * (TITLE_SIZE.0 - size)).round() as i32;
+    root.draw(&Text::new(title.to_string(), (LEFT, top), bold(size)))?;
     root.draw(&Text::new(
         subtitle.to_string(),
         (LEFT, 56),
@@ -182,6 +193,10 @@ pub enum Swatch {
     Line,
     /// A dashed line (references: SLO, offered load, means).
     Dashed,
+    /// A filled disc (a point marker).
+    Dot,
+    /// A cross on a white disc (a point marker that failed a check).
+    Cross,
 }
 
 /// One legend entry.
@@ -251,6 +266,11 @@ pub fn legend_row<DB: DrawingBackend>(
                         e.color.stroke_width(3),
                     ))?;
                 }
+            }
+            Swatch::Dot => area.draw(&Circle::new((x + 11, mid), 6, e.color.filled()))?,
+            Swatch::Cross => {
+                area.draw(&Circle::new((x + 11, mid), 8, MUTED.stroke_width(2)))?;
+                area.draw(&Cross::new((x + 11, mid), 5, e.color.stroke_width(3)))?;
             }
         }
         area.draw(&Text::new(e.label.clone(), (x + 34, y), style.clone()))?;
@@ -393,25 +413,6 @@ pub fn markers<'a>(d: &'a RunData, group: Option<&str>) -> Vec<&'a Event> {
         .collect()
 }
 
-/// Most markers labelled on the chart; past that the labels would pile up, and the legend
-/// names the kinds by colour instead.
-const MAX_LABELLED: usize = 6;
-
-/// Legend entries for the marker kinds present, when the markers are too many to carry labels
-/// of their own (labelled markers need no legend, and the legend row stays on one line).
-pub fn marker_entries(events: &[&Event]) -> Vec<Entry> {
-    if events.len() <= MAX_LABELLED {
-        return Vec::new();
-    }
-    let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-    kinds.sort_unstable();
-    kinds.dedup();
-    kinds
-        .into_iter()
-        .map(|k| Entry::new(k.replace('_', " "), event_color(k), Swatch::Line))
-        .collect()
-}
-
 /// A time chart's coordinates: seconds on x, any f64 axis on y.
 pub type TimeChart<'a, DB, Y> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>;
 
@@ -439,109 +440,6 @@ pub fn shade_warmup<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
         let (ox, oy) = area.get_base_pixel();
         area.strip_coord_spec()
             .draw(&Text::new(label, (p0 - ox + 6, top - oy + 6), style))?;
-    }
-    Ok(())
-}
-
-/// The top of a linear y axis from 0 that leaves a free lane for marker labels above `top`,
-/// so labels do not sit on the data: `plot_px` is the panel height (labels and all).
-pub fn with_label_lane(top: f64, events: &[&Event], plot_px: u32) -> f64 {
-    if events.is_empty() || events.len() > MAX_LABELLED {
-        return top;
-    }
-    // One 30 px row of labels over a plot area of the panel less its x labels.
-    let plot = f64::from(plot_px.saturating_sub(60)).max(60.0);
-    top * plot / (plot - 30.0).max(30.0)
-}
-
-/// Markers of different kinds closer than this many pixels are drawn side by side.
-const MARKER_SPREAD_PX: i32 = 3;
-
-/// Draws event markers as vertical lines; drawn before the data so the data stays on top.
-/// Events of different kinds at (nearly) the same time, such as a scale-out and the task start
-/// it causes, are set side by side, each [`MARKER_SPREAD_PX`] right of the one before, so one
-/// does not hide the other; repeats of one kind there are drawn once. `events` are in time
-/// order, as `events.csv` is.
-pub fn draw_markers<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
-    chart: &mut TimeChart<'_, DB, Y>,
-    events: &[&Event],
-    (y0, y1): (f64, f64),
-) -> DrawResult<DB> {
-    let area = chart.plotting_area();
-    let (ox, oy) = area.get_base_pixel();
-    let plain = area.strip_coord_spec();
-    // The kinds drawn in the current cluster, which starts at pixel column `cluster_x`.
-    let mut cluster_x = i32::MIN;
-    let mut kinds: Vec<&str> = Vec::new();
-    for e in events {
-        let (px, top) = area.map_coordinate(&(e.t_s, y1));
-        let (_, bottom) = area.map_coordinate(&(e.t_s, y0));
-        if px.saturating_sub(cluster_x) > MARKER_SPREAD_PX {
-            cluster_x = px;
-            kinds.clear();
-        }
-        if kinds.contains(&e.kind.as_str()) {
-            continue;
-        }
-        let x = px - ox + MARKER_SPREAD_PX * kinds.len() as i32;
-        kinds.push(&e.kind);
-        plain.draw(&PathElement::new(
-            vec![(x, top - oy), (x, bottom - oy)],
-            event_color(&e.kind).stroke_width(2),
-        ))?;
-    }
-    Ok(())
-}
-
-/// Labels event markers at the top of the plot when there are few enough to stay readable
-/// (otherwise [`marker_entries`] names the kinds in the legend); drawn last, over the data.
-pub fn label_markers<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
-    chart: &mut TimeChart<'_, DB, Y>,
-    events: &[&Event],
-    y1: f64,
-) -> DrawResult<DB> {
-    if events.len() > MAX_LABELLED {
-        return Ok(());
-    }
-    let area = chart.plotting_area();
-    let base = area.get_base_pixel();
-    let plain = area.strip_coord_spec();
-    let width = area.dim_in_pixel().0 as i32;
-    let style = text_in(15.0, &INK);
-    // Right edge of the last label on each row: a label takes the first row where it does not
-    // touch its neighbour, so close events stack instead of overwriting each other.
-    let mut rows: Vec<i32> = Vec::new();
-    for e in events {
-        let (px, top) = area.map_coordinate(&(e.t_s, y1));
-        let mut label = e.kind.replace('_', " ");
-        let what = [&e.target_group, &e.target]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("/");
-        if !what.is_empty() {
-            label = format!("{label} {what}");
-        }
-        let w = area.estimate_text_size(&label, &style)?.0 as i32;
-        let x = px - base.0;
-        // Right of the line, or left of it near the right edge.
-        let lx = if x + 6 + w > width { x - 6 - w } else { x + 6 };
-        let row = rows
-            .iter()
-            .position(|&edge| lx > edge)
-            .unwrap_or(rows.len());
-        if row == rows.len() {
-            rows.push(i32::MIN);
-        }
-        rows[row] = lx + w + 4;
-        let ly = top - base.1 + 6 + row as i32 * 22;
-        // Opaque: a label over a busy series must stay legible.
-        plain.draw(&Rectangle::new(
-            [(lx - 3, ly - 1), (lx + w + 3, ly + 19)],
-            WHITE.filled(),
-        ))?;
-        plain.draw(&Text::new(label, (lx, ly), style.clone()))?;
     }
     Ok(())
 }

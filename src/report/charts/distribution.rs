@@ -30,8 +30,14 @@ fn replications_note(d: &RunData) -> String {
     }
 }
 
-/// The CDF of end-to-end latency on a log latency axis, with the summary's percentiles as
-/// vertical guides and the SLO p99 threshold.
+/// The tail shares marked across the tail chart: 1% of requests are slower than p99, 0.1%
+/// slower than p99.9.
+const TAIL_GUIDES: [(&str, f64); 2] = [("p99: 1% slower", 1.0), ("p99.9: 0.1% slower", 0.1)];
+
+/// The latency distribution as its tail: the share of requests slower than each latency
+/// (1 − CDF, in percent) on a log axis against latency on a log axis, so the last 1% and
+/// 0.1% get as much room as the median; the summary's percentiles as vertical guides, 1% and
+/// 0.1% across, the SLO p99 threshold, and for an M/M/c scenario the Erlang C theory.
 pub fn latency_cdf<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &RunData,
@@ -53,7 +59,8 @@ pub fn latency_cdf<DB: DrawingBackend>(
         })
         .collect();
     let slo = slo_threshold(d, SloMetric::P99Ms);
-    let mut entries = vec![Entry::new("CDF", INK, Swatch::Line)];
+    let theory = super::analytic::Mmc::of_scenario(&d.scenario_toml);
+    let mut entries = vec![Entry::new("slower than (1 − CDF)", INK, Swatch::Line)];
     entries.extend(
         marks
             .iter()
@@ -66,34 +73,52 @@ pub fn latency_cdf<DB: DrawingBackend>(
             Swatch::Dashed,
         ));
     }
+    if let Some(m) = theory {
+        entries.push(Entry::new(m.label(), THEORY, Swatch::Dashed));
+    }
     let plot = legend_row(&body, "", &entries)?;
-    let cdf: Vec<(f64, f64)> = d
-        .latency_cdf
-        .iter()
-        .filter(|(ms, f)| ms.is_finite() && *ms > 0.0 && f.is_finite())
-        .map(|&(ms, f)| (ms, f * 100.0))
-        .collect();
-    let (Some(first), Some(last)) = (cdf.first(), cdf.last()) else {
+    let tail = tail_points(&d.latency_cdf);
+    let (Some(first), Some(last)) = (tail.first(), tail.last()) else {
         return no_data(&plot, "No successful requests: no latency distribution");
     };
     let (lo, hi) = decades(first.0, last.0.max(slo.unwrap_or(0.0)) * 1.01);
+    // Down to a decade under the smallest share drawn, and at least to 0.01%, so both guides
+    // and the curve below them show.
+    let floor = decades(last.1.min(0.01) / 10.0, 100.0).0;
     let mut chart = ChartBuilder::on(&plot)
         .x_label_area_size(58)
         .y_label_area_size(88)
-        .build_cartesian_2d((lo..hi).log_scale(), 0.0..100.0)?;
+        .build_cartesian_2d((lo..hi).log_scale(), (floor..100.0).log_scale())?;
     let x_label = log_labeller();
+    let y_label = |v: &f64| {
+        let l = log_tick(*v);
+        if l.is_empty() {
+            l
+        } else {
+            format!("{}%", significant_pct(*v))
+        }
+    };
     mesh(&mut chart)
         .x_desc("end-to-end latency (ms, log scale)")
-        .y_desc("requests at or below (%)")
+        .y_desc("requests slower (%, log scale)")
         // Asking for many labels makes plotters propose every integer multiple of each decade;
         // `log_tick` then names only 1, 2 and 5, the rest stay as unlabelled ticks.
         .x_labels(LOG_LABELS)
         .x_label_formatter(&x_label)
-        .y_label_formatter(&|v| format!("{v:.0}%"))
+        .y_labels(LOG_LABELS)
+        .y_label_formatter(&y_label)
         .draw()?;
+    for &(_, share) in &TAIL_GUIDES {
+        chart.draw_series(DashedLineSeries::new(
+            [(lo, share), (hi, share)],
+            4,
+            4,
+            MUTED.stroke_width(1),
+        ))?;
+    }
     for &(_, v, color) in &marks {
         chart.draw_series(DashedLineSeries::new(
-            [(v, 0.0), (v, 100.0)],
+            [(v, floor), (v, 100.0)],
             8,
             5,
             color.stroke_width(2),
@@ -101,43 +126,99 @@ pub fn latency_cdf<DB: DrawingBackend>(
     }
     if let Some(t) = slo {
         chart.draw_series(DashedLineSeries::new(
-            [(t, 0.0), (t, 100.0)],
+            [(t, floor), (t, 100.0)],
             10,
             6,
             SLO.stroke_width(2),
         ))?;
     }
-    // The CDF is a step function over histogram buckets; a line through the points reads as
-    // the same curve at this resolution. Points closer than a fraction of a pixel to the last
-    // one kept add nothing but bytes to the SVG, so they are dropped.
-    let span = (hi / lo).log10();
-    let mut thinned: Vec<(f64, f64)> = Vec::with_capacity(cdf.len().min(4000));
-    for (i, &(x, y)) in cdf.iter().enumerate() {
+    if let Some(m) = theory {
+        let n = 400;
+        let curve: Vec<(f64, f64)> = (0..=n)
+            .map(|i| lo * (hi / lo).powf(f64::from(i) / f64::from(n)))
+            .map(|t| (t, m.sojourn_tail(t) * 100.0))
+            .filter(|(_, y)| *y >= floor)
+            .collect();
+        chart.draw_series(DashedLineSeries::new(curve, 12, 6, THEORY.stroke_width(3)))?;
+    }
+    chart.draw_series(LineSeries::new(thin(&tail, hi / lo), INK.stroke_width(2)))?;
+    label_guides(&chart, &marks, lo)
+}
+
+/// The theory line's colour (here and on latency over time).
+pub const THEORY: RGBColor = TAB_GREEN;
+
+/// A share in percent for an axis label: `100`, `1`, `0.1`, `0.001`.
+fn significant_pct(v: f64) -> String {
+    if v >= 1.0 {
+        format!("{v:.0}")
+    } else {
+        crate::report::significant(v, 1)
+    }
+}
+
+/// `latency.csv`'s `(ms, F)` as `(ms, 100·(1 − F))`: the share slower than each latency in
+/// percent. The last bucket (F = 1, nothing slower) has no place on a log axis and is left
+/// out, as are rows without a positive latency.
+pub fn tail_points(cdf: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    cdf.iter()
+        .filter(|(ms, f)| ms.is_finite() && *ms > 0.0 && f.is_finite())
+        .map(|&(ms, f)| (ms, (1.0 - f) * 100.0))
+        .filter(|&(_, share)| share > 0.0)
+        .collect()
+}
+
+/// Drops points within a fraction of a pixel of the last one kept (they add nothing but bytes
+/// to the SVG); `x_span` is the latency axis' hi / lo. Both axes are logarithmic.
+fn thin(points: &[(f64, f64)], x_span: f64) -> Vec<(f64, f64)> {
+    let span = x_span.log10();
+    let mut thinned: Vec<(f64, f64)> = Vec::with_capacity(points.len().min(4000));
+    for (i, &(x, y)) in points.iter().enumerate() {
         let keep = match thinned.last() {
             None => true,
             Some(&(px, py)) => {
-                i + 1 == cdf.len() || (x / px).log10() / span > 1e-3 || (y - py).abs() > 0.1
+                i + 1 == points.len()
+                    || (x / px).log10() / span > 1e-3
+                    || (y / py).log10().abs() > 2e-3
             }
         };
         if keep {
             thinned.push((x, y));
         }
     }
-    chart.draw_series(LineSeries::new(thinned, INK.stroke_width(2)))?;
+    thinned
+}
 
-    // Each guide is named at its foot, where the curve (which rises at low latencies) leaves
-    // room; a label that would touch its left neighbour moves up a row.
+/// Names each percentile guide at its foot (a label that would touch its left neighbour moves
+/// up a row), and the 1% and 0.1% guides at the left edge.
+fn label_guides<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    chart: &ChartContext<'_, DB, Cartesian2d<plotters::coord::combinators::LogCoord<f64>, Y>>,
+    marks: &[(&str, f64, RGBColor)],
+    lo: f64,
+) -> DrawResult<DB> {
     let area = chart.plotting_area();
     let base = area.get_base_pixel();
     let plain = area.strip_coord_spec();
+    let y_floor = chart.y_range().start;
+    for &(label, share) in &TAIL_GUIDES {
+        let (px, py) = chart.backend_coord(&(lo, share));
+        plain.draw(&Text::new(
+            label,
+            (px - base.0 + 6, py - base.1 - 18),
+            text_in(14.0, &MUTED),
+        ))?;
+    }
     let style = text(15.0).pos(Pos::new(HPos::Center, VPos::Bottom));
-    let mut right_edge = (i32::MIN, i32::MIN);
-    for &(label, v, color) in &marks {
-        let (px, py) = chart.backend_coord(&(v, 0.0));
+    let mut spans = Vec::with_capacity(marks.len());
+    for &(label, v, _) in marks {
+        let (px, _) = chart.backend_coord(&(v, y_floor));
         let w = plain.estimate_text_size(label, &style)?.0 as i32 + 8;
-        let x = px - base.0;
-        let row = if x - w / 2 <= right_edge.0 { 1 } else { 0 };
-        let y = py - base.1 - 6 - row * 24;
+        spans.push((px - base.0, w));
+    }
+    let rows = label_rows(&spans);
+    for (&(label, v, color), (&(x, w), row)) in marks.iter().zip(spans.iter().zip(rows)) {
+        let (_, py) = chart.backend_coord(&(v, y_floor));
+        let y = py - base.1 - 6 - row as i32 * 24;
         plain.draw(&Rectangle::new(
             [(x - w / 2, y - 19), (x + w / 2, y + 3)],
             WHITE.filled(),
@@ -147,14 +228,30 @@ pub fn latency_cdf<DB: DrawingBackend>(
             color.stroke_width(1),
         ))?;
         plain.draw(&Text::new(label, (x, y), style.clone()))?;
-        right_edge = if row == 0 {
-            (x + w / 2 + 4, right_edge.1)
-        } else {
-            (right_edge.0, x + w / 2 + 4)
-        };
     }
     Ok(())
 }
+
+/// Rows for boxed labels centred at `x` and `w` wide (in x order), stacked upwards: each on
+/// the lowest row where it clears the label before it there; when none of
+/// [`LABEL_ROWS`] is clear, the row whose last label ends furthest left.
+fn label_rows(spans: &[(i32, i32)]) -> Vec<usize> {
+    let mut right = [i32::MIN; LABEL_ROWS];
+    spans
+        .iter()
+        .map(|&(x, w)| {
+            let left = x - w / 2;
+            let row = (0..LABEL_ROWS)
+                .find(|&r| left > right[r])
+                .unwrap_or_else(|| (0..LABEL_ROWS).min_by_key(|&r| right[r]).unwrap_or(0));
+            right[row] = x + w / 2 + 4;
+            row
+        })
+        .collect()
+}
+
+/// Rows of percentile labels at the foot of the tail chart.
+const LABEL_ROWS: usize = 3;
 
 /// Human name of a stage key: `app_queue` → `app queue`.
 fn stage_label(key: &str) -> String {
@@ -258,39 +355,101 @@ struct Bar {
     index: usize,
     requests: f64,
     utilization: f64,
+    /// Seconds of the measured window the task was in service.
+    life_s: f64,
 }
 
-/// The groups' names, a bar per target, and each group's even share (its mean requests per
-/// target).
+/// Seconds of the window `from..to` each of a group's `n` targets was in service, from
+/// `events.csv`: a target serves from the start (the `initial` targets) or, for a task started
+/// later, from its first `health` transition to `healthy` after its `task_start` (the minutes
+/// of container start and health checks before it got a request are not its life; a group
+/// with no health events for it counts from the `task_start`), until its `task_stop` reaches
+/// `stopped`, or a crash fault ends it (or the end).
+pub fn lifetimes(
+    events: &[crate::report::load::Event],
+    group: &str,
+    (initial, n): (usize, usize),
+    (from, to): (f64, f64),
+) -> Vec<f64> {
+    let mut span: Vec<(f64, f64)> = (0..n)
+        .map(|i| if i < initial { (0.0, to) } else { (to, to) })
+        .collect();
+    // Per target: started, and not yet healthy since.
+    let mut awaiting = vec![false; n];
+    for e in events.iter().filter(|e| e.target_group == group) {
+        let Some(i) = e.target.parse::<usize>().ok().filter(|&i| i < n) else {
+            continue;
+        };
+        let s = &mut span[i];
+        match (e.kind.as_str(), e.to.as_str()) {
+            ("task_start", _) => {
+                *s = (e.t_s, to);
+                awaiting[i] = true;
+            }
+            ("health", "healthy") if awaiting[i] => {
+                s.0 = e.t_s.min(s.1);
+                awaiting[i] = false;
+            }
+            ("task_stop", "stopped") => s.1 = s.1.min(e.t_s),
+            // A crashed task serves nothing from the crash on, though ECS stops it later.
+            ("fault", "crash" | "app_crash" | "task_exit") => s.1 = s.1.min(e.t_s),
+            _ => {}
+        }
+    }
+    span.iter()
+        .map(|&(a, b)| (b.min(to) - a.max(from)).max(0.0))
+        .collect()
+}
+
+/// The groups' names, a bar per target, and each group's even rate (its requests per second
+/// of task life: what every target would get if balancing were even).
 fn per_target(d: &RunData) -> (Vec<String>, Vec<Bar>, Vec<f64>) {
     let mut groups: Vec<String> = Vec::new();
     let mut bars: Vec<Bar> = Vec::new();
+    let window = (d.summary.warmup_s(), d.summary.simulated_s);
     for (name, g) in &d.summary.figures.target_groups {
+        let initial = g.targets.value().unwrap_or(0.0).round() as usize;
+        let life = lifetimes(&d.events, name, (initial, g.per_target.len()), window);
         for (index, t) in g.per_target.iter().enumerate() {
             bars.push(Bar {
                 group: groups.len(),
                 index,
                 requests: t.requests.value().unwrap_or(0.0),
                 utilization: t.utilization.unwrap_or(f64::NAN),
+                life_s: life[index],
             });
         }
         groups.push(name.clone());
     }
-    let share: Vec<f64> = (0..groups.len())
+    let even: Vec<f64> = (0..groups.len())
         .map(|g| {
-            let r: Vec<f64> = bars
+            let (r, l) = bars
                 .iter()
                 .filter(|b| b.group == g)
-                .map(|b| b.requests)
-                .collect();
-            r.iter().sum::<f64>() / r.len().max(1) as f64
+                .fold((0.0, 0.0), |(r, l), b| (r + b.requests, l + b.life_s));
+            if l > 0.0 { r / l } else { 0.0 }
         })
         .collect();
-    (groups, bars, share)
+    (groups, bars, even)
 }
 
-/// One bar per target: requests sent to it relative to its group's even share (1× = perfectly
-/// even), so skew reads the same in a busy group and a quiet one. Bars are coloured by group and
+/// A bar's requests per second of its task's life against its group's even rate (1× = even).
+fn relative(b: &Bar, even: &[f64]) -> f64 {
+    if even[b.group] > 0.0 && b.life_s > 0.0 {
+        b.requests / b.life_s / even[b.group]
+    } else {
+        0.0
+    }
+}
+
+/// How long a bar's task ran, when that was not the whole window: `ran 742 s`.
+fn lived(b: &Bar, window_s: f64) -> Option<String> {
+    (b.life_s < window_s - 0.5).then(|| format!("for {} s", b.life_s.round()))
+}
+
+/// One bar per target: requests sent to it per second of its task's life, relative to its
+/// group's even rate (1× = perfectly even), so skew reads the same in a busy group and a quiet
+/// one, and a task that lived half the run does not read as half the load. Bars are coloured by group and
 /// carry their request count above and worker utilization inside.
 pub fn target_load<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -303,20 +462,18 @@ pub fn target_load<DB: DrawingBackend>(
         &subtitle(
             d,
             &format!(
-                "{} · requests per target against an even split, with the count and worker \
-                 utilization of each",
-                replications_note(d)
+                "{} · requests per second in service (healthy until stopped) against an even split{}",
+                replications_note(d),
+                if d.summary.replications > 1 {
+                    " (service times from replication 1's events)"
+                } else {
+                    ""
+                }
             ),
         ),
     )?;
     let (groups, bars, share) = per_target(d);
-    let relative = |b: &Bar| {
-        if share[b.group] > 0.0 {
-            b.requests / share[b.group]
-        } else {
-            0.0
-        }
-    };
+    let relative = |b: &Bar| relative(b, &share);
     let mut entries: Vec<Entry> = groups
         .iter()
         .enumerate()
@@ -334,7 +491,7 @@ pub fn target_load<DB: DrawingBackend>(
             Entry::new(label, PALETTE[g % PALETTE.len()], Swatch::Block)
         })
         .collect();
-    entries.push(Entry::new("even share (1×)", INK, Swatch::Dashed));
+    entries.push(Entry::new("even rate (1×)", INK, Swatch::Dashed));
     let plot = legend_row(&body, "", &entries)?;
     if bars.is_empty() {
         return no_data(&plot, "No per-target figures in summary.json");
@@ -345,6 +502,15 @@ pub fn target_load<DB: DrawingBackend>(
     let y_top = peak * 1.15;
     // With many targets, label every k-th bar so the labels stay apart.
     let every = n.div_ceil(24);
+    // "group index" under each bar when every such label fits its bar's band; else only the
+    // index (the bar's colour names its group in the legend), so labels never run together.
+    let band_px = f64::from(plot.dim_in_pixel().0.saturating_sub(88)) / n as f64 * every as f64;
+    let mut widest = 0;
+    for b in &bars {
+        let label = format!("{} {}", groups[b.group], b.index);
+        widest = widest.max(plot.estimate_text_size(&label, &text(LABEL_SIZE))?.0);
+    }
+    let full_names = f64::from(widest) + 8.0 <= band_px;
     let mut chart = ChartBuilder::on(&plot)
         .x_label_area_size(58)
         .y_label_area_size(88)
@@ -352,8 +518,12 @@ pub fn target_load<DB: DrawingBackend>(
         .build_cartesian_2d(0.0..n as f64, 0.0..y_top)?;
     mesh(&mut chart)
         .disable_x_mesh()
-        .x_desc("target (group and index)")
-        .y_desc("requests ÷ even share (×)")
+        .x_desc(if full_names {
+            "target (group and index)"
+        } else {
+            "target (index; group by colour)"
+        })
+        .y_desc("requests/s in service ÷ even (×)")
         .x_label_formatter(&|_| String::new())
         .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
         .y_label_formatter(&|v| format!("{}×", tick(*v)))
@@ -384,8 +554,13 @@ pub fn target_load<DB: DrawingBackend>(
         // Category labels are drawn by hand: plotters' segmented axes misplace a single band.
         if i % every == 0 {
             let (lx, ly) = chart.backend_coord(&(x + 0.5, 0.0));
+            let label = if full_names {
+                format!("{} {}", groups[b.group], b.index)
+            } else {
+                b.index.to_string()
+            };
             plot.draw(&Text::new(
-                format!("{} {}", groups[b.group], b.index),
+                label,
                 (lx - base.0, ly - base.1 + 10),
                 names.clone(),
             ))?;
@@ -401,22 +576,115 @@ pub fn target_load<DB: DrawingBackend>(
         let at = (x + 0.5, y);
         let bottom = chart.backend_coord(&(x, 0.0)).1;
         let top = chart.backend_coord(&at).1;
-        // Inside the bar's top when it is tall enough for two lines; above it otherwise.
-        if bottom - top > 64 {
-            chart.draw_series(std::iter::once(
-                EmptyElement::at(at) + Text::new(requests, (0, 8), inside.clone()),
-            ))?;
-            if let Some(busy) = busy {
+        let lines: Vec<String> = [
+            Some(requests.clone()),
+            busy.clone(),
+            lived(b, d.summary.measured_s),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // Inside the bar's top when it is tall enough for its lines; above it otherwise.
+        if bottom - top > 22 * lines.len() as i32 + 20 {
+            for (k, line) in lines.into_iter().enumerate() {
                 chart.draw_series(std::iter::once(
-                    EmptyElement::at(at) + Text::new(busy, (0, 30), inside.clone()),
+                    EmptyElement::at(at) + Text::new(line, (0, 8 + 22 * k as i32), inside.clone()),
                 ))?;
             }
         } else {
-            let label = busy.map_or(requests.clone(), |b| format!("{requests} · {b}"));
+            let label = lines.join(" · ");
             chart.draw_series(std::iter::once(
                 EmptyElement::at(at) + Text::new(label, (0, -6), above.clone()),
             ))?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_lives_from_its_start_until_it_has_stopped() {
+        let ev = |t_s: f64, kind: &str, target: &str, to: &str| crate::report::load::Event {
+            t_s,
+            kind: kind.into(),
+            target_group: "web".into(),
+            target: target.into(),
+            to: to.into(),
+            ..Default::default()
+        };
+        let events = [
+            ev(40.0, "task_stop", "0", "stopping"),
+            ev(70.0, "task_stop", "0", "stopped"),
+            ev(70.0, "task_start", "2", "starting"),
+            ev(80.0, "health", "1", "unhealthy"),
+            ev(90.0, "fault", "2", "crash"),
+            ev(100.0, "task_stop", "2", "stopped"),
+        ];
+        // Two tasks from the start, a third started later; window 10..110 s.
+        let life = lifetimes(&events, "web", (2, 3), (10.0, 110.0));
+        assert_eq!(life, [60.0, 100.0, 20.0]);
+        // The third passes its health checks at 75 s: it serves from then, not from its
+        // start; a later healthy transition (after an unhealthy spell) does not move it.
+        let mut checked = events.to_vec();
+        checked.insert(3, ev(75.0, "health", "2", "healthy"));
+        checked.insert(4, ev(85.0, "health", "2", "healthy"));
+        let life = lifetimes(&checked, "web", (2, 3), (10.0, 110.0));
+        assert_eq!(life, [60.0, 100.0, 15.0]);
+        // The initial tasks' own first healthy transition (in the warm-up) changes nothing.
+        checked.insert(0, ev(12.0, "health", "0", "healthy"));
+        assert_eq!(lifetimes(&checked, "web", (2, 3), (10.0, 110.0))[0], 60.0);
+        // Equal rates while alive: an even split, whatever the lifetimes.
+        let bar = |index: usize, life_s: f64| Bar {
+            group: 0,
+            index,
+            requests: 5.0 * life_s,
+            utilization: f64::NAN,
+            life_s,
+        };
+        let bars = [bar(0, 60.0), bar(1, 100.0), bar(2, 20.0)];
+        let even = [bars.iter().map(|b| b.requests).sum::<f64>() / 180.0];
+        for b in &bars {
+            assert!((relative(b, &even) - 1.0).abs() < 1e-12);
+        }
+        assert_eq!(lived(&bars[2], 100.0).as_deref(), Some("for 20 s"));
+        assert_eq!(lived(&bars[1], 100.0), None);
+    }
+
+    #[test]
+    fn percentile_labels_stack_without_overlapping() {
+        // p50 alone; p90, p99 and p99.9 within a label's width of each other (a sweep point
+        // near saturation): three rows, none over another.
+        assert_eq!(
+            label_rows(&[(100, 40), (400, 40), (420, 40), (440, 60)]),
+            [0, 0, 1, 2]
+        );
+        // Apart: all on the bottom row.
+        assert_eq!(label_rows(&[(100, 40), (200, 40), (300, 40)]), [0, 0, 0]);
+        // More than the rows hold: the row free soonest.
+        assert_eq!(
+            label_rows(&[(100, 40), (101, 40), (102, 40), (103, 40)]),
+            [0, 1, 2, 0]
+        );
+    }
+
+    #[test]
+    fn the_tail_is_the_share_slower_in_percent_without_the_last_bucket() {
+        let cdf = [
+            (0.0, 0.1),
+            (1.0, 0.5),
+            (2.0, 0.99),
+            (4.0, 0.999),
+            (8.0, 1.0),
+        ];
+        let tail = tail_points(&cdf);
+        let expect = [(1.0, 50.0), (2.0, 1.0), (4.0, 0.1)];
+        assert_eq!(tail.len(), expect.len());
+        for ((x, y), (ex, ey)) in tail.iter().zip(expect) {
+            assert_eq!(*x, ex);
+            assert!((y - ey).abs() < 1e-9, "{y} vs {ey}");
+        }
+    }
 }

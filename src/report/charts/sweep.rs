@@ -3,6 +3,12 @@
 //! interval shaded and the scenario's SLO threshold dashed. With a second varied key, one line
 //! per value of it. When the p99s span decades (an overloaded point beside healthy ones), the
 //! latency axis turns logarithmic, or the healthy points and the SLO would flatten onto zero.
+//!
+//! Each point's marker says whether that point met its SLO (every check of its `summary.json`
+//! verdict): a filled disc when it did, a red cross when it did not. The axis is sized by the
+//! means and the SLO, not by the widest interval: a band reaching more than [`BAND_ROOM`] times
+//! past the highest of them is cut at the axis top and marked there with a triangle, so one
+//! two-replication point with an interval of ±1000% cannot squeeze every other point flat.
 
 use std::ops::Range;
 
@@ -70,6 +76,11 @@ struct Metric {
 /// values into the bottom twentieth of the panel.
 const WIDE_SPAN: f64 = 20.0;
 
+/// How far past the highest mean (or the SLO) a confidence band may reach before it is cut at
+/// the axis top: on a linear axis this factor of it, on a log axis its square (the same share
+/// of a decade-scaled panel).
+pub const BAND_ROOM: f64 = 1.5;
+
 /// The left panel: p99 latency in ms.
 const P99: Metric = Metric {
     get: |t| t.latency_ms.p99,
@@ -94,10 +105,23 @@ const ERRORS: Metric = Metric {
     log_when_wide: false,
 };
 
-/// One line: its legend label and its points `(x, mean, ci95)` in x order.
+/// One point of a line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Pt {
+    /// Position on the x axis.
+    x: f64,
+    /// The figure's mean over replications, in the axis unit.
+    mean: f64,
+    /// Its 95% half-width (0 when unknown).
+    ci: f64,
+    /// Whether the point met its SLO; `None` without an `[slo]`.
+    pass: Option<bool>,
+}
+
+/// One line: its legend label and its points in x order.
 struct Series {
     label: String,
-    points: Vec<(f64, f64, f64)>,
+    points: Vec<Pt>,
 }
 
 /// The x axis: the position of each point, and how positions are labelled.
@@ -220,25 +244,30 @@ enum YAxis {
 }
 
 impl YAxis {
-    /// The axis for `lines` (and the SLO threshold `slo`) of `metric`.
+    /// The axis for `lines` (and the SLO threshold `slo`) of `metric`: from the means and the
+    /// SLO, with room for the bands up to [`BAND_ROOM`] past the highest of them.
     fn new(lines: &[Series], slo: Option<f64>, metric: &Metric) -> YAxis {
-        let top = lines
+        let means = || lines.iter().flat_map(|s| s.points.iter().map(|p| p.mean));
+        let highest = means().chain(slo).fold(0.0, f64::max);
+        let band_top = lines
             .iter()
-            .flat_map(|s| s.points.iter().map(|p| p.1 + p.2))
+            .flat_map(|s| s.points.iter().map(|p| p.mean + p.ci))
             .chain(slo)
             .fold(0.0, f64::max);
-        let smallest = lines
-            .iter()
-            .flat_map(|s| s.points.iter().map(|p| p.1))
-            .chain(slo)
-            .fold(f64::INFINITY, f64::min);
-        if metric.log_when_wide && smallest > 0.0 && top / smallest > WIDE_SPAN {
+        let smallest = means().chain(slo).fold(f64::INFINITY, f64::min);
+        if metric.log_when_wide && smallest > 0.0 && highest / smallest > WIDE_SPAN {
             // From a whole decade below, so the smallest value sits above a labelled line; the
             // top is the band's own, as on the linear axis (rounding it up to a decade can waste
             // a fifth of the panel).
+            let top = band_top.min(highest * BAND_ROOM * BAND_ROOM);
             let (lo, _) = decades(smallest, top);
             return YAxis::Log((lo..top * 1.25).log_scale().into());
         }
+        let top = if highest > 0.0 {
+            band_top.min(highest * BAND_ROOM)
+        } else {
+            band_top
+        };
         // An all-zero figure (no errors anywhere) still gets an axis that reads as zero.
         let top = if top > 0.0 { top * 1.12 } else { 1.0 };
         YAxis::Linear((0.0..top).into())
@@ -249,6 +278,14 @@ impl YAxis {
         match self {
             YAxis::Linear(_) => 0.0,
             YAxis::Log(c) => c.range().start,
+        }
+    }
+
+    /// The highest value drawn: band edges above it are cut there.
+    fn ceiling(&self) -> f64 {
+        match self {
+            YAxis::Linear(c) => c.range().end,
+            YAxis::Log(c) => c.range().end,
         }
     }
 
@@ -343,15 +380,46 @@ fn series(d: &SweepData<'_>, x: &XAxis, metric: &Metric) -> Vec<Series> {
             .filter(|c| c.is_finite())
             .unwrap_or(0.0);
         if let Some(m) = mean.filter(|m| m.is_finite()) {
-            out[idx]
-                .points
-                .push((px, m * metric.scale, ci * metric.scale));
+            out[idx].points.push(Pt {
+                x: px,
+                mean: m * metric.scale,
+                ci: ci * metric.scale,
+                pass: doc.slo.as_ref().map(|v| v.passed),
+            });
         }
     }
     for s in &mut out {
-        s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        s.points.sort_by(|a, b| a.x.total_cmp(&b.x));
     }
     out
+}
+
+/// A line's confidence band between `floor` and `ceiling`: the outline of the shaded polygon
+/// (upper edge left to right, lower edge back), and the x of every point whose band was cut at
+/// the ceiling.
+fn band(points: &[Pt], floor: f64, ceiling: f64) -> (Vec<(f64, f64)>, Vec<f64>) {
+    let clip = |v: f64| v.clamp(floor, ceiling);
+    let outline = points
+        .iter()
+        .map(|p| (p.x, clip(p.mean + p.ci)))
+        .chain(points.iter().rev().map(|p| (p.x, clip(p.mean - p.ci))))
+        .collect();
+    let cut = points
+        .iter()
+        .filter(|p| p.mean + p.ci > ceiling)
+        .map(|p| p.x)
+        .collect();
+    (outline, cut)
+}
+
+/// How many points met their SLO, of how many were judged (points without an `[slo]` are not).
+fn verdicts(d: &SweepData<'_>) -> (usize, usize) {
+    let judged: Vec<bool> = d
+        .summaries
+        .iter()
+        .filter_map(|s| s.slo.as_ref().map(|v| v.passed))
+        .collect();
+    (judged.iter().filter(|&&p| p).count(), judged.len())
 }
 
 /// The threshold of SLO check `metric`, from the first point whose summary has one.
@@ -373,23 +441,44 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepData<'_>) ->
         Some(n) if n > 1 => format!("mean of {n} replications per point"),
         _ => "single replication per point".into(),
     };
+    let (met, judged) = verdicts(d);
+    let verdict = if judged > 0 {
+        format!(" · {met} of {judged} meet the SLO")
+    } else {
+        String::new()
+    };
+    let x = XAxis::new(d);
+    let slos = [
+        slo(d, P99.slo),
+        slo(d, ERRORS.slo).map(|t| t * ERRORS.scale),
+    ];
+    let cut = [(&P99, slos[0]), (&ERRORS, slos[1])]
+        .into_iter()
+        .any(|(metric, t)| {
+            let lines = series(d, &x, metric);
+            let top = YAxis::new(&lines, t, metric).ceiling();
+            lines
+                .iter()
+                .flat_map(|s| &s.points)
+                .any(|p| p.mean + p.ci > top)
+        });
     let body = frame(
         root,
         &format!("Sweep: {}", d.scenario),
         &format!(
-            "{} points · {reps} · shaded: 95% confidence interval",
-            d.summaries.len()
+            "{} points{verdict} · {reps} · shaded: 95% confidence interval{}",
+            d.summaries.len(),
+            if cut {
+                ", cut at the axis top (▲)"
+            } else {
+                ""
+            }
         ),
     )?;
     if d.summaries.is_empty() || d.keys.is_empty() {
         return no_data(&body, "No points in this sweep");
     }
-    let x = XAxis::new(d);
     let lines = series(d, &x, &P99);
-    let slos = [
-        slo(d, P99.slo),
-        slo(d, ERRORS.slo).map(|t| t * ERRORS.scale),
-    ];
 
     let mut entries: Vec<Entry> = if lines.len() > 1 {
         lines
@@ -406,6 +495,11 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepData<'_>) ->
     if slos.iter().any(Option::is_some) {
         entries.push(Entry::new("SLO", SLO, Swatch::Dashed));
     }
+    if judged > 0 {
+        let dot = if lines.len() > 1 { INK } else { color(0) };
+        entries.push(Entry::new("meets SLO", dot, Swatch::Dot));
+        entries.push(Entry::new("misses SLO", SLO, Swatch::Cross));
+    }
     let lead = if lines.len() > 1 {
         d.keys[1..]
             .iter()
@@ -419,6 +513,25 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepData<'_>) ->
     let (left, right) = plot.split_horizontally(plot.dim_in_pixel().0 / 2);
     panel(&left.margin(0, 0, 0, 24), d, &x, &P99, slos[0])?;
     panel(&right.margin(0, 0, 24, 0), d, &x, &ERRORS, slos[1])
+}
+
+/// A point's marker on its line of colour `c`: a filled disc ringed in white when the point
+/// met its SLO (or there is none), a red cross on a white disc ringed in `c` when it did not.
+fn point_marker<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, YAxis>>,
+    at: (f64, f64),
+    c: RGBColor,
+    pass: Option<bool>,
+) -> DrawResult<DB> {
+    if pass == Some(false) {
+        chart.draw_series(std::iter::once(Circle::new(at, 8, WHITE.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new(at, 8, c.stroke_width(2))))?;
+        chart.draw_series(std::iter::once(Cross::new(at, 5, SLO.stroke_width(3))))?;
+    } else {
+        chart.draw_series(std::iter::once(Circle::new(at, 6, c.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new(at, 6, WHITE.stroke_width(2))))?;
+    }
+    Ok(())
 }
 
 /// `c` lightened towards white, for confidence bands (opaque, so PNG and SVG look alike).
@@ -440,11 +553,11 @@ fn panel<DB: DrawingBackend>(
         return no_data(area, metric.none);
     }
     let y = YAxis::new(&lines, slo, metric);
-    let (floor, log) = (y.floor(), y.is_log());
+    let (floor, ceiling, log) = (y.floor(), y.ceiling(), y.is_log());
     let all_zero = lines
         .iter()
         .flat_map(|s| &s.points)
-        .all(|p| p.1 == 0.0 && p.2 == 0.0);
+        .all(|p| p.mean == 0.0 && p.ci == 0.0);
     let (x0, x1) = x.range();
     let mut chart = ChartBuilder::on(area)
         .x_label_area_size(58)
@@ -476,19 +589,19 @@ fn panel<DB: DrawingBackend>(
         .y_label_formatter(&y_label)
         .draw()?;
     // Bands first, so every line and marker sits on top of every band.
+    let mut cut: Vec<(f64, RGBColor)> = Vec::new();
     for (i, s) in lines.iter().enumerate() {
+        let (outline, clipped) = band(&s.points, floor, ceiling);
+        cut.extend(clipped.into_iter().map(|x| (x, color(i))));
         if s.points.len() > 1 {
-            let band: Vec<(f64, f64)> = s
-                .points
-                .iter()
-                .map(|p| (p.0, p.1 + p.2))
-                .chain(s.points.iter().rev().map(|p| (p.0, (p.1 - p.2).max(floor))))
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(band, tint(color(i)).filled())))?;
-        } else if let Some(&(px, m, ci)) = s.points.first() {
+            chart.draw_series(std::iter::once(Polygon::new(
+                outline,
+                tint(color(i)).filled(),
+            )))?;
+        } else if let [(px, hi), (_, lo)] = outline[..] {
             // A lone point's interval is an error bar.
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(px, (m - ci).max(floor)), (px, m + ci)],
+                vec![(px, lo), (px, hi)],
                 tint(color(i)).stroke_width(8),
             )))?;
         }
@@ -501,34 +614,9 @@ fn panel<DB: DrawingBackend>(
             SLO.stroke_width(2),
         ))?;
     }
-    for (i, s) in lines.iter().enumerate() {
-        let c = color(i);
-        chart.draw_series(LineSeries::new(
-            s.points.iter().map(|p| (p.0, p.1)),
-            c.stroke_width(3),
-        ))?;
-        chart.draw_series(
-            s.points
-                .iter()
-                .map(|p| Circle::new((p.0, p.1), 6, c.filled())),
-        )?;
-        chart.draw_series(
-            s.points
-                .iter()
-                .map(|p| Circle::new((p.0, p.1), 6, WHITE.stroke_width(2))),
-        )?;
-    }
-    if all_zero {
-        // Every point at zero: say so, rather than leave the reader to squint at the axis.
-        let (w, h) = chart.plotting_area().dim_in_pixel();
-        chart.plotting_area().strip_coord_spec().draw(&Text::new(
-            "0 at every point",
-            (w as i32 / 2, h as i32 / 2),
-            text_in(17.0, &MUTED).pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
-    }
     if let Some(t) = slo {
-        // Named at the right end, just above the line, on white so a band does not show through.
+        // Named at the right end, just above the line, on white so a band does not show through;
+        // drawn before the lines and markers, so it never hides a point.
         let area = chart.plotting_area();
         let base = area.get_base_pixel();
         let (px, py) = chart.backend_coord(&(x1, t));
@@ -542,6 +630,29 @@ fn panel<DB: DrawingBackend>(
             WHITE.filled(),
         ))?;
         plain.draw(&Text::new(label, (lx, ly), style))?;
+    }
+    for (i, s) in lines.iter().enumerate() {
+        let c = color(i);
+        chart.draw_series(LineSeries::new(
+            s.points.iter().map(|p| (p.x, p.mean)),
+            c.stroke_width(3),
+        ))?;
+        for p in &s.points {
+            point_marker(&mut chart, (p.x, p.mean), c, p.pass)?;
+        }
+    }
+    // A band cut at the top: a triangle on the axis top where it leaves the panel.
+    chart.draw_series(cut.iter().map(|&(px, c)| {
+        EmptyElement::at((px, ceiling)) + TriangleMarker::new((0, 8), 7, c.filled())
+    }))?;
+    if all_zero {
+        // Every point at zero: say so, rather than leave the reader to squint at the axis.
+        let (w, h) = chart.plotting_area().dim_in_pixel();
+        chart.plotting_area().strip_coord_spec().draw(&Text::new(
+            "0 at every point",
+            (w as i32 / 2, h as i32 / 2),
+            text_in(17.0, &MUTED).pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
     }
     Ok(())
 }
@@ -569,7 +680,7 @@ mod tests {
             passed: actual <= threshold,
         };
         s.slo = Some(SloVerdict {
-            passed: true,
+            passed: p99 <= 120.0 && err <= 0.01,
             checks: vec![
                 check(SloMetric::P99Ms, 120.0, p99),
                 check(SloMetric::ErrorRate, 0.01, err),
@@ -681,9 +792,150 @@ mod tests {
         assert!(svg(&d).unwrap().contains("p99 latency (ms)"));
         let wide_errors = vec![Series {
             label: String::new(),
-            points: vec![(1.0, 0.001, 0.0), (2.0, 5.0, 0.0)],
+            points: [(1.0, 0.001), (2.0, 5.0)]
+                .map(|(x, mean)| Pt {
+                    x,
+                    mean,
+                    ci: 0.0,
+                    pass: None,
+                })
+                .to_vec(),
         }];
         assert!(!YAxis::new(&wide_errors, None, &ERRORS).is_log());
+    }
+
+    /// A sweep over `targets` 2..=5 whose points have these p99s, half-widths and error rates.
+    fn sweep_of(points: &[(f64, f64, f64)]) -> (Vec<String>, Vec<Vec<String>>, Vec<Summary>) {
+        let keys = vec!["target_groups.app.targets".to_string()];
+        let values = (2..)
+            .take(points.len())
+            .map(|t| vec![format!("{t}")])
+            .collect();
+        let docs = points.iter().map(|&(p, ci, e)| doc(p, ci, e)).collect();
+        (keys, values, docs)
+    }
+
+    #[test]
+    fn a_band_is_cut_at_the_axis_and_the_cut_is_marked() {
+        let pt = |x, mean, ci| Pt {
+            x,
+            mean,
+            ci,
+            pass: None,
+        };
+        let points = [
+            pt(1.0, 100.0, 20.0),
+            pt(2.0, 150.0, 5000.0),
+            pt(3.0, 5.0, 30.0),
+        ];
+        let (outline, cut) = band(&points, 0.0, 300.0);
+        assert_eq!(
+            outline,
+            vec![
+                (1.0, 120.0),
+                (2.0, 300.0),
+                (3.0, 35.0),
+                (3.0, 0.0),
+                (2.0, 0.0),
+                (1.0, 80.0)
+            ],
+            "upper edge at most the ceiling, lower edge at least the floor"
+        );
+        assert_eq!(cut, vec![2.0], "only the point whose band leaves the top");
+        assert_eq!(band(&points, 0.0, 1e6).1, Vec::<f64>::new());
+
+        // Two replications at one point: p99 150 ± 174,275 ms. The axis follows the means and
+        // the SLO, not that interval; the band is cut there and the cut is drawn and named.
+        let (keys, values, docs) = sweep_of(&[
+            (160.0, 4.0, 0.0),
+            (150.0, 174_275.0, 0.0),
+            (140.0, 3.0, 0.0),
+        ]);
+        let d = SweepData {
+            scenario: "s",
+            keys: &keys,
+            values: &values,
+            summaries: &docs,
+        };
+        let lines = series(&d, &XAxis::new(&d), &P99);
+        let y = YAxis::new(&lines, Some(120.0), &P99);
+        assert!(!y.is_log(), "means within a factor of 20: linear");
+        assert!(
+            (y.ceiling() - 160.0 * BAND_ROOM * 1.12).abs() < 1e-9,
+            "{}",
+            y.ceiling()
+        );
+        let drawn = svg(&d).unwrap();
+        assert!(drawn.contains("cut at the axis top (▲)"));
+        let blue = "fill=\"#4E79A7\"";
+        let triangles = drawn
+            .split("<polygon")
+            .skip(1)
+            .filter(|p| {
+                p.contains(blue)
+                    && p.split("points=\"").nth(1).is_some_and(|q| {
+                        q.split('"').next().unwrap().split_whitespace().count() == 3
+                    })
+            })
+            .count();
+        assert_eq!(triangles, 1, "one triangle where the band is cut");
+        decode(&png(&d).unwrap());
+
+        // Nothing cut: nothing said.
+        let (keys, values, docs) = sweep_of(&[(160.0, 4.0, 0.0), (150.0, 30.0, 0.0)]);
+        let d = SweepData {
+            scenario: "s",
+            keys: &keys,
+            values: &values,
+            summaries: &docs,
+        };
+        assert!(!svg(&d).unwrap().contains("cut at the axis top"));
+    }
+
+    #[test]
+    fn each_point_says_whether_it_met_its_slo() {
+        // The SLO of `doc` is p99 ≤ 120 ms and errors ≤ 1%: the first point misses both, the
+        // second only the error rate, the last two pass.
+        let (keys, values, docs) = sweep_of(&[
+            (400.0, 8.0, 0.05),
+            (110.0, 8.0, 0.02),
+            (100.0, 8.0, 0.0),
+            (90.0, 8.0, 0.0),
+        ]);
+        let d = SweepData {
+            scenario: "s",
+            keys: &keys,
+            values: &values,
+            summaries: &docs,
+        };
+        assert_eq!(verdicts(&d), (2, 4));
+        let drawn = svg(&d).unwrap();
+        assert!(drawn.contains("4 points · 2 of 4 meet the SLO"));
+        assert!(drawn.contains("meets SLO") && drawn.contains("misses SLO"));
+        // A cross is two lines in the SLO red, 3 px wide: two failing points on two panels,
+        // and the legend's swatch.
+        let crosses = drawn
+            .matches("<line opacity=\"1\" stroke=\"#B01E2A\" stroke-width=\"3\"")
+            .count();
+        assert_eq!(crosses, 2 * (2 * 2 + 1), "{crosses} cross strokes");
+
+        // Without an [slo], no point is judged and the legend says nothing of it.
+        let bare: Vec<Summary> = docs
+            .iter()
+            .cloned()
+            .map(|mut s| {
+                s.slo = None;
+                s
+            })
+            .collect();
+        let d = SweepData {
+            summaries: &bare,
+            ..d
+        };
+        assert_eq!(verdicts(&d), (0, 0));
+        let drawn = svg(&d).unwrap();
+        assert!(!drawn.contains("meets SLO") && !drawn.contains("meet the SLO"));
+        assert!(!drawn.contains("<line opacity=\"1\" stroke=\"#B01E2A\""));
     }
 
     #[test]
