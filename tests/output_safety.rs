@@ -680,3 +680,86 @@ fn report_rebuilds_a_sweep_folder() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nothing to rebuild"), "{}", stderr(&o));
 }
+
+/// A plan whose smallest counts cannot carry the load (a `slow` fault triples the service
+/// time at 5 s: 1 task serves 1,333 requests/s of the 3,200 offered) stops those runs at the
+/// memory bound, and counts them as failing the SLO: the search goes on to larger counts and
+/// recommends one (exit 0) instead of ending the plan with exit 2. The same plan with one
+/// thread or two writes the same files (which replication hit the bound first may differ;
+/// nothing written depends on it).
+#[test]
+fn a_plan_count_stopped_at_the_memory_bound_fails_and_the_search_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("unstable.toml");
+    let text = fs::read_to_string(mmc())
+        .unwrap()
+        .replace("replications = 4", "replications = 2")
+        .replace("duration_s = 300", "duration_s = 150")
+        .replace("warmup_s = 30", "warmup_s = 5")
+        + "\n[[faults]]\nat_s = 5\nkind = \"slow\"\nfactor = 3\ntargets = 1000\n\
+           target_group = \"queue\"\n\n[slo]\np99_ms = 50\n";
+    fs::write(&scenario, text).unwrap();
+    let plan = |threads: &str, out: &Path| {
+        simroute(&[
+            "plan",
+            scenario.to_str().unwrap(),
+            "--target-group",
+            "queue",
+            "--max-tasks",
+            "6",
+            "--max-memory",
+            "96MiB",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let out = dir.path().join("plan");
+    let o = plan("1", &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap())
+        .expect("plan.json parses");
+    let evals = doc["evaluations"].as_array().unwrap();
+    let verdict = |tasks: u64| {
+        evals
+            .iter()
+            .find(|e| e["tasks"] == tasks)
+            .unwrap_or_else(|| panic!("{tasks} tasks evaluated: {doc}"))["verdict"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The analytic guess (1 task, blind to the fault) is where the search starts.
+    assert_eq!(doc["analytic_estimate"], 1, "{doc}");
+    assert_eq!(verdict(1), "unstable: offered load ≥ capacity");
+    assert!(
+        evals[0]["figures"].is_null(),
+        "an unstable run has no figures"
+    );
+    assert_eq!(doc["recommended"]["tasks"], 3, "{doc}");
+    assert_eq!(verdict(3), "pass");
+    let csv = fs::read_to_string(out.join("plan.csv")).unwrap();
+    assert!(
+        csv.contains("\n1,as in the scenario,0,unstable: offered load ≥ capacity,"),
+        "{csv}"
+    );
+    let md = fs::read_to_string(out.join("plan.md")).unwrap();
+    assert!(md.contains("recommendation for queue: 3 tasks"), "{md}");
+    let e = stderr(&o);
+    assert!(
+        e.contains("planning queue: 1 tasks unstable: offered load ≥ capacity"),
+        "{e}"
+    );
+
+    let two = dir.path().join("plan-2");
+    let o = plan("2", &two);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        snapshot(&out).into_values().collect::<Vec<_>>(),
+        snapshot(&two).into_values().collect::<Vec<_>>(),
+        "the same files for 1 and 2 threads"
+    );
+}

@@ -49,6 +49,10 @@ pub enum Verdict {
     Fail,
     /// Undecided after the most replications; the means say pass (`true`) or fail.
     Marginal(bool),
+    /// A replication was stopped where its attempts in flight reached the memory bound: the
+    /// group is offered more than it can serve, and its queue grew until then
+    /// ([`crate::replicate::Unstable`]). It fails the SLO, whatever the figures would say.
+    Unstable,
 }
 
 impl Verdict {
@@ -64,6 +68,7 @@ impl Verdict {
             Verdict::Fail => "fail",
             Verdict::Marginal(true) => "marginal pass",
             Verdict::Marginal(false) => "marginal fail",
+            Verdict::Unstable => "unstable: offered load ≥ capacity",
         }
     }
 }
@@ -79,8 +84,8 @@ pub struct Evaluation {
     pub replications: u32,
     /// Verdict.
     pub verdict: Verdict,
-    /// Merged figures.
-    pub figures: Figures<Count>,
+    /// Merged figures (`None`: [`Verdict::Unstable`], whose replications did not finish).
+    pub figures: Option<Figures<Count>>,
     /// 95% half-widths.
     pub ci95: Option<Figures<HalfWidth>>,
     /// The tightest SLO check (the one with the least room, or the worst miss).
@@ -390,7 +395,24 @@ fn evaluate(
             } else {
                 (have * 2).min(MAX_REPLICATIONS)
             };
-            let mut more = run_ranges(&[(&s, have..want)], threads, None)?;
+            let mut more = match run_ranges(&[(&s, have..want)], threads, None) {
+                Ok(more) => more,
+                // Stopped at the memory bound: this count cannot carry the load with these
+                // settings, a failed SLO like any other, and the search goes on above it.
+                Err(e) if e.is::<crate::replicate::Unstable>() => {
+                    last = Some(Evaluation {
+                        tasks,
+                        health_check: label.clone(),
+                        replications: have,
+                        verdict: Verdict::Unstable,
+                        figures: None,
+                        ci95: None,
+                        binding: None,
+                    });
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             reps.append(&mut more[0]);
             let figs: Vec<Figures<Count>> = reps.iter().map(|r| r.figures.clone()).collect();
             let (figures, ci95) = summary::merge(&figs);
@@ -406,7 +428,7 @@ fn evaluate(
                 health_check: label.clone(),
                 replications: want,
                 verdict,
-                figures,
+                figures: Some(figures),
                 ci95,
                 binding,
             };
@@ -588,6 +610,7 @@ pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
     evals.sort_by_key(|e| e.tasks);
     let f = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
     let ci = |e: &Evaluation, m: SloMetric| e.ci95.as_ref().and_then(|c| c.traffic.figure(m));
+    let fig = |e: &Evaluation, m: SloMetric| e.figures.as_ref().and_then(|c| c.traffic.figure(m));
     let rows = evals
         .iter()
         .map(|e| {
@@ -596,12 +619,12 @@ pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
                 e.health_check.clone(),
                 e.replications.to_string(),
                 e.verdict.name().to_string(),
-                f(e.figures.traffic.latency_ms.p99),
+                f(fig(e, SloMetric::P99Ms)),
                 f(ci(e, SloMetric::P99Ms)),
-                f(e.figures.traffic.error_rate),
+                f(fig(e, SloMetric::ErrorRate)),
                 f(ci(e, SloMetric::ErrorRate)),
-                f(e.figures.traffic.latency_ms.mean),
-                f(e.figures.traffic.throughput_rps),
+                f(fig(e, SloMetric::MeanMs)),
+                f(fig(e, SloMetric::MinThroughputRps)),
                 e.binding
                     .as_ref()
                     .map_or(String::new(), |b| b.check.clone()),
@@ -644,8 +667,8 @@ pub struct EvaluationJson<'a> {
     pub verdict: &'static str,
     /// The tightest check.
     pub binding: Option<BindingJson<'a>>,
-    /// Merged figures.
-    pub figures: &'a Figures<Count>,
+    /// Merged figures (`null`: unstable, stopped at the memory bound).
+    pub figures: Option<&'a Figures<Count>>,
     /// Their 95% half-widths.
     pub ci95: &'a Option<Figures<HalfWidth>>,
     /// `tasks` for a month at `[pricing]`, USD (absent without `[pricing]`).
@@ -706,7 +729,7 @@ pub fn to_json<'a>(plan: &'a Plan, group: &'a str, req: &PlanRequest) -> PlanJso
             threshold: b.threshold,
             at_interval_edge: b.edge,
         }),
-        figures: &e.figures,
+        figures: e.figures.as_ref(),
         ci95: &e.ci95,
         cost_usd_per_month: plan.pricing.as_ref().map(|p| p.monthly_usd(e.tasks)),
     };
