@@ -643,7 +643,7 @@ fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// `simroute report` on a sweep's folder redraws every point's charts and the sweep chart,
-/// byte for byte, and keeps a user's file; on a compare folder it says there is nothing to do.
+/// byte for byte.
 #[test]
 fn report_rebuilds_a_sweep_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -672,13 +672,136 @@ fn report_rebuilds_a_sweep_folder() {
     let o = simroute(&["report", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(snapshot(&out), before, "rebuilt byte for byte");
+}
 
-    let compare = dir.path().join("compare");
-    fs::create_dir(&compare).unwrap();
-    fs::write(compare.join("compare.json"), "[]").unwrap();
-    let o = simroute(&["report", compare.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("nothing to rebuild"), "{}", stderr(&o));
+/// mmc with `extra` appended, short, into `dir/name.toml`.
+fn short_mmc(dir: &Path, name: &str, extra: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    let text = fs::read_to_string(mmc())
+        .unwrap()
+        .replace("duration_s = 300", "duration_s = 20")
+        .replace("warmup_s = 30", "warmup_s = 2")
+        + extra;
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// Deletes one derived file of `out` and overwrites another, runs `simroute report out`, and
+/// checks every file is back byte for byte, beside a user's file that is kept; then that a
+/// missing or malformed data file exits 2 naming it and leaves the folder as it was.
+fn rebuilds_byte_for_byte(out: &Path, delete: &str, corrupt: &str, data: &[&str]) {
+    let before = snapshot(out);
+    assert!(before.contains_key(&out.join(delete)) && before.contains_key(&out.join(corrupt)));
+    fs::remove_file(out.join(delete)).unwrap();
+    fs::write(out.join(corrupt), "not what simroute wrote").unwrap();
+    fs::write(out.join("notes.txt"), "a reviewer's notes").unwrap();
+    let o = simroute(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut after = snapshot(out);
+    assert_eq!(
+        after.remove(&out.join("notes.txt")).as_deref(),
+        Some(&b"a reviewer's notes"[..]),
+        "a user's file is kept"
+    );
+    assert_eq!(after, before, "{} rebuilt byte for byte", out.display());
+    fs::remove_file(out.join("notes.txt")).unwrap();
+    for name in data {
+        let file = out.join(name);
+        let good = fs::read(&file).unwrap();
+        for (what, bytes) in [("missing", None), ("malformed", Some(&b"{\"nope\": ["[..]))] {
+            match bytes {
+                None => fs::remove_file(&file).unwrap(),
+                Some(b) => fs::write(&file, b).unwrap(),
+            }
+            let kept = snapshot(out);
+            let o = simroute(&["report", out.to_str().unwrap()]);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{what} {name}: {e}");
+            assert!(e.contains(name), "{what} {name} not named: {e}");
+            assert_eq!(
+                snapshot(out),
+                kept,
+                "{what} {name}: the folder is left as it was"
+            );
+            fs::write(&file, &good).unwrap();
+        }
+    }
+    assert_eq!(snapshot(out), before);
+}
+
+/// `simroute report` on a comparison's folder redraws `compare.md`, `compare.csv` and both
+/// charts from `compare.json` and `timeseries.csv`, byte for byte what `compare` wrote.
+#[test]
+fn report_rebuilds_a_compare_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = short_mmc(dir.path(), "mmc", "\n[slo]\np99_ms = 20\n");
+    let out = dir.path().join("compare");
+    let o = simroute(&[
+        "compare",
+        s.to_str().unwrap(),
+        "--variant",
+        "target_groups.queue.targets=2",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let names: Vec<String> = snapshot(&out)
+        .keys()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for f in [
+        "compare.md",
+        "compare.csv",
+        "chart-compare.png",
+        "chart-compare.svg",
+        "chart-compare-latency-over-time.png",
+        "chart-compare-latency-over-time.svg",
+    ] {
+        assert!(names.iter().any(|n| n == f), "{f} in {names:?}");
+    }
+    rebuilds_byte_for_byte(
+        &out,
+        "chart-compare-latency-over-time.png",
+        "compare.md",
+        &["compare.json", "timeseries.csv"],
+    );
+    rebuilds_byte_for_byte(&out, "compare.csv", "chart-compare.svg", &[]);
+}
+
+/// `simroute report` on a plan's folder redraws `plan.md` and `plan.csv` from `plan.json`,
+/// byte for byte what `plan` wrote (with `[pricing]`, so the costs are redrawn too).
+#[test]
+fn report_rebuilds_a_plan_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = short_mmc(
+        dir.path(),
+        "mmc",
+        "\n[slo]\np99_ms = 20\n\n[pricing]\nvcpu_per_task = 0.5\nmemory_gib_per_task = 1\n\
+         usd_per_vcpu_hour = 0.04048\nusd_per_gib_hour = 0.004445\n",
+    );
+    let out = dir.path().join("plan");
+    let o = simroute(&[
+        "plan",
+        s.to_str().unwrap(),
+        "--target-group",
+        "queue",
+        "--fail",
+        "1",
+        "--max-tasks",
+        "4",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = fs::read_to_string(out.join("plan.md")).unwrap();
+    assert!(md.contains("USD per month"), "{md}");
+    rebuilds_byte_for_byte(&out, "plan.md", "plan.csv", &["plan.json"]);
 }
 
 /// A plan whose smallest counts cannot carry the load (a `slow` fault triples the service
