@@ -769,6 +769,37 @@ fn report_rebuilds_a_compare_folder() {
         &["compare.json", "timeseries.csv"],
     );
     rebuilds_byte_for_byte(&out, "compare.csv", "chart-compare.svg", &[]);
+
+    // With faults and routes: compare.md's Faults and Routes tables are redrawn too.
+    let faults = dir.path().join("faults");
+    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/health-check-tuning.toml");
+    let mut args = vec![
+        "compare",
+        s.to_str().unwrap(),
+        "--variant",
+        "target_groups.defaults.health_check.interval_s=10",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        faults.to_str().unwrap(),
+    ];
+    for set in [
+        "simulation.duration_s=120",
+        "simulation.warmup_s=5",
+        "faults.0.at_s=40",
+        "faults.1.at_s=40",
+    ] {
+        args.extend(["--set", set]);
+    }
+    let o = simroute(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = fs::read_to_string(faults.join("compare.md")).unwrap();
+    assert!(
+        md.contains("### Faults") && md.contains("### Routes"),
+        "{md}"
+    );
+    rebuilds_byte_for_byte(&faults, "compare.md", "chart-compare.png", &[]);
 }
 
 /// `simroute report` on a plan's folder redraws `plan.md` and `plan.csv` from `plan.json`,
