@@ -287,3 +287,64 @@ pub fn render(doc: &CompareDoc, markdown: bool) -> String {
     out.push_str(&variant_tables(&doc.variants, markdown));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(labels: &[&str]) -> CompareDoc {
+        let none = Value {
+            value: None,
+            ci95: None,
+        };
+        CompareDoc {
+            scenario: "x".into(),
+            baseline: labels[0].into(),
+            timeseries_interval_s: 1.0,
+            variants: labels
+                .iter()
+                .map(|l| VariantDoc {
+                    variant: l.to_string(),
+                    settings: Default::default(),
+                    replications: 2,
+                    slo_passed: None,
+                    slo: None,
+                    throughput_rps: none,
+                    error_rate: none,
+                    p99_ms: none,
+                    requests_lost: none,
+                    faults: Vec::new(),
+                    routes: Default::default(),
+                })
+                .collect(),
+            comparisons: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_time_series_reads_back_exactly_per_variant() {
+        let labels = ["baseline".to_string(), "a=1,b=2".to_string()];
+        let series = vec![
+            vec![(0.0, 1.0 / 3.0), (1.0, f64::NAN)],
+            vec![(0.0, 2.5), (1.0, 1e-300)],
+        ];
+        let bytes = timeseries_csv(&labels, &series).unwrap();
+        assert!(bytes.starts_with(b"variant,t_s,p99_ms\n"));
+        let back = parse_timeseries(&bytes, &doc(&["baseline", "a=1,b=2"])).unwrap();
+        assert_eq!(back[0][0], (0.0, 1.0 / 3.0));
+        assert!(back[0][1].1.is_nan());
+        assert_eq!(back[1], series[1]);
+    }
+
+    #[test]
+    fn a_time_series_of_another_comparison_is_an_error() {
+        let bytes = timeseries_csv(&["other".to_string()], &[vec![(0.0, 1.0)]]).unwrap();
+        let e = parse_timeseries(&bytes, &doc(&["baseline"])).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("\"other\" is not in compare.json"),
+            "{e:#}"
+        );
+        let e = parse_timeseries(b"t_s,p99_ms\n0,1\n", &doc(&["baseline"])).unwrap_err();
+        assert!(format!("{e:#}").contains("its header is"), "{e:#}");
+    }
+}

@@ -191,3 +191,55 @@ fn edge_text(b: &BindingDoc) -> String {
         None => format!("{} undefined", b.check),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(tasks: u32, verdict: &str) -> EvaluationDoc {
+        EvaluationDoc {
+            tasks,
+            health_check: "as in the scenario".into(),
+            replications: 3,
+            verdict: verdict.into(),
+            binding: None,
+            figures: None,
+            ci95: None,
+            cost_usd_per_month: None,
+        }
+    }
+
+    #[test]
+    fn an_unstable_count_is_a_runner_up_with_empty_cells() {
+        let doc = PlanDoc {
+            target_group: "queue".into(),
+            fail: 0,
+            at_peak: false,
+            max_tasks: 6,
+            replaced_faults: Vec::new(),
+            analytic_estimate: Some(1),
+            recommended: Some(eval(2, "pass")),
+            runner_up: Some(eval(1, "unstable: offered load ≥ capacity")),
+            evaluations: vec![
+                eval(2, "pass"),
+                eval(1, "unstable: offered load ≥ capacity"),
+            ],
+            pricing: None,
+        };
+        let text = summary(&doc);
+        assert!(
+            text.contains("  runner-up: 1 tasks, unstable: offered load ≥ capacity\n"),
+            "{text}"
+        );
+        let (header, rows) = rows(&doc);
+        assert_eq!(header.len(), 12);
+        assert_eq!(rows[0][0], "1", "sorted by task count");
+        assert!(rows[0][4..].iter().all(String::is_empty), "{:?}", rows[0]);
+        let none = PlanDoc {
+            recommended: None,
+            runner_up: None,
+            ..doc
+        };
+        assert!(summary(&none).contains("no task count up to 6 meets the SLO for queue"));
+    }
+}
