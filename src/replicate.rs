@@ -65,6 +65,29 @@ pub fn map_ordered<T: Sync, R: Send>(
     Ok(pool(threads)?.install(|| items.par_iter().map(f).collect()))
 }
 
+/// A run stopped where a replication's live attempts reached the memory bound
+/// ([`crate::budget::Overflow`]): an error whose text is [`crate::budget::overflow_message`],
+/// so a caller that can use an unstable run as an answer (the planner: that task count fails)
+/// finds it with `downcast_ref`, and every other caller reports it as it is.
+#[derive(Debug, Clone)]
+pub struct Unstable {
+    /// The message, naming the group, its offered load and capacity, and the bound.
+    pub message: String,
+    /// Which job of [`run_ranges`] stopped (the first found; with several replications
+    /// running at once, which one is first depends on the thread count).
+    pub scenario: usize,
+    /// What the replication saw when it stopped.
+    pub overflow: crate::budget::Overflow,
+}
+
+impl std::fmt::Display for Unstable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Unstable {}
+
 /// One replication, or why it stopped short (its live attempts reached the memory bound).
 fn replicate(
     sc: &Scenario,
@@ -164,12 +187,10 @@ pub fn run_ranges(
                 .map(|&(i, r)| replicate(jobs[i].0, r, progress).map_err(|o| (i, o)))
                 .collect::<Result<Vec<_>, _>>()
         })
-        .map_err(|(i, o)| {
-            anyhow::anyhow!(crate::budget::overflow_message(
-                jobs[i].0,
-                &o,
-                crate::budget::live_bound()
-            ))
+        .map_err(|(i, o)| Unstable {
+            message: crate::budget::overflow_message(jobs[i].0, &o, crate::budget::live_bound()),
+            scenario: i,
+            overflow: o,
         })?;
     let mut out = Vec::with_capacity(jobs.len());
     for (_, range) in jobs.iter().rev() {

@@ -12,12 +12,14 @@
 
 pub mod atomic;
 pub mod charts;
+pub mod compare;
 pub mod csv;
 pub mod downsample;
 pub mod figures;
 pub mod html;
 pub mod load;
 pub mod markdown;
+pub mod plan;
 pub mod studies;
 pub mod table;
 
@@ -113,19 +115,24 @@ pub fn is_presentation_file(name: &str) -> bool {
 /// Rebuilds the charts and reports of finished output folder `dir` from its data files,
 /// atomically: the folder is replaced whole, keeping every other file byte for byte, or left
 /// untouched on any error. A sweep's folder rebuilds every point and the sweep chart
-/// ([`studies::rebuild_sweep`]). Returns the names of the files written.
+/// ([`studies::rebuild_sweep`]); a comparison's and a plan's, their tables and charts
+/// ([`studies::rebuild_compare`], [`studies::rebuild_plan`]). Returns the names of the files
+/// written.
 pub fn rebuild(dir: &Path) -> anyhow::Result<Vec<String>> {
-    if dir.join("sweep.json").is_file() {
+    // The marker says what wrote the folder (so a study's folder that lost its data file is
+    // named as such); a folder from before the marker is known by its data file.
+    let marked = fs::read_to_string(dir.join(atomic::MARKER))
+        .ok()
+        .and_then(|m| atomic::Kind::parse(&m));
+    let is = |kind: atomic::Kind, file: &str| marked == Some(kind) || dir.join(file).is_file();
+    if is(atomic::Kind::Sweep, "sweep.json") {
         return studies::rebuild_sweep(dir);
     }
-    for (file, kind) in [("compare.json", "compare"), ("plan.json", "plan")] {
-        if dir.join(file).is_file() {
-            bail!(
-                "{} is a simroute {kind} folder: it has no charts, and its {kind}.md is written with \
-                 {kind}.json by the {kind} itself; nothing to rebuild",
-                dir.display()
-            );
-        }
+    if is(atomic::Kind::Compare, "compare.json") {
+        return studies::rebuild_compare(dir);
+    }
+    if is(atomic::Kind::Plan, "plan.json") {
+        return studies::rebuild_plan(dir);
     }
     let mut run = RunData::from_dir(dir)?;
     run.point = studies::point_of(dir);
@@ -146,6 +153,12 @@ pub fn rebuild(dir: &Path) -> anyhow::Result<Vec<String>> {
 /// The files of run folder `dir` that a rebuild keeps: all but the presentation files, in name
 /// order. A sub-folder or a name that is not UTF-8 is an error (it would be lost).
 pub fn kept_files(dir: &Path) -> anyhow::Result<Vec<File>> {
+    kept_files_but(dir, is_presentation_file)
+}
+
+/// The files of output folder `dir` but those `drawn` says are drawn from its data, in name
+/// order. A sub-folder or a name that is not UTF-8 is an error (it would be lost).
+pub fn kept_files_but(dir: &Path, drawn: fn(&str) -> bool) -> anyhow::Result<Vec<File>> {
     let mut files: Vec<File> = Vec::new();
     for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let entry = entry?;
@@ -162,7 +175,7 @@ pub fn kept_files(dir: &Path) -> anyhow::Result<Vec<File>> {
                 dir.display()
             );
         }
-        if is_presentation_file(&name) {
+        if drawn(&name) {
             continue;
         }
         let bytes = fs::read(entry.path())

@@ -628,7 +628,7 @@ fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// `simroute report` on a sweep's folder redraws every point's charts and the sweep chart,
-/// byte for byte, and keeps a user's file; on a compare folder it says there is nothing to do.
+/// byte for byte.
 #[test]
 fn report_rebuilds_a_sweep_folder() {
     let dir = tempfile::tempdir().unwrap();
@@ -657,11 +657,248 @@ fn report_rebuilds_a_sweep_folder() {
     let o = simroute(&["report", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(snapshot(&out), before, "rebuilt byte for byte");
+}
 
-    let compare = dir.path().join("compare");
-    fs::create_dir(&compare).unwrap();
-    fs::write(compare.join("compare.json"), "[]").unwrap();
-    let o = simroute(&["report", compare.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("nothing to rebuild"), "{}", stderr(&o));
+/// mmc with `extra` appended, short, into `dir/name.toml`.
+fn short_mmc(dir: &Path, name: &str, extra: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    let text = fs::read_to_string(mmc())
+        .unwrap()
+        .replace("duration_s = 300", "duration_s = 20")
+        .replace("warmup_s = 30", "warmup_s = 2")
+        + extra;
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// Deletes one derived file of `out` and overwrites another, runs `simroute report out`, and
+/// checks every file is back byte for byte, beside a user's file that is kept; then that a
+/// missing or malformed data file exits 2 naming it and leaves the folder as it was.
+fn rebuilds_byte_for_byte(out: &Path, delete: &str, corrupt: &str, data: &[&str]) {
+    let before = snapshot(out);
+    assert!(before.contains_key(&out.join(delete)) && before.contains_key(&out.join(corrupt)));
+    fs::remove_file(out.join(delete)).unwrap();
+    fs::write(out.join(corrupt), "not what simroute wrote").unwrap();
+    fs::write(out.join("notes.txt"), "a reviewer's notes").unwrap();
+    let o = simroute(&["report", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut after = snapshot(out);
+    assert_eq!(
+        after.remove(&out.join("notes.txt")).as_deref(),
+        Some(&b"a reviewer's notes"[..]),
+        "a user's file is kept"
+    );
+    assert_eq!(after, before, "{} rebuilt byte for byte", out.display());
+    fs::remove_file(out.join("notes.txt")).unwrap();
+    for name in data {
+        let file = out.join(name);
+        let good = fs::read(&file).unwrap();
+        for (what, bytes) in [("missing", None), ("malformed", Some(&b"{\"nope\": ["[..]))] {
+            match bytes {
+                None => fs::remove_file(&file).unwrap(),
+                Some(b) => fs::write(&file, b).unwrap(),
+            }
+            let kept = snapshot(out);
+            let o = simroute(&["report", out.to_str().unwrap()]);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{what} {name}: {e}");
+            assert!(e.contains(name), "{what} {name} not named: {e}");
+            assert_eq!(
+                snapshot(out),
+                kept,
+                "{what} {name}: the folder is left as it was"
+            );
+            fs::write(&file, &good).unwrap();
+        }
+    }
+    assert_eq!(snapshot(out), before);
+}
+
+/// `simroute report` on a comparison's folder redraws `compare.md`, `compare.csv` and both
+/// charts from `compare.json` and `timeseries.csv`, byte for byte what `compare` wrote.
+#[test]
+fn report_rebuilds_a_compare_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = short_mmc(dir.path(), "mmc", "\n[slo]\np99_ms = 20\n");
+    let out = dir.path().join("compare");
+    let o = simroute(&[
+        "compare",
+        s.to_str().unwrap(),
+        "--variant",
+        "target_groups.queue.targets=2",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let names: Vec<String> = snapshot(&out)
+        .keys()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for f in [
+        "compare.md",
+        "compare.csv",
+        "chart-compare.png",
+        "chart-compare.svg",
+        "chart-compare-latency-over-time.png",
+        "chart-compare-latency-over-time.svg",
+    ] {
+        assert!(names.iter().any(|n| n == f), "{f} in {names:?}");
+    }
+    rebuilds_byte_for_byte(
+        &out,
+        "chart-compare-latency-over-time.png",
+        "compare.md",
+        &["compare.json", "timeseries.csv"],
+    );
+    rebuilds_byte_for_byte(&out, "compare.csv", "chart-compare.svg", &[]);
+
+    // With faults and routes: compare.md's Faults and Routes tables are redrawn too.
+    let faults = dir.path().join("faults");
+    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/health-check-tuning.toml");
+    let mut args = vec![
+        "compare",
+        s.to_str().unwrap(),
+        "--variant",
+        "target_groups.defaults.health_check.interval_s=10",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        faults.to_str().unwrap(),
+    ];
+    for set in [
+        "simulation.duration_s=120",
+        "simulation.warmup_s=5",
+        "faults.0.at_s=40",
+        "faults.1.at_s=40",
+    ] {
+        args.extend(["--set", set]);
+    }
+    let o = simroute(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = fs::read_to_string(faults.join("compare.md")).unwrap();
+    assert!(
+        md.contains("### Faults") && md.contains("### Routes"),
+        "{md}"
+    );
+    rebuilds_byte_for_byte(&faults, "compare.md", "chart-compare.png", &[]);
+}
+
+/// `simroute report` on a plan's folder redraws `plan.md` and `plan.csv` from `plan.json`,
+/// byte for byte what `plan` wrote (with `[pricing]`, so the costs are redrawn too).
+#[test]
+fn report_rebuilds_a_plan_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = short_mmc(
+        dir.path(),
+        "mmc",
+        "\n[slo]\np99_ms = 20\n\n[pricing]\nvcpu_per_task = 0.5\nmemory_gib_per_task = 1\n\
+         usd_per_vcpu_hour = 0.04048\nusd_per_gib_hour = 0.004445\n",
+    );
+    let out = dir.path().join("plan");
+    let o = simroute(&[
+        "plan",
+        s.to_str().unwrap(),
+        "--target-group",
+        "queue",
+        "--fail",
+        "1",
+        "--max-tasks",
+        "4",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = fs::read_to_string(out.join("plan.md")).unwrap();
+    assert!(md.contains("USD per month"), "{md}");
+    rebuilds_byte_for_byte(&out, "plan.md", "plan.csv", &["plan.json"]);
+}
+
+/// A plan whose smallest counts cannot carry the load (a `slow` fault triples the service
+/// time at 5 s: 1 task serves 1,333 requests/s of the 3,200 offered) stops those runs at the
+/// memory bound, and counts them as failing the SLO: the search goes on to larger counts and
+/// recommends one (exit 0) instead of ending the plan with exit 2. The same plan with one
+/// thread or two writes the same files (which replication hit the bound first may differ;
+/// nothing written depends on it).
+#[test]
+fn a_plan_count_stopped_at_the_memory_bound_fails_and_the_search_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("unstable.toml");
+    let text = fs::read_to_string(mmc())
+        .unwrap()
+        .replace("replications = 4", "replications = 2")
+        .replace("duration_s = 300", "duration_s = 150")
+        .replace("warmup_s = 30", "warmup_s = 5")
+        + "\n[[faults]]\nat_s = 5\nkind = \"slow\"\nfactor = 3\ntargets = 1000\n\
+           target_group = \"queue\"\n\n[slo]\np99_ms = 50\n";
+    fs::write(&scenario, text).unwrap();
+    let plan = |threads: &str, out: &Path| {
+        simroute(&[
+            "plan",
+            scenario.to_str().unwrap(),
+            "--target-group",
+            "queue",
+            "--max-tasks",
+            "6",
+            "--max-memory",
+            "96MiB",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let out = dir.path().join("plan");
+    let o = plan("1", &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap())
+        .expect("plan.json parses");
+    let evals = doc["evaluations"].as_array().unwrap();
+    let verdict = |tasks: u64| {
+        evals
+            .iter()
+            .find(|e| e["tasks"] == tasks)
+            .unwrap_or_else(|| panic!("{tasks} tasks evaluated: {doc}"))["verdict"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The analytic guess (1 task, blind to the fault) is where the search starts.
+    assert_eq!(doc["analytic_estimate"], 1, "{doc}");
+    assert_eq!(verdict(1), "unstable: offered load ≥ capacity");
+    assert!(
+        evals[0]["figures"].is_null(),
+        "an unstable run has no figures"
+    );
+    assert_eq!(doc["recommended"]["tasks"], 3, "{doc}");
+    assert_eq!(verdict(3), "pass");
+    let csv = fs::read_to_string(out.join("plan.csv")).unwrap();
+    assert!(
+        csv.contains("\n1,as in the scenario,0,unstable: offered load ≥ capacity,"),
+        "{csv}"
+    );
+    let md = fs::read_to_string(out.join("plan.md")).unwrap();
+    assert!(md.contains("recommendation for queue: 3 tasks"), "{md}");
+    let e = stderr(&o);
+    assert!(
+        e.contains("planning queue: 1 tasks unstable: offered load ≥ capacity"),
+        "{e}"
+    );
+
+    let two = dir.path().join("plan-2");
+    let o = plan("2", &two);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        snapshot(&out).into_values().collect::<Vec<_>>(),
+        snapshot(&two).into_values().collect::<Vec<_>>(),
+        "the same files for 1 and 2 threads"
+    );
 }

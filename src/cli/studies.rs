@@ -259,54 +259,8 @@ pub(super) fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             })
         })
         .collect();
-    let md = compare::render(&labels, &diffs, &own, true);
-    let text = compare::render(&labels, &diffs, &own, false);
-    let json = report::summary_json(&compare::to_json(&labels, own, &diffs));
-    let table = report::csv::write(
-        &compare::COLUMNS.map(String::from),
-        compare::rows(&labels, &diffs),
-    )?;
-    let mut files: Files = vec![
-        ("compare.csv".to_string(), table),
-        ("compare.json".to_string(), json.clone()),
-        ("compare.md".to_string(), md.clone().into_bytes()),
-        (
-            "figures.csv".to_string(),
-            report::figures::csv("compare", labels.iter().map(String::as_str).zip(&docs))?,
-        ),
-    ];
-    files.extend(compare_charts(
-        &scenarios[0].name,
-        &labels,
-        &docs,
-        &results,
-    )?);
-    staging
-        .commit(&files)
-        .with_context(|| format!("writing results to {}", out.display()))?;
-    match args.options.format {
-        Format::Json => print!("{}", String::from_utf8_lossy(&json)),
-        Format::Markdown => print!("{md}"),
-        Format::Table => print!("{text}"),
-    }
-    if !args.options.quiet {
-        eprintln!(
-            "{reps} replications per variant; results in {}",
-            out.display()
-        );
-    }
-    Ok(all_met(&docs))
-}
-
-/// The comparison's charts, PNG and SVG: the variants' p99 and error rate with their
-/// intervals, and their p99 over time (replication 1) overlaid.
-fn compare_charts(
-    scenario: &str,
-    labels: &[String],
-    docs: &[Summary],
-    results: &[crate::replicate::RunResults],
-) -> anyhow::Result<Files> {
-    use report::charts::compare as chart;
+    let json = report::summary_json(&compare::to_json(&docs[0], &labels, own, &diffs));
+    // Replication 1's p99 per interval, per variant: the overlaid chart's lines.
     let over_time: Vec<Vec<(f64, f64)>> = results
         .iter()
         .map(|r| {
@@ -316,24 +270,42 @@ fn compare_charts(
                 .collect()
         })
         .collect();
-    let d = chart::CompareData {
-        scenario,
-        labels,
-        summaries: docs,
-        p99_over_time: &over_time,
-    };
-    Ok(vec![
-        (format!("{}.png", chart::STEM), chart::png(&d)?),
-        (format!("{}.svg", chart::STEM), chart::svg(&d)?.into_bytes()),
+    let mut files: Files = vec![
+        ("compare.json".to_string(), json.clone()),
         (
-            format!("{}.png", chart::STEM_OVER_TIME),
-            chart::png_over_time(&d)?,
+            "timeseries.csv".to_string(),
+            report::compare::timeseries_csv(&labels, &over_time)?,
         ),
         (
-            format!("{}.svg", chart::STEM_OVER_TIME),
-            chart::svg_over_time(&d)?.into_bytes(),
+            "figures.csv".to_string(),
+            report::figures::csv("compare", labels.iter().map(String::as_str).zip(&docs))?,
         ),
-    ])
+    ];
+    // The tables and charts are drawn from the data files read back, as `simroute report`
+    // reads them from disk, so the two write the same bytes.
+    let (doc, drawn) = report::compare::presentation(|name| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
+            .ok_or_else(|| anyhow::anyhow!("no {name}"))
+    })?;
+    files.extend(drawn);
+    staging
+        .commit(&files)
+        .with_context(|| format!("writing results to {}", out.display()))?;
+    match args.options.format {
+        Format::Json => print!("{}", String::from_utf8_lossy(&json)),
+        Format::Markdown => print!("{}", report::compare::render(&doc, true)),
+        Format::Table => print!("{}", report::compare::render(&doc, false)),
+    }
+    if !args.options.quiet {
+        eprintln!(
+            "{reps} replications per variant; results in {}",
+            out.display()
+        );
+    }
+    Ok(all_met(&docs))
 }
 
 pub(super) fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
@@ -418,36 +390,18 @@ pub(super) fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let (header, rows) = plan::rows(&result);
-    let table = report::csv::write(&header, rows.iter().cloned())?;
-    let text = plan::summary(&result, &args.target_group, &req);
-    let json = plan::to_json(&result, &args.target_group, &req);
-    let mut grid = vec![header.clone()];
-    grid.extend(rows.iter().cloned());
-    let md = format!(
-        "# Capacity plan: {}\n\n{}\n{}",
-        args.target_group,
-        text,
-        crate::experiments::render_rows(&grid, true)
-    );
-    let plain = format!(
-        "capacity plan: {}\n\n{}\n{}",
-        args.target_group,
-        text,
-        crate::experiments::render_rows(&grid, false)
-    );
-    let files = vec![
-        ("plan.csv".to_string(), table),
-        ("plan.json".to_string(), report::summary_json(&json)),
-        ("plan.md".to_string(), md.clone().into_bytes()),
-    ];
+    let json = report::summary_json(&plan::to_json(&result, &args.target_group, &req));
+    // plan.md and plan.csv are drawn from plan.json read back, as `simroute report` reads it.
+    let (doc, drawn) = report::plan::presentation(&json)?;
+    let mut files = vec![("plan.json".to_string(), json.clone())];
+    files.extend(drawn);
     staging
         .commit(&files)
         .with_context(|| format!("writing results to {}", out.display()))?;
     match args.options.format {
-        Format::Json => print!("{}", String::from_utf8_lossy(&report::summary_json(&json))),
-        Format::Markdown => print!("{md}"),
-        Format::Table => print!("{plain}"),
+        Format::Json => print!("{}", String::from_utf8_lossy(&json)),
+        Format::Markdown => print!("{}", report::plan::render(&doc, true)),
+        Format::Table => print!("{}", report::plan::render(&doc, false)),
     }
     Ok(if result.recommended.is_some() {
         ExitCode::SUCCESS

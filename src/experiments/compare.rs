@@ -6,13 +6,12 @@
 //! differences then separates a real difference from seed noise with far fewer replications
 //! than comparing two independent means.
 
-use serde::Serialize;
-
-use indexmap::IndexMap;
-
-use super::{HEADLINE, render_rows, replication_values};
+use super::{HEADLINE, replication_values};
 use crate::math::confidence::{mean_sd, t_cdf, t_quantile};
-use crate::results::summary::{Count, Fig, Figures, Leaf, Summary};
+use crate::results::studies::{
+    CompareDoc, ComparisonDoc, FaultDoc, FigureDoc, RouteDoc, Value, VariantDoc,
+};
+use crate::results::summary::{Count, Figures, Leaf, Summary};
 use crate::scenario::Override;
 
 /// One figure compared between the baseline and another variant.
@@ -92,100 +91,6 @@ fn holm(diffs: &mut [Difference], alpha: f64) {
     }
 }
 
-/// One figure of one variant in `compare.json`.
-#[derive(Debug, Serialize)]
-pub struct FigureJson {
-    /// Figure label.
-    pub figure: &'static str,
-    /// Baseline mean.
-    pub baseline: f64,
-    /// The variant's mean.
-    pub variant: f64,
-    /// Mean paired difference.
-    pub difference: f64,
-    /// Its 95% half-width.
-    pub ci95: f64,
-    /// Two-sided p-value.
-    pub p_value: f64,
-    /// Significant after Holm's correction.
-    pub significant: bool,
-}
-
-/// One variant against the baseline in `compare.json`.
-#[derive(Debug, Serialize)]
-pub struct ComparisonJson<'a> {
-    /// The variant's label.
-    pub variant: &'a str,
-    /// Its figures.
-    pub figures: Vec<FigureJson>,
-}
-
-/// `compare.json`.
-#[derive(Debug, Serialize)]
-pub struct CompareJson<'a> {
-    /// The baseline's label.
-    pub baseline: &'a str,
-    /// Every variant's own figures, baseline first.
-    pub variants: Vec<VariantJson<'a>>,
-    /// Every other variant against it.
-    pub comparisons: Vec<ComparisonJson<'a>>,
-}
-
-/// A figure and the half-width of its 95% interval (`null`: undefined, or one replication).
-#[derive(Debug, Serialize)]
-pub struct Value {
-    /// The mean over replications.
-    pub value: Fig,
-    /// Its 95% half-width.
-    pub ci95: Fig,
-}
-
-/// One fault's figures in a variant.
-#[derive(Debug, Serialize)]
-pub struct FaultJson {
-    /// From the fault to the first hit target marked unhealthy, s.
-    pub detected_after_s: Value,
-    /// From the fault to the group whole again, s.
-    pub recovered_after_s: Value,
-    /// Attempts that failed at the hit targets.
-    pub failed_attempts: Value,
-}
-
-/// One route's figures in a variant.
-#[derive(Debug, Serialize)]
-pub struct RouteJson {
-    /// Failed / completed.
-    pub error_rate: Value,
-    /// p99 latency of successful requests, ms.
-    pub p99_ms: Value,
-}
-
-/// One variant's own figures in `compare.json`.
-#[derive(Debug, Serialize)]
-pub struct VariantJson<'a> {
-    /// The label.
-    pub variant: &'a str,
-    /// What it sets (`--variant` keys and their typed values; empty for the baseline or for
-    /// compared files).
-    pub settings: IndexMap<String, serde_json::Value>,
-    /// Replications run.
-    pub replications: u32,
-    /// Its `[slo]` verdict (`null`: no `[slo]`).
-    pub slo_passed: Option<bool>,
-    /// Ok responses per second.
-    pub throughput_rps: Value,
-    /// Failed / completed.
-    pub error_rate: Value,
-    /// p99 latency of successful requests, ms.
-    pub p99_ms: Value,
-    /// Requests whose clients got a failure (every cause).
-    pub requests_lost: Value,
-    /// Per fault, in `[[faults]]` order.
-    pub faults: Vec<FaultJson>,
-    /// Per route.
-    pub routes: IndexMap<String, RouteJson>,
-}
-
 /// One variant of the comparison: label, the overrides it sets, its summary.
 #[derive(Debug, Clone, Copy)]
 pub struct Variant<'a> {
@@ -202,13 +107,13 @@ fn value(v: Option<f64>, ci: Option<f64>) -> Value {
 }
 
 /// A variant's own figures for `compare.json`.
-pub fn variant_json<'a>(v: &Variant<'a>) -> VariantJson<'a> {
+pub fn variant_json(v: &Variant<'_>) -> VariantDoc {
     let f = &v.doc.figures;
     let ci = v.doc.ci95.as_ref();
     let cit = ci.map(|c| &c.traffic);
     let faults = f.faults.as_deref().unwrap_or(&[]);
-    VariantJson {
-        variant: v.label,
+    VariantDoc {
+        variant: v.label.to_string(),
         settings: v
             .settings
             .iter()
@@ -216,6 +121,7 @@ pub fn variant_json<'a>(v: &Variant<'a>) -> VariantJson<'a> {
             .collect(),
         replications: v.doc.replications,
         slo_passed: v.doc.slo.as_ref().map(|s| s.passed),
+        slo: v.doc.slo.clone(),
         throughput_rps: value(f.traffic.throughput_rps, cit.and_then(|c| c.throughput_rps)),
         error_rate: value(f.traffic.error_rate, cit.and_then(|c| c.error_rate)),
         p99_ms: value(f.traffic.latency_ms.p99, cit.and_then(|c| c.latency_ms.p99)),
@@ -228,7 +134,7 @@ pub fn variant_json<'a>(v: &Variant<'a>) -> VariantJson<'a> {
             .enumerate()
             .map(|(i, x)| {
                 let c = ci.and_then(|c| c.faults.as_ref()).and_then(|c| c.get(i));
-                FaultJson {
+                FaultDoc {
                     detected_after_s: value(x.detected_after_s, c.and_then(|c| c.detected_after_s)),
                     recovered_after_s: value(
                         x.recovered_after_s,
@@ -246,7 +152,7 @@ pub fn variant_json<'a>(v: &Variant<'a>) -> VariantJson<'a> {
             .iter()
             .map(|(name, r)| {
                 let c = ci.and_then(|c| c.routes.get(name));
-                let route = RouteJson {
+                let route = RouteDoc {
                     error_rate: value(r.error_rate, c.and_then(|c| c.error_rate)),
                     p99_ms: value(r.latency_ms.p99, c.and_then(|c| c.latency_ms.p99)),
                 };
@@ -256,113 +162,28 @@ pub fn variant_json<'a>(v: &Variant<'a>) -> VariantJson<'a> {
     }
 }
 
-/// A figure with its half-width: `12.34 ± 0.56`, `–` when undefined.
-fn shown(v: &Value, decimals: usize) -> String {
-    match (v.value, v.ci95) {
-        (Some(x), Some(c)) => format!("{x:.decimals$} ± {c:.decimals$}"),
-        (Some(x), None) => format!("{x:.decimals$}"),
-        _ => "–".into(),
-    }
-}
-
-/// The variants' own figures as tables (headline figures; faults; routes), aligned text or
-/// Markdown: what a fault scenario asks (time to detect and to recover, failed attempts,
-/// requests lost) and what each route's clients got, beside the difference tables.
-pub fn variant_tables(variants: &[VariantJson<'_>], markdown: bool) -> String {
-    let title = |t: &str| {
-        if markdown {
-            format!("### {t}\n\n")
-        } else {
-            format!("{t}\n")
-        }
-    };
-    let header = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let mut out = title("Variants");
-    let mut rows = vec![header(&[
-        "variant",
-        "replications",
-        "ok/s",
-        "error rate",
-        "p99 ms",
-        "requests lost",
-        "SLO",
-    ])];
-    for v in variants {
-        rows.push(vec![
-            v.variant.to_string(),
-            v.replications.to_string(),
-            shown(&v.throughput_rps, 1),
-            shown(&v.error_rate, 5),
-            shown(&v.p99_ms, 2),
-            shown(&v.requests_lost, 0),
-            match v.slo_passed {
-                Some(true) => "pass".into(),
-                Some(false) => "FAIL".into(),
-                None => "–".into(),
-            },
-        ]);
-    }
-    out.push_str(&render_rows(&rows, markdown));
-    if variants.iter().any(|v| !v.faults.is_empty()) {
-        out.push('\n');
-        out.push_str(&title("Faults"));
-        let mut rows = vec![header(&[
-            "variant",
-            "fault",
-            "detected after (s)",
-            "recovered after (s)",
-            "failed attempts",
-        ])];
-        for v in variants {
-            for (i, f) in v.faults.iter().enumerate() {
-                rows.push(vec![
-                    v.variant.to_string(),
-                    i.to_string(),
-                    shown(&f.detected_after_s, 1),
-                    shown(&f.recovered_after_s, 1),
-                    shown(&f.failed_attempts, 0),
-                ]);
-            }
-        }
-        out.push_str(&render_rows(&rows, markdown));
-    }
-    if variants.iter().any(|v| v.routes.len() > 1) {
-        out.push('\n');
-        out.push_str(&title("Routes"));
-        let mut rows = vec![header(&["variant", "route", "error rate", "p99 ms"])];
-        for v in variants {
-            for (name, r) in &v.routes {
-                rows.push(vec![
-                    v.variant.to_string(),
-                    name.clone(),
-                    shown(&r.error_rate, 5),
-                    shown(&r.p99_ms, 2),
-                ]);
-            }
-        }
-        out.push_str(&render_rows(&rows, markdown));
-    }
-    out
-}
-
-/// The comparison as JSON: every variant's own figures, and every variant against the first.
-pub fn to_json<'a>(
-    labels: &'a [String],
-    variants: Vec<VariantJson<'a>>,
+/// The comparison as `compare.json`: the baseline's name and interval, every variant's own
+/// figures, and every variant against the first.
+pub fn to_json(
+    baseline: &Summary,
+    labels: &[String],
+    variants: Vec<VariantDoc>,
     diffs: &[Vec<Difference>],
-) -> CompareJson<'a> {
-    CompareJson {
-        baseline: &labels[0],
+) -> CompareDoc {
+    CompareDoc {
+        scenario: baseline.scenario.clone(),
+        baseline: labels[0].clone(),
+        timeseries_interval_s: baseline.timeseries_interval_s,
         variants,
         comparisons: labels[1..]
             .iter()
             .zip(diffs)
-            .map(|(label, ds)| ComparisonJson {
-                variant: label,
+            .map(|(label, ds)| ComparisonDoc {
+                variant: label.clone(),
                 figures: ds
                     .iter()
-                    .map(|d| FigureJson {
-                        figure: d.figure,
+                    .map(|d| FigureDoc {
+                        figure: d.figure.to_string(),
                         baseline: d.baseline,
                         variant: d.other,
                         difference: d.difference,
@@ -374,94 +195,6 @@ pub fn to_json<'a>(
             })
             .collect(),
     }
-}
-
-/// Rows `(variant, figure, baseline, variant value, difference, ci95, p, significant)`.
-pub fn rows(labels: &[String], diffs: &[Vec<Difference>]) -> Vec<Vec<String>> {
-    labels[1..]
-        .iter()
-        .zip(diffs)
-        .flat_map(|(label, ds)| {
-            ds.iter().map(move |d| {
-                vec![
-                    label.clone(),
-                    d.figure.to_string(),
-                    format!("{:.6}", d.baseline),
-                    format!("{:.6}", d.other),
-                    format!("{:+.6}", d.difference),
-                    format!("{:.6}", d.ci95),
-                    format!("{:.4}", d.p_value),
-                    if d.significant { "yes" } else { "no" }.to_string(),
-                ]
-            })
-        })
-        .collect()
-}
-
-/// The header of [`rows`].
-pub const COLUMNS: [&str; 8] = [
-    "variant",
-    "figure",
-    "baseline",
-    "value",
-    "difference",
-    "ci95",
-    "p_value",
-    "significant",
-];
-
-/// The comparison for people, as Markdown (`compare.md`, `--format markdown`) or aligned
-/// text (`--format table`): the difference of every figure from the baseline, then each
-/// variant's own figures ([`variant_tables`]).
-pub fn render(
-    labels: &[String],
-    diffs: &[Vec<Difference>],
-    variants: &[VariantJson<'_>],
-    markdown: bool,
-) -> String {
-    let note = format!(
-        "Paired t-test over replications (common random numbers); significance at 95% with Holm's correction over the {} figures.",
-        HEADLINE.len()
-    );
-    let mut out = if markdown {
-        format!("## Compared with `{}`\n\n{note}\n\n", labels[0])
-    } else {
-        format!("compared with {}\n{note}\n\n", labels[0])
-    };
-    let mut rows = vec![
-        [
-            "variant",
-            "figure",
-            "baseline",
-            "value",
-            "difference (95% CI)",
-            "p",
-            "significant",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
-    for (label, ds) in labels[1..].iter().zip(diffs) {
-        for d in ds {
-            rows.push(vec![
-                label.clone(),
-                d.figure.to_string(),
-                format!("{:.4}", d.baseline),
-                format!("{:.4}", d.other),
-                format!("{:+.4} ± {:.4}", d.difference, d.ci95),
-                format!("{:.4}", d.p_value),
-                match (d.significant, markdown) {
-                    (true, true) => "**yes**".into(),
-                    (true, false) => "yes".into(),
-                    _ => "no".into(),
-                },
-            ]);
-        }
-    }
-    out.push_str(&render_rows(&rows, markdown));
-    out.push('\n');
-    out.push_str(&variant_tables(variants, markdown));
-    out
 }
 
 #[cfg(test)]

@@ -9,18 +9,17 @@
 //!    threshold (doubling up to a cap; still undecided, the mean decides and the row says
 //!    `marginal`).
 
-use serde::Serialize;
-
 use crate::engine::Nanos;
 use crate::engine::rng::{StreamId, Streams};
 use crate::engine::time::{from_secs, to_ms};
 use crate::math::queueing::{erlang_c, mmc_wait_quantile};
 use crate::replicate::{Replication, run_ranges};
 use crate::results::slo;
+use crate::results::studies::{BindingDoc, EvaluationDoc, PlanDoc, PricingDoc};
 use crate::results::summary::{self, Count, Figures, HalfWidth};
 use crate::scenario::resolve::pricing::Pricing;
 use crate::scenario::{Fault, HealthCheck, Scenario, SloCheck, SourcePath};
-use crate::vocab::{FaultKind, SloMetric};
+use crate::vocab::FaultKind;
 
 /// Most replications per count before the mean decides.
 const MAX_REPLICATIONS: u32 = 24;
@@ -49,6 +48,10 @@ pub enum Verdict {
     Fail,
     /// Undecided after the most replications; the means say pass (`true`) or fail.
     Marginal(bool),
+    /// A replication was stopped where its attempts in flight reached the memory bound: the
+    /// group is offered more than it can serve, and its queue grew until then
+    /// ([`crate::replicate::Unstable`]). It fails the SLO, whatever the figures would say.
+    Unstable,
 }
 
 impl Verdict {
@@ -64,6 +67,7 @@ impl Verdict {
             Verdict::Fail => "fail",
             Verdict::Marginal(true) => "marginal pass",
             Verdict::Marginal(false) => "marginal fail",
+            Verdict::Unstable => "unstable: offered load ≥ capacity",
         }
     }
 }
@@ -79,8 +83,8 @@ pub struct Evaluation {
     pub replications: u32,
     /// Verdict.
     pub verdict: Verdict,
-    /// Merged figures.
-    pub figures: Figures<Count>,
+    /// Merged figures (`None`: [`Verdict::Unstable`], whose replications did not finish).
+    pub figures: Option<Figures<Count>>,
     /// 95% half-widths.
     pub ci95: Option<Figures<HalfWidth>>,
     /// The tightest SLO check (the one with the least room, or the worst miss).
@@ -390,7 +394,24 @@ fn evaluate(
             } else {
                 (have * 2).min(MAX_REPLICATIONS)
             };
-            let mut more = run_ranges(&[(&s, have..want)], threads, None)?;
+            let mut more = match run_ranges(&[(&s, have..want)], threads, None) {
+                Ok(more) => more,
+                // Stopped at the memory bound: this count cannot carry the load with these
+                // settings, a failed SLO like any other, and the search goes on above it.
+                Err(e) if e.is::<crate::replicate::Unstable>() => {
+                    last = Some(Evaluation {
+                        tasks,
+                        health_check: label.clone(),
+                        replications: have,
+                        verdict: Verdict::Unstable,
+                        figures: None,
+                        ci95: None,
+                        binding: None,
+                    });
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             reps.append(&mut more[0]);
             let figs: Vec<Figures<Count>> = reps.iter().map(|r| r.figures.clone()).collect();
             let (figures, ci95) = summary::merge(&figs);
@@ -406,7 +427,7 @@ fn evaluate(
                 health_check: label.clone(),
                 replications: want,
                 verdict,
-                figures,
+                figures: Some(figures),
                 ci95,
                 binding,
             };
@@ -562,164 +583,34 @@ pub fn plan(
     })
 }
 
-/// Rows for `plan.csv` and the table: one per evaluation, sorted by task count.
-pub fn rows(plan: &Plan) -> (Vec<String>, Vec<Vec<String>>) {
-    let header = [
-        "tasks",
-        "health_check",
-        "replications",
-        "verdict",
-        "p99_ms",
-        "p99_ms_ci95",
-        "error_rate",
-        "error_rate_ci95",
-        "mean_ms",
-        "throughput_rps",
-        "binding_check",
-        "binding_at_95_bound",
-    ]
-    .map(String::from)
-    .to_vec();
-    let mut header = header;
-    if plan.pricing.is_some() {
-        header.push("cost_usd_per_month".into());
-    }
-    let mut evals: Vec<&Evaluation> = plan.evaluations.iter().collect();
-    evals.sort_by_key(|e| e.tasks);
-    let f = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
-    let ci = |e: &Evaluation, m: SloMetric| e.ci95.as_ref().and_then(|c| c.traffic.figure(m));
-    let rows = evals
-        .iter()
-        .map(|e| {
-            vec![
-                e.tasks.to_string(),
-                e.health_check.clone(),
-                e.replications.to_string(),
-                e.verdict.name().to_string(),
-                f(e.figures.traffic.latency_ms.p99),
-                f(ci(e, SloMetric::P99Ms)),
-                f(e.figures.traffic.error_rate),
-                f(ci(e, SloMetric::ErrorRate)),
-                f(e.figures.traffic.latency_ms.mean),
-                f(e.figures.traffic.throughput_rps),
-                e.binding
-                    .as_ref()
-                    .map_or(String::new(), |b| b.check.clone()),
-                f(e.binding.as_ref().and_then(|b| b.edge)),
-            ]
-            .into_iter()
-            .chain(plan.pricing.as_ref().map(|p| cost(p, e.tasks)))
-            .collect()
-        })
-        .collect();
-    (header, rows)
-}
-
-/// A count's cost per month as a cell: dollars and cents.
-fn cost(p: &Pricing, tasks: u32) -> String {
-    format!("{:.2}", p.monthly_usd(tasks))
-}
-
-/// The tightest SLO check of an evaluation in `plan.json`.
-#[derive(Debug, Serialize)]
-pub struct BindingJson<'a> {
-    /// The check: its metric, and its route or target group when it has one.
-    pub check: &'a str,
-    /// Its threshold.
-    pub threshold: f64,
-    /// The figure at the 95% interval's bad edge (`null`: undefined).
-    pub at_interval_edge: Option<f64>,
-}
-
-/// One evaluation in `plan.json`.
-#[derive(Debug, Serialize)]
-pub struct EvaluationJson<'a> {
-    /// Tasks.
-    pub tasks: u32,
-    /// Label of the health-check settings.
-    pub health_check: &'a str,
-    /// Replications run.
-    pub replications: u32,
-    /// Verdict.
-    pub verdict: &'static str,
-    /// The tightest check.
-    pub binding: Option<BindingJson<'a>>,
-    /// Merged figures.
-    pub figures: &'a Figures<Count>,
-    /// Their 95% half-widths.
-    pub ci95: &'a Option<Figures<HalfWidth>>,
-    /// `tasks` for a month at `[pricing]`, USD (absent without `[pricing]`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cost_usd_per_month: Option<f64>,
-}
-
-/// `[pricing]` as `plan.json` states it, so a cost can be checked by hand.
-#[derive(Debug, Serialize)]
-pub struct PricingJson {
-    /// vCPUs per task.
-    pub vcpu_per_task: f64,
-    /// Memory per task, GiB.
-    pub memory_gib_per_task: f64,
-    /// USD per vCPU-hour.
-    pub usd_per_vcpu_hour: f64,
-    /// USD per GiB-hour.
-    pub usd_per_gib_hour: f64,
-    /// Hours in a month.
-    pub hours_per_month: f64,
-    /// One task for a month, USD.
-    pub usd_per_task_month: f64,
-}
-
-/// `plan.json`.
-#[derive(Debug, Serialize)]
-pub struct PlanJson<'a> {
-    /// The target group sized.
-    pub target_group: &'a str,
-    /// Tasks lost.
-    pub fail: u32,
-    /// Lost at the peak.
-    pub at_peak: bool,
-    /// The scenario's own faults of the group that `--fail` replaced, in words.
-    pub replaced_faults: &'a [String],
-    /// Erlang C's first guess.
-    pub analytic_estimate: Option<u32>,
-    /// The smallest passing evaluation.
-    pub recommended: Option<EvaluationJson<'a>>,
-    /// The largest failing count below it.
-    pub runner_up: Option<EvaluationJson<'a>>,
-    /// Every evaluation, in the order made.
-    pub evaluations: Vec<EvaluationJson<'a>>,
-    /// The prices the costs use (absent without `[pricing]`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pricing: Option<PricingJson>,
-}
-
-/// The plan as JSON.
-pub fn to_json<'a>(plan: &'a Plan, group: &'a str, req: &PlanRequest) -> PlanJson<'a> {
-    let eval = |e: &'a Evaluation| EvaluationJson {
+/// The plan as `plan.json`.
+pub fn to_json(plan: &Plan, group: &str, req: &PlanRequest) -> PlanDoc {
+    let eval = |e: &Evaluation| EvaluationDoc {
         tasks: e.tasks,
-        health_check: &e.health_check,
+        health_check: e.health_check.clone(),
         replications: e.replications,
-        verdict: e.verdict.name(),
-        binding: e.binding.as_ref().map(|b| BindingJson {
-            check: &b.check,
+        verdict: e.verdict.name().to_string(),
+        binding: e.binding.as_ref().map(|b| BindingDoc {
+            check: b.check.clone(),
             threshold: b.threshold,
             at_interval_edge: b.edge,
+            slack: Some(b.slack).filter(|s| s.is_finite()),
         }),
-        figures: &e.figures,
-        ci95: &e.ci95,
+        figures: e.figures.clone(),
+        ci95: e.ci95.clone(),
         cost_usd_per_month: plan.pricing.as_ref().map(|p| p.monthly_usd(e.tasks)),
     };
-    PlanJson {
-        target_group: group,
+    PlanDoc {
+        target_group: group.to_string(),
         fail: req.fail,
         at_peak: req.at_peak,
-        replaced_faults: &plan.replaced,
+        max_tasks: req.max_tasks,
+        replaced_faults: plan.replaced.clone(),
         analytic_estimate: plan.analytic,
         recommended: plan.recommended.map(|i| eval(&plan.evaluations[i])),
         runner_up: plan.runner_up.map(|i| eval(&plan.evaluations[i])),
         evaluations: plan.evaluations.iter().map(eval).collect(),
-        pricing: plan.pricing.as_ref().map(|p| PricingJson {
+        pricing: plan.pricing.as_ref().map(|p| PricingDoc {
             vcpu_per_task: p.vcpu_per_task,
             memory_gib_per_task: p.memory_gib_per_task,
             usd_per_vcpu_hour: p.usd_per_vcpu_hour,
@@ -730,96 +621,12 @@ pub fn to_json<'a>(plan: &'a Plan, group: &'a str, req: &PlanRequest) -> PlanJso
     }
 }
 
-/// The recommendation in words.
-pub fn summary(plan: &Plan, group: &str, req: &PlanRequest) -> String {
-    let mut out = String::new();
-    let lost = if req.fail > 0 {
-        format!(
-            " with {} task(s) lost {}",
-            req.fail,
-            if req.at_peak {
-                "at the peak"
-            } else {
-                "after warm-up"
-            }
-        )
-    } else {
-        String::new()
-    };
-    if !plan.replaced.is_empty() {
-        out.push_str(&format!(
-            "--fail {} replaces the scenario's own {} of {group} ({} tasks lost in total)\n",
-            req.fail,
-            plan.replaced.join(", "),
-            req.fail
-        ));
-    }
-    match plan.analytic {
-        Some(n) => out.push_str(&format!(
-            "analytic estimate (Erlang C at the peak rate): {n} tasks\n"
-        )),
-        None => out.push_str("analytic estimate: none within --max-tasks\n"),
-    }
-    match plan.recommended {
-        Some(i) => {
-            let e = &plan.evaluations[i];
-            out.push_str(&format!(
-                "recommendation for {group}{lost}: {} tasks (health checks: {}), {} with {} replications\n",
-                e.tasks,
-                e.health_check,
-                e.verdict.name(),
-                e.replications
-            ));
-            if let Some(p) = &plan.pricing {
-                out.push_str(&format!(
-                    "  cost: {} USD per month ({} vCPU, {} GiB per task; {} USD per task-month)\n",
-                    cost(p, e.tasks),
-                    p.vcpu_per_task,
-                    p.memory_gib_per_task,
-                    cost(p, 1)
-                ));
-            }
-            if let Some(b) = &e.binding {
-                out.push_str(&format!(
-                    "  margin: {} at the 95% bound vs threshold {} ({:+.1}%)\n",
-                    edge_text(b),
-                    b.threshold,
-                    100.0 * b.slack
-                ));
-            }
-            if let Some(r) = plan.runner_up {
-                let e = &plan.evaluations[r];
-                let why = e.binding.as_ref().map_or(String::new(), |b| {
-                    format!(": {} vs {}", edge_text(b), b.threshold)
-                });
-                out.push_str(&format!(
-                    "  runner-up: {} tasks, {}{why}\n",
-                    e.tasks,
-                    e.verdict.name()
-                ));
-            }
-        }
-        None => out.push_str(&format!(
-            "no task count up to {} meets the SLO for {group}{lost}\n",
-            req.max_tasks
-        )),
-    }
-    out
-}
-
-/// `p99_ms (target group bags) 247.4570`, or `… undefined`.
-fn edge_text(b: &Binding) -> String {
-    match b.edge {
-        Some(v) => format!("{} {v:.4}", b.check),
-        None => format!("{} undefined", b.check),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::results::summary::testing;
     use crate::scenario::SloScope;
+    use crate::vocab::SloMetric;
 
     #[test]
     fn the_binding_check_is_the_one_with_least_signed_room() {

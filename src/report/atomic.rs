@@ -95,7 +95,11 @@ impl Kind {
                 !is_dir
                     && (matches!(
                         name,
-                        "compare.csv" | "compare.json" | "compare.md" | "figures.csv"
+                        "compare.csv"
+                            | "compare.json"
+                            | "compare.md"
+                            | "figures.csv"
+                            | "timeseries.csv"
                     ) || (name.starts_with("chart-compare")
                         && (name.ends_with(".png") || name.ends_with(".svg"))))
             }

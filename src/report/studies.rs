@@ -1,6 +1,8 @@
-//! `simroute report` on a sweep's folder: every point's charts and reports and the sweep chart,
-//! redrawn from the data files (`sweep.json`, each point's data files), the folder replaced
-//! whole and atomically with every other file kept byte for byte.
+//! `simroute report` on a study's folder. A sweep's: every point's charts and reports and the
+//! sweep chart, redrawn from the data files (`sweep.json`, each point's data files). A
+//! comparison's: `compare.md`, `compare.csv` and its charts from `compare.json` and
+//! `timeseries.csv`. A plan's: `plan.md` and `plan.csv` from `plan.json`. Each folder is
+//! replaced whole and atomically with every other file kept byte for byte.
 
 use std::fs;
 use std::path::Path;
@@ -11,7 +13,7 @@ use serde::Deserialize;
 
 use super::charts::sweep::{self, SweepData};
 use super::load::RunData;
-use super::{File, atomic};
+use super::{File, atomic, compare, plan};
 use crate::results::summary::Summary;
 
 /// A typed value of `sweep.json` as the text the sweep chart labels it with: a string
@@ -140,6 +142,49 @@ pub fn rebuild_sweep(dir: &Path) -> anyhow::Result<Vec<String>> {
     files.push((format!("{stem}.svg"), sweep::svg(&chart)?.into_bytes()));
     written.extend([format!("{stem}.png"), format!("{stem}.svg")]);
     atomic::write_folder(&dir, atomic::Kind::Sweep, &files, true)
+        .with_context(|| format!("writing the report into {}", dir.display()))?;
+    Ok(written)
+}
+
+/// The bytes of data file `name` among `kept`, or an error naming it.
+fn data<'a>(kept: &'a [File], name: &str) -> anyhow::Result<&'a [u8]> {
+    kept.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, b)| b.as_slice())
+        .with_context(|| {
+            format!("no {name}: it is the data the folder's other files are drawn from")
+        })
+}
+
+/// Rebuilds comparison folder `dir` (`compare.md`, `compare.csv`, the charts) from its
+/// `compare.json` and `timeseries.csv`; returns the names of the files written.
+pub fn rebuild_compare(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let mut files = super::kept_files_but(&dir, compare::is_presentation_file)?;
+    let (_, drawn) = compare::presentation(|name| data(&files, name).map(<[u8]>::to_vec))
+        .with_context(|| dir.display().to_string())?;
+    let written = drawn.iter().map(|(n, _)| n.clone()).collect();
+    files.extend(drawn);
+    atomic::write_folder(&dir, atomic::Kind::Compare, &files, true)
+        .with_context(|| format!("writing the report into {}", dir.display()))?;
+    Ok(written)
+}
+
+/// Rebuilds plan folder `dir` (`plan.md`, `plan.csv`) from its `plan.json`; returns the names
+/// of the files written.
+pub fn rebuild_plan(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let mut files = super::kept_files_but(&dir, plan::is_presentation_file)?;
+    let (_, drawn) = data(&files, plan::DATA_FILE)
+        .and_then(plan::presentation)
+        .with_context(|| dir.display().to_string())?;
+    let written = drawn.iter().map(|(n, _)| n.clone()).collect();
+    files.extend(drawn);
+    atomic::write_folder(&dir, atomic::Kind::Plan, &files, true)
         .with_context(|| format!("writing the report into {}", dir.display()))?;
     Ok(written)
 }

@@ -6,7 +6,7 @@
 
 use super::common::*;
 use super::{DrawResult, render_png, render_svg};
-use crate::results::summary::{Fig, Summary, Traffic};
+use crate::results::studies::{Value, VariantDoc};
 use crate::vocab::SloMetric;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -21,10 +21,10 @@ pub const STEM_OVER_TIME: &str = "chart-compare-latency-over-time";
 pub struct CompareData<'a> {
     /// The baseline scenario's name, for the subtitle.
     pub scenario: &'a str,
-    /// The variants' labels, baseline first.
-    pub labels: &'a [String],
-    /// Per variant, its summary (means and 95% half-widths).
-    pub summaries: &'a [Summary],
+    /// The variants' own figures (`compare.json`), baseline first.
+    pub variants: &'a [VariantDoc],
+    /// Width of an interval of the time series, s.
+    pub interval_s: f64,
     /// Per variant, replication 1's time series: `(interval start s, p99 ms)` (NaN where an
     /// interval had no successful response).
     pub p99_over_time: &'a [Vec<(f64, f64)>],
@@ -82,8 +82,7 @@ fn short(label: &str) -> String {
 
 /// One panel's figure.
 struct Panel {
-    get: fn(&Traffic<crate::results::summary::Count>) -> Fig,
-    ci: fn(&Traffic<crate::results::summary::HalfWidth>) -> Fig,
+    get: fn(&VariantDoc) -> Value,
     slo: SloMetric,
     scale: f64,
     desc: &'static str,
@@ -91,8 +90,7 @@ struct Panel {
 }
 
 const P99: Panel = Panel {
-    get: |t| t.latency_ms.p99,
-    ci: |t| t.latency_ms.p99,
+    get: |v| v.p99_ms,
     slo: SloMetric::P99Ms,
     scale: 1.0,
     desc: "p99 latency (ms)",
@@ -100,8 +98,7 @@ const P99: Panel = Panel {
 };
 
 const ERRORS: Panel = Panel {
-    get: |t| t.error_rate,
-    ci: |t| t.error_rate,
+    get: |v| v.error_rate,
     slo: SloMetric::ErrorRate,
     scale: 100.0,
     desc: "error rate (%)",
@@ -110,23 +107,18 @@ const ERRORS: Panel = Panel {
 
 /// Per variant `(mean, half-width)` of `p`, in the panel's unit (`None` when undefined).
 fn values(d: &CompareData<'_>, p: &Panel) -> Vec<Option<(f64, f64)>> {
-    d.summaries
+    d.variants
         .iter()
-        .map(|s| {
-            let v = (p.get)(&s.figures.traffic)?;
-            let ci = s
-                .ci95
-                .as_ref()
-                .and_then(|c| (p.ci)(&c.traffic))
-                .unwrap_or(0.0);
-            Some((v * p.scale, ci * p.scale))
+        .map(|v| {
+            let Value { value, ci95 } = (p.get)(v);
+            Some((value? * p.scale, ci95.unwrap_or(0.0) * p.scale))
         })
         .collect()
 }
 
 /// The baseline's whole-run SLO threshold on `metric`, in the panel's unit.
 fn slo(d: &CompareData<'_>, p: &Panel) -> Option<f64> {
-    d.summaries
+    d.variants
         .first()?
         .slo
         .as_ref()?
@@ -138,24 +130,24 @@ fn draw_figures<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     d: &CompareData<'_>,
 ) -> DrawResult<DB> {
-    let reps = d.summaries.first().map_or(0, |s| s.replications);
+    let reps = d.variants.first().map_or(0, |v| v.replications);
     let body = frame(
         root,
         "Variants compared: p99 latency and error rate",
         &format!(
             "{} · {} variants · {reps} paired replications each · bars: 95% confidence interval",
             d.scenario,
-            d.labels.len()
+            d.variants.len()
         ),
     )?;
-    if d.summaries.is_empty() {
+    if d.variants.is_empty() {
         return no_data(&body, "No variants in this comparison");
     }
     let mut entries: Vec<Entry> = d
-        .labels
+        .variants
         .iter()
         .enumerate()
-        .map(|(i, l)| Entry::new(short(l), color(i), Swatch::Block))
+        .map(|(i, v)| Entry::new(short(&v.variant), color(i), Swatch::Block))
         .collect();
     if slo(d, &P99).is_some() || slo(d, &ERRORS).is_some() {
         entries.push(Entry::new("SLO", SLO, Swatch::Dashed));
@@ -185,13 +177,13 @@ fn panel<DB: DrawingBackend>(
         .chain(threshold)
         .fold(0.0_f64, f64::max);
     let top = if top > 0.0 { top * 1.15 } else { 1.0 };
-    let n = d.labels.len();
+    let n = d.variants.len();
     let x1 = n as f64 - 0.5;
     let mut chart = ChartBuilder::on(area)
         .x_label_area_size(58)
         .y_label_area_size(78)
         .build_cartesian_2d(-0.5..x1, 0.0..top)?;
-    let labels: Vec<String> = d.labels.iter().map(|l| short(l)).collect();
+    let labels: Vec<String> = d.variants.iter().map(|v| short(&v.variant)).collect();
     let x_label = |v: &f64| {
         let i = v.round();
         if (v - i).abs() < 1e-6 && i >= 0.0 {
@@ -258,10 +250,10 @@ fn draw_over_time<DB: DrawingBackend>(
         return no_data(&body, "No latency: no variant had successful requests");
     }
     let mut entries: Vec<Entry> = d
-        .labels
+        .variants
         .iter()
         .enumerate()
-        .map(|(i, l)| Entry::new(short(l), color(i), Swatch::Line))
+        .map(|(i, v)| Entry::new(short(&v.variant), color(i), Swatch::Line))
         .collect();
     let threshold = slo(d, &P99);
     if threshold.is_some() {
@@ -270,9 +262,11 @@ fn draw_over_time<DB: DrawingBackend>(
     let plot = legend_row(&body, "", &entries)?;
     let all = d.p99_over_time.iter().flatten();
     let end = all.clone().map(|p| p.0).fold(0.0_f64, f64::max)
-        + d.summaries
-            .first()
-            .map_or(1.0, |s| s.timeseries_interval_s.max(0.0));
+        + if d.variants.is_empty() {
+            1.0
+        } else {
+            d.interval_s.max(0.0)
+        };
     let finite: Vec<f64> = all
         .map(|p| p.1)
         .filter(|v| v.is_finite() && *v > 0.0)
@@ -338,18 +332,26 @@ fn over_time_lines<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::summary::testing;
-
-    type Data = (Vec<String>, Vec<Summary>, Vec<Vec<(f64, f64)>>);
+    type Data = (Vec<VariantDoc>, Vec<Vec<(f64, f64)>>);
 
     fn data(n: usize) -> Data {
-        let labels = (0..n).map(|i| format!("variant {i}")).collect();
-        let docs = (0..n)
-            .map(|i| {
-                let mut s = testing::summary("x", 5);
-                s.figures.traffic.latency_ms.p99 = Some(100.0 + 50.0 * i as f64);
-                s.figures.traffic.error_rate = Some(0.01 * i as f64);
-                s
+        let v = |value: f64| Value {
+            value: Some(value),
+            ci95: Some(value / 10.0),
+        };
+        let variants = (0..n)
+            .map(|i| VariantDoc {
+                variant: format!("variant {i}"),
+                settings: Default::default(),
+                replications: 5,
+                slo_passed: None,
+                slo: None,
+                throughput_rps: v(100.0),
+                error_rate: v(0.01 * i as f64),
+                p99_ms: v(100.0 + 50.0 * i as f64),
+                requests_lost: v(0.0),
+                faults: Vec::new(),
+                routes: Default::default(),
             })
             .collect();
         let series = (0..n)
@@ -359,21 +361,25 @@ mod tests {
                     .collect()
             })
             .collect();
-        (labels, docs, series)
+        (variants, series)
     }
 
     #[test]
     fn both_charts_draw_one_mark_per_variant() {
-        let (labels, docs, series) = data(3);
+        let (variants, series) = data(3);
         let d = CompareData {
             scenario: "x",
-            labels: &labels,
-            summaries: &docs,
+            variants: &variants,
+            interval_s: 1.0,
             p99_over_time: &series,
         };
         let figures = svg(&d).unwrap();
-        for l in &labels {
-            assert!(figures.contains(l.as_str()), "{l} labelled");
+        for v in &variants {
+            assert!(
+                figures.contains(v.variant.as_str()),
+                "{} labelled",
+                v.variant
+            );
         }
         // A filled marker per variant and panel.
         assert_eq!(figures.matches("<circle").count(), 6, "{figures}");
