@@ -1531,3 +1531,50 @@ fn plan_reports_each_count_off_a_terminal() {
     assert_eq!(o.status.code(), Some(0));
     assert!(!text(&o.stderr).contains("planning"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn each_routes_stage_means_are_on_screen_and_in_the_report() {
+    // three-ways.toml sends one route through an NLB, one through an ALB and one through Cloud
+    // Map: the pooled load_balancer stage mixes them, the per-route means part them (the ALB
+    // adds its own latency; Cloud Map's discovery path has no NLB hop).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/three-ways.toml");
+    let o = simroute(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "simulation.duration_s=320",
+        "--set",
+        "simulation.warmup_s=10",
+        "--set",
+        "simulation.precision=0",
+        "--replications",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        text(&o.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let lb = |route: &str| {
+        summary["route_stages"][route]["load_balancer"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no load_balancer mean for {route}: {summary:#}"))
+    };
+    let (nlb, alb) = (lb("GET /nlb/{proxy+}"), lb("GET /alb/{proxy+}"));
+    assert!(alb > nlb + 0.5, "ALB {alb} ms vs NLB {nlb} ms");
+    // The pooled mean lies between the routes' means.
+    let pooled = summary["stages"]["load_balancer"]["mean"].as_f64().unwrap();
+    assert!(nlb.min(alb) < pooled && pooled < nlb.max(alb), "{pooled}");
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    for doc in [text(&o.stdout), report] {
+        assert!(doc.contains("Stage means by route (ms)"), "{doc}");
+        assert!(doc.contains(&format!("{alb:.3}")), "{doc}");
+    }
+}

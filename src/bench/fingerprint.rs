@@ -36,7 +36,7 @@ impl Config {
     pub fn recorded(self) -> u64 {
         match self {
             Config::MMc => 0x69e8_0264_83c7_d234,
-            Config::FullPath => 0xbf78_d15b_38d0_9ccf,
+            Config::FullPath => 0xaa88_410e_c7b6_92ed,
         }
     }
 }

@@ -333,6 +333,11 @@ pub struct Figures<C> {
     pub stages: IndexMap<String, Stage>,
     /// Per route (or traffic source without a gateway).
     pub routes: IndexMap<String, Traffic<C>>,
+    /// Per route, each of its stages' mean, ms, in [`StageKind::ALL`] order; only when the
+    /// scenario has more than one route (with one, these are `stages`' means). Routes through
+    /// different load balancers differ here, which the pooled `stages` hides.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub route_stages: IndexMap<String, IndexMap<String, Fig>>,
     /// Per target group.
     pub target_groups: IndexMap<String, Group<C>>,
     /// Per fault, when the scenario has faults.
@@ -537,6 +542,7 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
             )
         })
         .collect();
+    let route_stages = route_stage_means(sc, rec);
 
     let window = rec.end - rec.warmup;
     let route_groups = sc.route_groups();
@@ -614,6 +620,7 @@ pub fn figures(sc: &Scenario, rec: &Recorder) -> Figures<Count> {
         traffic,
         stages,
         routes,
+        route_stages,
         target_groups,
         faults,
         gateway,
@@ -654,6 +661,32 @@ fn latency(lat: &LatencyStat) -> Latency {
         p999: num(lat.quantile_ms(0.999)),
         max: num(lat.max_ms()),
     }
+}
+
+/// Each route's mean per stage the scenario's path has, ms (a stage a route's requests never
+/// passed is left out of that route), when there is more than one route.
+fn route_stage_means(sc: &Scenario, rec: &Recorder) -> IndexMap<String, IndexMap<String, Fig>> {
+    if sc.route_names.len() < 2 {
+        return IndexMap::new();
+    }
+    sc.route_names
+        .iter()
+        .zip(&rec.routes)
+        .map(|(name, r)| {
+            let means = StageKind::ALL
+                .into_iter()
+                .filter(|&kind| rec.stages_present[kind as usize])
+                .filter_map(|kind| {
+                    let (sum_ns, count) = r.stage_sums[kind as usize];
+                    (count > 0).then(|| {
+                        let mean_ms = sum_ns as f64 / count as f64 / 1e6;
+                        (kind.name().to_string(), num(Some(mean_ms)))
+                    })
+                })
+                .collect();
+            (name.clone(), means)
+        })
+        .collect()
 }
 
 fn traffic(c: &Counts, lat: &LatencyStat, all: &LatencyStat, measured_s: f64) -> Traffic<Count> {
@@ -811,7 +844,7 @@ merge_struct!(Fault<Count> => Fault<HalfWidth>, Fault {
 merge_struct!(Gateway<Count> => Gateway<HalfWidth>, Gateway { authorizer_calls });
 merge_struct!(Little => Little, Little { in_system_mean, arrival_rate_rps, response_mean_ms });
 merge_struct!(Figures<Count> => Figures<HalfWidth>, Figures {
-    traffic, stages, routes, target_groups, faults, gateway, little
+    traffic, stages, routes, route_stages, target_groups, faults, gateway, little
 });
 
 /// The figures of every replication merged: `(mean figures, ci95 half-widths or None)`. A
@@ -866,6 +899,7 @@ pub(crate) mod testing {
             traffic: traffic(zero),
             stages: IndexMap::new(),
             routes: IndexMap::new(),
+            route_stages: IndexMap::new(),
             target_groups: IndexMap::new(),
             faults: None,
             gateway: None,
@@ -953,6 +987,7 @@ mod tests {
             traffic: traffic(ok, p99, Some(1)),
             stages: IndexMap::new(),
             routes: [("r".to_string(), traffic(ok, p99, None))].into(),
+            route_stages: IndexMap::new(),
             target_groups: [("g".to_string(), group)].into(),
             faults: None,
             gateway: None,

@@ -53,6 +53,9 @@ pub struct RouteStats {
     pub latency: LatencyStat,
     /// End-to-end latency of every answered request, failed ones included (as k6 counts it).
     pub latency_all: LatencyStat,
+    /// Per stage ([`StageKind`] index): total ns and count of the route's measured requests,
+    /// for each stage's mean by route (routes through different load balancers differ there).
+    pub stage_sums: [(u64, u64); StageKind::COUNT],
 }
 
 /// Figures of one target.
@@ -192,6 +195,7 @@ impl Recorder {
                     counts: Counts::default(),
                     latency: LatencyStat::new(),
                     latency_all: LatencyStat::new(),
+                    stage_sums: [(0, 0); StageKind::COUNT],
                 })
                 .collect(),
             groups: groups
@@ -386,11 +390,14 @@ impl Recorder {
             .then(|| self.response_sum_ns as f64 / self.response_count as f64 / 1e6)
     }
 
-    /// A measured request spent `ns` in `stage`.
+    /// A measured request of route `route` spent `ns` in `stage`.
     #[inline]
-    pub fn stage(&mut self, arrived: Nanos, stage: StageKind, ns: Nanos) {
+    pub fn stage(&mut self, arrived: Nanos, route: u32, stage: StageKind, ns: Nanos) {
         if self.measured(arrived) {
             self.stages[stage as usize].record(ns);
+            let sum = &mut self.routes[route as usize].stage_sums[stage as usize];
+            sum.0 += ns;
+            sum.1 += 1;
             if stage == StageKind::AppQueue && ns > 0 {
                 self.waited += 1;
             }

@@ -81,15 +81,23 @@ impl GroupState {
         // A probe takes a worker like a request (it counts in utilization and the CPU metric)
         // but is not a request: the stage figures and P(wait > 0) are of user traffic only.
         if a.is_user() {
-            ctx.rec
-                .stage(a.first_arrived, StageKind::AppQueue, ctx.now - a.mark);
+            ctx.rec.stage(
+                a.first_arrived,
+                ctx.sc.sources[a.source as usize].stats_route,
+                StageKind::AppQueue,
+                ctx.now - a.mark,
+            );
         }
         if t.faults.hung {
             return None;
         }
         if a.is_user() {
-            ctx.rec
-                .stage(a.first_arrived, StageKind::AppService, service);
+            ctx.rec.stage(
+                a.first_arrived,
+                ctx.sc.sources[a.source as usize].stats_route,
+                StageKind::AppService,
+                service,
+            );
         }
         Some(service)
     }

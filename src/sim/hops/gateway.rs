@@ -103,8 +103,12 @@ impl GatewayRun {
         let gw = sc.gateway.as_ref().expect("gateway path has a gateway");
         let run = self;
         let gateway_latency = gw.latency.sample(&mut run.rng);
-        ctx.rec
-            .stage(a.first_arrived, StageKind::Gateway, gateway_latency);
+        ctx.rec.stage(
+            a.first_arrived,
+            ctx.sc.sources[a.source as usize].stats_route,
+            StageKind::Gateway,
+            gateway_latency,
+        );
 
         // Throttling comes first: the route's, stage's and account's buckets (unrouted requests
         // still spend stage and account tokens).
@@ -136,8 +140,12 @@ impl GatewayRun {
                 CacheOutcome::Miss => {
                     auth_latency = authorizer.latency.sample(&mut run.rng);
                     ctx.rec.authorizer_call(a.first_arrived);
-                    ctx.rec
-                        .stage(a.first_arrived, StageKind::Authorizer, auth_latency);
+                    ctx.rec.stage(
+                        a.first_arrived,
+                        ctx.sc.sources[a.source as usize].stats_route,
+                        StageKind::Authorizer,
+                        auth_latency,
+                    );
                     if !valid {
                         return GatewayDecision::RejectAfter(
                             Failure::Unauthorized401,
@@ -170,8 +178,12 @@ impl GatewayRun {
             match alb.action {
                 crate::scenario::AlbAction::Forward { group: g } => group = g,
                 crate::scenario::AlbAction::Respond { failure } => {
-                    ctx.rec
-                        .stage(a.first_arrived, StageKind::LoadBalancer, network);
+                    ctx.rec.stage(
+                        a.first_arrived,
+                        ctx.sc.sources[a.source as usize].stats_route,
+                        StageKind::LoadBalancer,
+                        network,
+                    );
                     return GatewayDecision::Respond(
                         failure,
                         gateway_latency + auth_latency + network,
@@ -179,8 +191,12 @@ impl GatewayRun {
                 }
             }
         }
-        ctx.rec
-            .stage(a.first_arrived, StageKind::LoadBalancer, network);
+        ctx.rec.stage(
+            a.first_arrived,
+            ctx.sc.sources[a.source as usize].stats_route,
+            StageKind::LoadBalancer,
+            network,
+        );
         // The integration timeout runs from when the gateway forwards the request.
         let forwarded_after = gateway_latency + auth_latency;
         let deadline = now + forwarded_after + gw.integration_timeout;

@@ -59,7 +59,12 @@ impl GroupState {
         let latency = sidecar.latency.sample(&mut self.hop_rng);
         if a.is_user() {
             // Stage figures are of user requests; health-check probes are counted apart.
-            ctx.rec.stage(a.first_arrived, StageKind::Sidecar, latency);
+            ctx.rec.stage(
+                a.first_arrived,
+                ctx.sc.sources[a.source as usize].stats_route,
+                StageKind::Sidecar,
+                latency,
+            );
         }
         latency
     }
