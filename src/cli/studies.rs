@@ -294,11 +294,9 @@ pub(super) fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     staging
         .commit(&files)
         .with_context(|| format!("writing results to {}", out.display()))?;
-    match args.options.format {
-        Format::Json => print!("{}", String::from_utf8_lossy(&json)),
-        Format::Markdown => print!("{}", report::compare::render(&doc, true)),
-        Format::Table => print!("{}", report::compare::render(&doc, false)),
-    }
+    print_study(args.options.format, &json, |markdown| {
+        report::compare::render(&doc, markdown)
+    });
     if !args.options.quiet {
         eprintln!(
             "{reps} replications per variant; results in {}",
@@ -398,11 +396,9 @@ pub(super) fn plan(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     staging
         .commit(&files)
         .with_context(|| format!("writing results to {}", out.display()))?;
-    match args.options.format {
-        Format::Json => print!("{}", String::from_utf8_lossy(&json)),
-        Format::Markdown => print!("{}", report::plan::render(&doc, true)),
-        Format::Table => print!("{}", report::plan::render(&doc, false)),
-    }
+    print_study(args.options.format, &json, |markdown| {
+        report::plan::render(&doc, markdown)
+    });
     Ok(if result.recommended.is_some() {
         ExitCode::SUCCESS
     } else {
@@ -447,4 +443,14 @@ fn health_check_setting(args: &PlanArgs, spec: &str) -> anyhow::Result<scenario:
     Ok(group
         .health_check
         .expect("a group with health_check settings has a health check"))
+}
+
+/// A study's answer on stdout: its JSON document as written, or its tables (`render(true)`:
+/// markdown; `false`: aligned text).
+fn print_study(format: Format, json: &[u8], render: impl Fn(bool) -> String) {
+    match format {
+        Format::Json => print!("{}", String::from_utf8_lossy(json)),
+        Format::Markdown => print!("{}", render(true)),
+        Format::Table => print!("{}", render(false)),
+    }
 }

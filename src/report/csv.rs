@@ -12,8 +12,9 @@ use crate::stats::recorder::EventRow;
 use crate::stats::timeseries::Row;
 use crate::vocab::Failure;
 
-/// Flattens a JSON tree into `(dotted.path, cell)` pairs, in document order.
-pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+/// Calls `leaf` with each leaf of a JSON tree and its dotted path (`latency_ms.p99`, array
+/// elements by index), in document order.
+fn leaves(prefix: &str, v: &Value, leaf: &mut impl FnMut(String, &Value)) {
     let join = |k: &str| {
         if prefix.is_empty() {
             k.to_string()
@@ -22,39 +23,35 @@ pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
         }
     };
     match v {
-        Value::Object(m) => m.iter().for_each(|(k, v)| flatten(&join(k), v, out)),
+        Value::Object(m) => m.iter().for_each(|(k, v)| leaves(&join(k), v, leaf)),
         Value::Array(a) => a
             .iter()
             .enumerate()
-            .for_each(|(i, v)| flatten(&join(&i.to_string()), v, out)),
-        Value::Null => out.push((prefix.to_string(), String::new())),
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        other => out.push((prefix.to_string(), other.to_string())),
+            .for_each(|(i, v)| leaves(&join(&i.to_string()), v, leaf)),
+        other => leaf(prefix.to_string(), other),
     }
+}
+
+/// Flattens a JSON tree into `(dotted.path, cell)` pairs, in document order.
+pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    leaves(prefix, v, &mut |path, leaf| {
+        let cell = match leaf {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        out.push((path, cell));
+    });
 }
 
 /// The numeric leaves of a JSON tree as `(dotted.path, value)`, in document order (the paths
 /// of [`flatten`]); `null` (an undefined figure) is NaN, strings and booleans are left out.
 pub fn flatten_numbers(prefix: &str, v: &Value, out: &mut Vec<(String, f64)>) {
-    let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    match v {
-        Value::Object(m) => m
-            .iter()
-            .for_each(|(k, v)| flatten_numbers(&join(k), v, out)),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .for_each(|(i, v)| flatten_numbers(&join(&i.to_string()), v, out)),
-        Value::Null => out.push((prefix.to_string(), f64::NAN)),
-        Value::Number(n) => out.push((prefix.to_string(), n.as_f64().unwrap_or(f64::NAN))),
-        Value::String(_) | Value::Bool(_) => {}
-    }
+    leaves(prefix, v, &mut |path, leaf| match leaf {
+        Value::Null => out.push((path, f64::NAN)),
+        Value::Number(n) => out.push((path, n.as_f64().unwrap_or(f64::NAN))),
+        _ => {}
+    });
 }
 
 /// Writes rows of cells under a header as CSV bytes.
