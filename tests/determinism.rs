@@ -272,28 +272,6 @@ fn stopping_by_precision_is_the_same_for_any_thread_count() {
     assert_eq!(doc["precision"]["stopped"], "fixed");
 }
 
-/// Every file under `dir`, by its path relative to `dir` (`points/<label>/summary.json`).
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).expect("the output folder exists") {
-            let path = entry.expect("folder entry").path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(rel, std::fs::read(&path).expect("readable output file"));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 #[test]
 fn a_sweep_draws_its_points_in_parallel_and_writes_the_same_bytes_for_any_thread_count() {
     // Points are simulated and then drawn (charts, reports) on the thread pool, and the
@@ -316,7 +294,7 @@ fn a_sweep_draws_its_points_in_parallel_and_writes_the_same_bytes_for_any_thread
             o.status,
             String::from_utf8_lossy(&o.stderr)
         );
-        read_tree(&out_dir)
+        common::binary::read_tree(&out_dir)
     };
     let one = sweep("sweep-one", "1");
     let two = sweep("sweep-two", "2");

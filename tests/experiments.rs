@@ -4,6 +4,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+
 fn simroute(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_simroute"))
         .args(args)
@@ -46,25 +48,7 @@ fn scenario(dir: &Path) -> String {
 }
 
 fn read_all(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                files.push((rel, fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
+    common::binary::read_tree(dir).into_iter().collect()
 }
 
 #[test]

@@ -95,6 +95,15 @@ fn long_run_into(out: &Path) -> (std::process::Child, PathBuf) {
     (child, tmp)
 }
 
+/// Nothing but the results folder `res` is left in `dir` (no temporary folder beside it).
+fn assert_only_results_left(dir: &Path) {
+    let left: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("res")]);
+}
+
 /// A short mmc run into `out`.
 fn short_run(out: &Path) -> Output {
     let s = mmc();
@@ -331,11 +340,7 @@ fn sigkill_mid_run_keeps_the_results_and_the_next_run_cleans_up() {
     assert!(tmp.exists(), "a SIGKILL leaves its temporary folder");
     assert_eq!(short_run(&out).status.code(), Some(0));
     assert!(!tmp.exists(), "the next run removes it");
-    let left: Vec<_> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("res")]);
+    assert_only_results_left(dir.path());
 }
 
 /// Point values that once shared a folder (`/a` and `_a`) get folders of their own, each
@@ -556,11 +561,7 @@ fn sigterm_mid_run_leaves_the_old_results_and_no_temporary_folder() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(143));
     assert_eq!(fs::read(out.join("summary.json")).unwrap(), before);
-    let left: Vec<_> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("res")]);
+    assert_only_results_left(dir.path());
 }
 
 #[test]
