@@ -2,15 +2,17 @@
 //! core (`crate::engine`), observed by a `crate::stats::recorder::Recorder`.
 //!
 //! ```text
-//!  world.rs: the loop ── hands each Event to its owner ──▶ hops/ (request path)
-//!     │                                                    client → gateway → load_balancer
-//!     │  acts on what they decide: next hop after a delay,   (balancing, alb) → sidecar → app
-//!     │  an answer, a timer, a reset                       control/ (processes on the fleet)
-//!     ▼                                                    elb_health, ecs, faults,
-//!  ctx.rs: clock, event queue, timers, recorder            autoscaling, cloud_map
+//!  world.rs: the loop ── hands each Event to its owner ──▶ control/ (processes on the fleet)
+//!     │                                                    elb_health, ecs, faults,
+//!     │  advance(attempt): path[pos] ─▶ hops/              autoscaling, cloud_map
+//!     │     gateway | pick | connect | sidecar | app ─▶ Step
+//!     │  takes the Step: next hop (now, or after a delay), an answer, wait
+//!     ▼
+//!  ctx.rs: clock, event queue, timers, recorder
 //! ```
-//! `attempt.rs` is what travels (its kind, phase and holdings as typed fields), `path.rs` each
-//! source's resolved path and failure translation, `targets.rs` the groups' and targets' state.
+//! `attempt.rs` is what travels (its kind, its path and place on it, what it holds, as typed
+//! fields), `path.rs` each path's hops in order and its failure translation, `targets.rs` the
+//! groups' and targets' state.
 //! One replication is one call to [`run`], on one thread, with nothing shared.
 
 mod attempt;

@@ -16,21 +16,17 @@ pub(super) enum Kind {
     ContainerCheck,
 }
 
-/// Where an attempt is on its path.
+/// What an attempt is doing at its place on the path (which hop: `Attempt::pos`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
     /// Waiting out a retry backoff.
     Backoff,
-    /// The authorizer is validating a bad token, or nginx is answering 500 for want of an
-    /// upstream connection slot; answered with this failure on arrival.
-    Rejecting(Failure),
-    /// On its way to an ALB that answers it itself (fixed response, redirect, 400): with this
-    /// failure, or ok for `None`.
-    LbAnswer(Option<Failure>),
-    /// On its way to the load balancer / target group.
-    ToTarget,
-    /// Through the sidecar, on its way to the app.
-    ToApp,
+    /// On its way to (or at) hop `pos` of its path.
+    Transit,
+    /// A hop answered it (the authorizer rejecting a token, nginx's 500 for want of an
+    /// upstream slot, an ALB's own response); the client has the outcome when its hop event
+    /// comes.
+    Answering(Result<(), Failure>),
     /// Queued at or served by the app.
     AtApp,
     /// Sent to a task that no longer answers: waits for a timeout or the NLB's reset.
@@ -63,6 +59,9 @@ pub(super) struct Attempt {
     pub flow: u64,
     /// The traffic source (user attempts only).
     pub source: u32,
+    /// Its path (`Paths::hops`) and the hop it is at or on its way to.
+    pub path: u32,
+    pub pos: u8,
     pub group: u32,
     pub target: u32,
     pub credential: u32,
@@ -84,14 +83,17 @@ pub(super) struct Attempt {
 }
 
 impl Attempt {
-    /// A first attempt of `kind` from `source`, arriving `now`, starting in `phase`: no flow,
-    /// target or connection yet, holding nothing.
-    pub fn new(now: Nanos, kind: Kind, source: u32, phase: Phase) -> Self {
+    /// A first attempt of `kind` on path `path` (a user attempt's: its source's), arriving
+    /// `now`, starting in `phase` at the path's first hop: no flow, target or connection yet,
+    /// holding nothing.
+    pub fn new(now: Nanos, kind: Kind, source: u32, path: u32, phase: Phase) -> Self {
         Attempt {
             first_arrived: now,
             mark: now,
             flow: 0,
             source,
+            path,
+            pos: 0,
             group: 0,
             target: 0,
             credential: 0,
@@ -107,12 +109,18 @@ impl Attempt {
         }
     }
 
-    /// A health check of `target` in `group`, sent `now`.
-    pub fn check(now: Nanos, kind: Kind, group: u32, target: u32, phase: Phase) -> Self {
+    /// A health check of `target` in `group` on path `path`, sent `now`.
+    pub fn check(
+        now: Nanos,
+        kind: Kind,
+        (group, target): (u32, u32),
+        path: u32,
+        phase: Phase,
+    ) -> Self {
         Attempt {
             group,
             target,
-            ..Attempt::new(now, kind, 0, phase)
+            ..Attempt::new(now, kind, 0, path, phase)
         }
     }
 
@@ -128,6 +136,7 @@ impl Attempt {
         Attempt {
             mark: now,
             number: self.number + 1,
+            pos: 0,
             phase: Phase::Backoff,
             answered: false,
             counted: false,
@@ -141,9 +150,9 @@ impl Attempt {
     /// The task holding this attempt is gone (its sidecar and app emptied): it holds nothing
     /// there any more. Returns the failure to answer the client with now: `failure`, when the
     /// client still waits; with `None` (a crashed task) nothing answers, and the attempt waits
-    /// for a timeout or the load balancer's reset, unless it is still in transit (`ToApp`: its
-    /// hop event finds no app).
-    pub fn lose_task(&mut self, failure: Option<Failure>) -> Option<Failure> {
+    /// for a timeout or the load balancer's reset, unless it is still in transit to the app
+    /// (`to_app`: its hop event finds no app).
+    pub fn lose_task(&mut self, failure: Option<Failure>, to_app: bool) -> Option<Failure> {
         self.app = AppHold::None;
         self.holds_sidecar = false;
         match failure {
@@ -151,7 +160,7 @@ impl Attempt {
                 self.phase = Phase::Done;
                 (!self.answered).then_some(f)
             }
-            None if self.phase != Phase::ToApp => {
+            None if !to_app => {
                 self.phase = if self.answered {
                     Phase::Done
                 } else {

@@ -1,8 +1,8 @@
 //! The event loop of one replication and the one thing no hop can do alone: move an attempt
-//! from hop to hop. Each hop and control process owns its state and decides (`hops/`,
-//! `control/`); the world hands each event to the part that owns it, acts on what that part
-//! decided (schedule the next hop, answer the client, start a timer), and answers the attempts
-//! a control process cuts off (a reset, a crash). One `match` over [`Event`], no dynamic
+//! along its path. Each hop and control process owns its state and decides (`hops/`,
+//! `control/`); the world hands each event to the part that owns it, takes the step a hop
+//! returns (on to the next hop of the path, now or after a delay; an answer; a wait) in
+//! [`World::advance`], and answers the attempts a control process cuts off (a reset, a crash). One `match` over [`Event`], no dynamic
 //! dispatch and no allocation per event (attempts live in a slab; buffers are reused).
 //!
 //! An *attempt* is one try of a client request through the path; a retry is a new attempt
@@ -17,15 +17,15 @@ use super::attempt::{AppHold, Attempt, Kind, NOT_LISTED, Phase};
 use super::control::cloud_map::DnsScratch;
 use super::ctx::Ctx;
 use super::event::Event;
-use super::hops::alb::{AlbPools, Send};
+use super::hops::alb::AlbPools;
 use super::hops::client::Clients;
-use super::hops::gateway::{GATEWAY_STREAM, GatewayDecision, GatewayRun};
-use super::path::Paths;
+use super::hops::gateway::{GATEWAY_STREAM, GatewayRun};
+use super::hops::{Parts, app, load_balancer, sidecar};
+use super::path::{Hop, Paths, Step};
 use super::targets::GroupState;
 use super::timers::{TimerKind, timer_can_fire};
 use crate::engine::rng::{StreamId, Streams};
 use crate::engine::{EventQueue, Handle, Nanos, Slab};
-use crate::model::stage::Admission;
 use crate::scenario::{Scenario, SourcePath};
 use crate::stats::recorder::Recorder;
 use crate::stats::timeseries::Keep;
@@ -216,20 +216,8 @@ impl<'a> World<'a> {
 
     /// Puts `req` on its target's in-flight list.
     fn list(&mut self, req: Handle) {
-        let a = *self.live(req);
-        let slot = self.groups[a.group as usize].targets[a.target as usize].list(req);
-        self.live(req).listed = slot;
-    }
-
-    /// Schedules `Hop` after `delay`, or takes the hop now when there is no delay (a hop with
-    /// no latency and no contention costs no event).
-    #[inline]
-    fn hop_after(&mut self, req: Handle, delay: Nanos) {
-        if delay == 0 {
-            self.on_hop(req);
-        } else {
-            self.ctx.after(delay, Event::Hop { req });
-        }
+        let a = self.attempts.get_mut(req).expect("live attempt");
+        a.listed = self.groups[a.group as usize].targets[a.target as usize].list(req);
     }
 
     fn on_arrival(&mut self, source: u32) {
@@ -244,9 +232,9 @@ impl<'a> World<'a> {
         self.start_attempt(req);
     }
 
-    /// Sends an attempt (first or retry) into the path.
+    /// Sends an attempt (first or retry) onto its source's path.
     fn start_attempt(&mut self, req: Handle) {
-        let Some(a) = self.attempts.get(req).copied() else {
+        let Some(a) = self.attempts.get_mut(req) else {
             return;
         };
         let ctx = &mut self.ctx;
@@ -256,55 +244,83 @@ impl<'a> World<'a> {
             let timer = ctx.timers.layout.client(a.source);
             ctx.start_timer(timer, ctx.now + timeout, req);
         }
-        let (flow, connection) = self.clients.connection(ctx.sc, a.source);
-        let at = self.live(req);
-        at.flow = flow;
-        at.connection = connection;
-        match src.path {
-            SourcePath::Direct { group } => {
-                at.group = group;
-                at.phase = Phase::ToTarget;
-                let a = *at;
-                self.reach_target(req, a);
-            }
-            SourcePath::Gateway { route } => self.through_gateway(req, route),
+        (a.flow, a.connection) = self.clients.connection(ctx.sc, a.source);
+        a.phase = Phase::Transit;
+        if let SourcePath::Direct { group } = src.path {
+            a.group = group;
         }
+        self.advance(req);
     }
 
-    /// API Gateway decides (throttling, route, authorizer, integration); the world acts.
-    fn through_gateway(&mut self, req: Handle, route: Option<u32>) {
-        let a = *self.live(req);
-        let gateway = self.gateway.as_mut().expect("gateway state");
-        match gateway.decide(&mut self.ctx, req, &a, route) {
-            GatewayDecision::Reject(failure) => self.answer(req, Err(failure)),
-            GatewayDecision::RejectAfter(failure, delay) => {
-                self.live(req).phase = Phase::Rejecting(failure);
-                self.hop_after(req, delay);
+    /// Takes attempt `req` along its path from the hop it is at: each hop decides a step, until
+    /// one makes it wait (a delay to the next hop, the app, an answer to come) or answers it.
+    fn advance(&mut self, req: Handle) {
+        let World {
+            ctx,
+            attempts,
+            clients,
+            gateway,
+            groups,
+            paths,
+            albs,
+            dns,
+            ..
+        } = self;
+        let Some(a) = attempts.get_mut(req) else {
+            return;
+        };
+        let mut parts = Parts {
+            ctx,
+            groups,
+            clients,
+            dns,
+            albs,
+            paths,
+        };
+        let result = loop {
+            let step = match paths.hop(a.path, a.pos) {
+                Hop::Gateway => {
+                    let gateway = gateway.as_mut().expect("a gateway path has a gateway");
+                    gateway.arrive(parts.ctx, req, a)
+                }
+                Hop::Pick => load_balancer::pick(&mut parts, req, a),
+                Hop::Connect => sidecar::connect(&mut parts, a),
+                Hop::Sidecar => sidecar::proxy(&mut parts, a),
+                Hop::App => app::arrive(&mut parts, req, a),
+            };
+            match step {
+                Step::Next(delay) => {
+                    a.pos += 1;
+                    a.phase = Phase::Transit;
+                    if delay > 0 {
+                        parts.ctx.after(delay, Event::Hop { req });
+                        return;
+                    }
+                }
+                Step::Answer(result, 0) => {
+                    a.phase = Phase::Done;
+                    break result;
+                }
+                Step::Answer(result, delay) => {
+                    a.phase = Phase::Answering(result);
+                    parts.ctx.after(delay, Event::Hop { req });
+                    return;
+                }
+                Step::Wait => return,
             }
-            GatewayDecision::Respond(failure, delay) => {
-                self.live(req).phase = Phase::LbAnswer(failure);
-                self.hop_after(req, delay);
-            }
-            GatewayDecision::Forward { delay, group } => {
-                let at = self.live(req);
-                at.group = group;
-                at.phase = Phase::ToTarget;
-                self.hop_after(req, delay);
-            }
-        }
+        };
+        self.answer(req, result);
     }
 
     fn on_hop(&mut self, req: Handle) {
-        let Some(a) = self.attempts.get(req).copied() else {
+        let Some(a) = self.attempts.get(req) else {
             return;
         };
         match a.phase {
-            Phase::Rejecting(failure) => self.answer(req, Err(failure)),
-            Phase::LbAnswer(failure) => self.answer(req, failure.map_or(Ok(()), Err)),
-            Phase::ToTarget if !a.answered => self.reach_target(req, a),
-            Phase::ToApp if !a.answered => self.reach_app(req, a),
+            Phase::Answering(result) => self.answer(req, result),
+            Phase::Transit if !a.answered => self.advance(req),
             // Answered on the way (a timeout fired): nothing reaches the next hop.
-            Phase::ToTarget | Phase::ToApp => {
+            Phase::Transit => {
                 self.release_sidecar(req);
                 self.live(req).phase = Phase::Done;
                 self.maybe_free(req);
@@ -312,142 +328,6 @@ impl<'a> World<'a> {
             Phase::Backoff | Phase::AtApp | Phase::BlackHole | Phase::Done => {
                 unreachable!("no hop event is scheduled in phase {:?}", a.phase)
             }
-        }
-    }
-
-    /// The load balancer (or a discovering caller) picks a target for a user attempt; checks
-    /// come with theirs. Behind an ALB its timers start; the sidecar proxies the connection,
-    /// answers it 500, or closes it.
-    fn reach_target(&mut self, req: Handle, a: Attempt) {
-        let sc = self.ctx.sc;
-        let now = self.ctx.now;
-        let spec = &sc.groups[a.group as usize];
-        let target = if a.is_user() {
-            let path = self.paths.sources[a.source as usize];
-            let g = &mut self.groups[a.group as usize];
-            let target = match g.pick_for(sc, now, path, &mut self.clients, &mut self.dns, &a) {
-                Ok(target) => target,
-                Err(failure) => return self.answer(req, Err(failure)),
-            };
-            g.count_in(target, a.flow);
-            self.ctx.rec.target_request(now, a.group, target);
-            let at = self.live(req);
-            at.target = target;
-            at.counted = true;
-            self.list(req);
-            target
-        } else {
-            a.target
-        };
-        let alb = spec.alb.filter(|_| a.is_user());
-        if let Some(alb) = alb {
-            let crashed = self.groups[a.group as usize].targets[target as usize]
-                .faults
-                .crashed;
-            if self
-                .albs
-                .send(&mut self.ctx, alb, req, (a.group, target), crashed)
-                == Send::Reset
-            {
-                let at = self.live(req);
-                at.mark = now;
-                at.phase = Phase::Done;
-                return self.answer(req, Err(Failure::BadGateway502));
-            }
-        }
-        let t = &mut self.groups[a.group as usize].targets[target as usize];
-        // A stopped task (a stale DNS record) answers no more than a crashed one.
-        let gone = t.faults.crashed || t.task == super::targets::Task::Stopped;
-        let accept = t.accept(gone);
-        let at = self.live(req);
-        at.mark = now;
-        use super::hops::sidecar::Accept;
-        use crate::model::nginx::Admission as NginxAdmission;
-        match accept {
-            // The task is gone: the connection attempt gets no answer.
-            Accept::NoAnswer => at.phase = Phase::BlackHole,
-            Accept::NoSidecar => {
-                at.phase = Phase::ToApp;
-                let a = *at;
-                self.reach_app(req, a);
-            }
-            Accept::Sidecar(NginxAdmission::Proxied) => {
-                at.holds_sidecar = true;
-                self.through_sidecar(req);
-            }
-            Accept::Sidecar(NginxAdmission::NoUpstreamSlot) => {
-                // nginx read the request and found no slot to connect upstream: its 500.
-                at.phase = Phase::Rejecting(Failure::InternalError500);
-                let latency = self.groups[a.group as usize].sidecar_latency(&mut self.ctx, &a);
-                self.hop_after(req, latency);
-            }
-            Accept::Sidecar(NginxAdmission::Closed) => {
-                // Accepted and closed with no answer. An ALB answers 502 ("the target closed
-                // the connection ... while the load balancer had an outstanding request",
-                // reference §4, A3); else what the path makes of a closed connection. A
-                // check's outcome is only pass or fail.
-                let failure = match (alb, a.is_user()) {
-                    (None, true) => self.paths.sources[a.source as usize].closed,
-                    _ => Failure::BadGateway502,
-                };
-                self.answer(req, Err(failure));
-            }
-        }
-    }
-
-    /// nginx accepted the attempt's connection: its latency, then on to the app.
-    fn through_sidecar(&mut self, req: Handle) {
-        let a = *self.live(req);
-        let latency = self.groups[a.group as usize].sidecar_latency(&mut self.ctx, &a);
-        self.live(req).phase = Phase::ToApp;
-        self.hop_after(req, latency);
-    }
-
-    /// The request reaches the app: a fault answers it at once, or it starts, queues, or is
-    /// refused with 503.
-    fn reach_app(&mut self, req: Handle, a: Attempt) {
-        if let Some(refusal) = self.groups[a.group as usize].app_refusal(&a) {
-            self.live(req).phase = Phase::Done;
-            if refusal == super::hops::app::Refusal::AppDown {
-                self.alb_release(&a);
-            }
-            self.answer(req, Err(refusal.failure()));
-            return;
-        }
-        super::hops::sidecar::start_read_timeout(&mut self.ctx, &a, req);
-        let now = self.ctx.now;
-        let app = &mut self.groups[a.group as usize].targets[a.target as usize].app;
-        let admission = app.offer(req);
-        let queued = app.queued();
-        let at = self.live(req);
-        at.mark = now;
-        at.phase = Phase::AtApp;
-        match admission {
-            Admission::Started => {
-                at.app = AppHold::Held;
-                self.start_service(req);
-            }
-            Admission::Queued => {
-                at.app = AppHold::Held;
-                self.ctx.rec.app_queue(a.group, a.target, queued);
-            }
-            Admission::Rejected => {
-                self.alb_release(&a);
-                self.answer(req, Err(Failure::Unavailable503));
-            }
-        }
-    }
-
-    /// An app worker takes the attempt: schedule its completion (a hung app never completes).
-    fn start_service(&mut self, req: Handle) {
-        let a = *self.live(req);
-        let g = &mut self.groups[a.group as usize];
-        let service = g.service_time(&mut self.ctx, &a);
-        let busy = g.targets[a.target as usize].app.busy();
-        g.set_busy(&mut self.ctx, a.group, a.target, busy);
-        match service {
-            Some(service) => self.ctx.after(service, Event::AppDone { req }),
-            None => self.live(req).app = AppHold::Stuck,
         }
     }
 
@@ -469,26 +349,20 @@ impl<'a> World<'a> {
             // records its own level after this one, never the other way round.
             g.set_busy(&mut self.ctx, a.group, a.target, busy);
         }
-        self.alb_release(&a);
+        self.albs.release_for(&self.ctx, &a);
         let at = self.live(req);
         at.app = AppHold::None;
         at.phase = Phase::Done;
         self.answer(req, result);
         self.maybe_free(req);
         if let Some(next) = next {
-            self.start_service(next);
+            let a = self
+                .attempts
+                .get_mut(next)
+                .expect("a queued attempt is live");
+            let g = &mut self.groups[a.group as usize];
+            app::start_service(&mut self.ctx, g, next, a);
         }
-    }
-
-    /// The target answered attempt `a` (from the app or nginx): its ALB connection goes back
-    /// to the pool.
-    #[inline]
-    fn alb_release(&mut self, a: &Attempt) {
-        if !a.counted || a.answered {
-            return;
-        }
-        let alb = self.ctx.sc.groups[a.group as usize].alb;
-        self.albs.release(alb, self.ctx.now, a.group, a.target);
     }
 
     fn on_timer(&mut self, timer: u32) {
@@ -514,7 +388,7 @@ impl<'a> World<'a> {
                 TimerKind::Integration => self.paths.integration_timeout,
                 // nginx: upstream timed out ⇒ 504.
                 TimerKind::ProxyRead => {
-                    self.alb_release(&a);
+                    self.albs.release_for(&self.ctx, &a);
                     Failure::GatewayTimeout504
                 }
                 // The check got no answer within its timeout.
@@ -554,7 +428,7 @@ impl<'a> World<'a> {
         if a.holds_sidecar {
             self.release_sidecar(req);
         }
-        if !matches!(a.phase, Phase::ToTarget | Phase::ToApp) {
+        if a.phase != Phase::Transit {
             self.live(req).phase = Phase::Done;
         }
         match a.kind {
@@ -642,14 +516,19 @@ impl<'a> World<'a> {
     /// client still waits for get `failure`, or, with `None`, no answer at all (a crashed task:
     /// they wait for a timeout or the load balancer's reset).
     fn empty_target(&mut self, group: u32, target: u32, failure: Option<Failure>) {
+        let paths = &self.paths;
+        let to_app =
+            |a: &Attempt| a.phase == Phase::Transit && paths.hop(a.path, a.pos) == Hop::App;
         let held = self.at_target(group, target, |a| {
-            matches!(a.phase, Phase::ToApp | Phase::AtApp | Phase::BlackHole)
+            to_app(a) || matches!(a.phase, Phase::AtApp | Phase::BlackHole)
         });
         let g = &mut self.groups[group as usize];
         g.targets[target as usize].clear_stages(&self.ctx.sc.groups[group as usize]);
         g.set_busy(&mut self.ctx, group, target, 0);
         for h in held {
-            if let Some(failure) = self.live(h).lose_task(failure) {
+            let a = self.attempts.get_mut(h).expect("listed attempt");
+            let in_transit = a.phase == Phase::Transit && self.paths.hop(a.path, a.pos) == Hop::App;
+            if let Some(failure) = a.lose_task(failure, in_transit) {
                 self.answer(h, Err(failure));
             }
             self.maybe_free(h);
@@ -676,15 +555,16 @@ impl<'a> World<'a> {
             Round::TcpVerdict(pass) => self.check_result(group, target, pass),
             Round::Http(nodes) => {
                 let hc = spec.health_check.as_ref().expect("HTTP checks");
+                let path = self.paths.probe(group);
                 for _ in 0..nodes {
                     let now = self.ctx.now;
-                    let probe = Attempt::check(now, Kind::ElbProbe, group, target, Phase::ToTarget);
+                    let probe =
+                        Attempt::check(now, Kind::ElbProbe, (group, target), path, Phase::Transit);
                     let req = self.attempts.insert(probe);
                     self.list(req);
                     let timer = self.ctx.timers.layout.health_check(group);
                     self.ctx.start_timer(timer, now + hc.timeout, req);
-                    let a = *self.live(req);
-                    self.reach_target(req, a);
+                    self.advance(req);
                 }
             }
         }
@@ -722,15 +602,15 @@ impl<'a> World<'a> {
         };
         let now = self.ctx.now;
         // A crashed task's network is gone: the check gets no answer and fails at its timeout.
-        let phase = [Phase::ToApp, Phase::BlackHole][usize::from(crashed)];
-        let check = Attempt::check(now, Kind::ContainerCheck, group, target, phase);
+        let phase = [Phase::Transit, Phase::BlackHole][usize::from(crashed)];
+        let path = self.paths.check(group);
+        let check = Attempt::check(now, Kind::ContainerCheck, (group, target), path, phase);
         let req = self.attempts.insert(check);
         self.list(req);
         let timer = self.ctx.timers.layout.container_check(group);
         self.ctx.start_timer(timer, now + cc.timeout, req);
         if !crashed {
-            let a = *self.live(req);
-            self.reach_app(req, a);
+            self.advance(req);
         }
     }
 

@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 
+use super::super::attempt::Attempt;
 use super::super::ctx::Ctx;
 use crate::engine::time::NANOS_PER_SEC;
 use crate::engine::{Handle, Nanos};
@@ -107,9 +108,20 @@ impl AlbPools {
         Send::IdleTimeout(alb.idle_timeout)
     }
 
+    /// The target answered attempt `a` (from the app or nginx): if the ALB sent it there and
+    /// still waits for it, its connection goes back to the pool.
+    #[inline]
+    pub fn release_for(&mut self, ctx: &Ctx, a: &Attempt) {
+        if !a.counted || a.answered {
+            return;
+        }
+        let alb = ctx.sc.groups[a.group as usize].alb;
+        self.release(alb, ctx.now, a.group, a.target);
+    }
+
     /// The target answered a request at `now`: behind an ALB with a keep-alive race, the
     /// connection goes back to the pool, idle from now.
-    pub fn release(&mut self, alb: Option<AlbGroup>, now: Nanos, group: u32, target: u32) {
+    fn release(&mut self, alb: Option<AlbGroup>, now: Nanos, group: u32, target: u32) {
         let Some((_, horizon)) = alb.and_then(|alb| alb.keepalive_race) else {
             return;
         };

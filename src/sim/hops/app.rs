@@ -2,11 +2,15 @@
 //! refusing app's 502), the workers and their queue, service times (with the dependency's
 //! latency, per-target factors and a slow fault), and the errors drawn at completion.
 
-use super::super::attempt::Attempt;
+use super::super::attempt::{AppHold, Attempt, Phase};
 use super::super::ctx::Ctx;
+use super::super::event::Event;
+use super::super::path::Step;
 use super::super::targets::GroupState;
-use crate::engine::Nanos;
+use super::Parts;
 use crate::engine::rng::unit_f64;
+use crate::engine::{Handle, Nanos};
+use crate::model::stage::Admission;
 use crate::vocab::{Failure, StageKind};
 
 /// A fault that answers a request at the app at once, without a worker.
@@ -25,6 +29,58 @@ impl Refusal {
             Refusal::FailFast => Failure::InternalError500,
             Refusal::AppDown => Failure::BadGateway502,
         }
+    }
+}
+
+/// The app hop: a fault answers attempt `a` at once, or it starts, queues, or is refused with
+/// 503. A request through nginx has nginx's read timeout running from here.
+pub(in crate::sim) fn arrive(p: &mut Parts, req: Handle, a: &mut Attempt) -> Step {
+    let g = &mut p.groups[a.group as usize];
+    if let Some(refusal) = g.app_refusal(a) {
+        a.phase = Phase::Done;
+        if refusal == Refusal::AppDown {
+            p.albs.release_for(p.ctx, a);
+        }
+        return Step::Answer(Err(refusal.failure()), 0);
+    }
+    super::sidecar::start_read_timeout(p.ctx, a, req);
+    let app = &mut g.targets[a.target as usize].app;
+    let admission = app.offer(req);
+    let queued = app.queued();
+    a.mark = p.ctx.now;
+    a.phase = Phase::AtApp;
+    match admission {
+        Admission::Started => {
+            a.app = AppHold::Held;
+            start_service(p.ctx, g, req, a);
+            Step::Wait
+        }
+        Admission::Queued => {
+            a.app = AppHold::Held;
+            p.ctx.rec.app_queue(a.group, a.target, queued);
+            Step::Wait
+        }
+        Admission::Rejected => {
+            p.albs.release_for(p.ctx, a);
+            Step::Answer(Err(Failure::Unavailable503), 0)
+        }
+    }
+}
+
+/// An app worker of `g` takes attempt `a`: its completion is scheduled (a hung app never
+/// completes: the worker is stuck).
+pub(in crate::sim) fn start_service(
+    ctx: &mut Ctx,
+    g: &mut GroupState,
+    req: Handle,
+    a: &mut Attempt,
+) {
+    let service = g.service_time(ctx, a);
+    let busy = g.targets[a.target as usize].app.busy();
+    g.set_busy(ctx, a.group, a.target, busy);
+    match service {
+        Some(service) => ctx.after(service, Event::AppDone { req }),
+        None => a.app = AppHold::Stuck,
     }
 }
 

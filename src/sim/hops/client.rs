@@ -79,6 +79,7 @@ impl Clients {
                 now,
                 super::super::attempt::Kind::User,
                 source,
+                source,
                 super::super::attempt::Phase::Backoff,
             )
         }

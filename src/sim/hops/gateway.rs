@@ -1,13 +1,15 @@
 //! The API Gateway hop: throttling (route, stage and account token buckets), route matching,
 //! the authorizer and its cache, and the integration (VPC link, load balancer latency, an ALB's
-//! own answers). It decides; the world acts on the decision.
+//! own answers). It decides the attempt's next step; the world takes it.
 
 use super::super::attempt::Attempt;
 use super::super::ctx::Ctx;
+use super::super::path::Step;
+use crate::engine::Handle;
 use crate::engine::rng::SimRng;
-use crate::engine::{Handle, Nanos};
 use crate::model::authorizer::{AuthorizerCache, CacheOutcome};
 use crate::model::token_bucket::{BucketId, ChainId, Throttle, ThrottleOutcome, TokenBucket};
+use crate::scenario::SourcePath;
 use crate::vocab::{ApiKind, Credentials, Failure, StageKind};
 
 /// Hop-latency stream id of the gateway (the sidecars' start at `targets::SIDECAR_STREAMS`).
@@ -75,30 +77,16 @@ impl GatewayRun {
     }
 }
 
-/// What API Gateway decided for an attempt.
-pub(in crate::sim) enum GatewayDecision {
-    /// Answered by the gateway at once.
-    Reject(Failure),
-    /// Answered after this delay (the authorizer rejecting a token).
-    RejectAfter(Failure, Nanos),
-    /// Answered by the load balancer (ALB fixed response, redirect, 400) after this delay.
-    Respond(Option<Failure>, Nanos),
-    /// Sent to the integration (its timeout started), reaching target group `group` after
-    /// `delay`.
-    Forward { delay: Nanos, group: u32 },
-}
-
 impl GatewayRun {
-    /// The gateway's decisions for an attempt, drawing its latencies; acting on them is left to
-    /// the caller so that this borrows only the gateway's own state.
-    pub fn decide(
-        &mut self,
-        ctx: &mut Ctx,
-        req: Handle,
-        a: &Attempt,
-        route: Option<u32>,
-    ) -> GatewayDecision {
+    /// The gateway hop: what happens to attempt `a` (of a source whose path starts here),
+    /// drawing its latencies. Answered by the gateway (at once, or after the authorizer's
+    /// latency), by an ALB answering itself, or forwarded to the integration (its timeout
+    /// started) to reach its target group after the gateway's and the network's latency.
+    pub fn arrive(&mut self, ctx: &mut Ctx, req: Handle, a: &mut Attempt) -> Step {
         let sc = ctx.sc;
+        let SourcePath::Gateway { route } = sc.sources[a.source as usize].path else {
+            unreachable!("the gateway hop is only on gateway paths")
+        };
         let now = ctx.now;
         let gw = sc.gateway.as_ref().expect("gateway path has a gateway");
         let run = self;
@@ -114,13 +102,14 @@ impl GatewayRun {
         // still spend stage and account tokens).
         let chain = route.map_or(run.unrouted_chain, |r| run.route_chains[r as usize]);
         if run.throttle.try_take(now, chain) != ThrottleOutcome::Admitted {
-            return GatewayDecision::Reject(Failure::Throttled429);
+            return Step::Answer(Err(Failure::Throttled429), 0);
         }
         let Some(route) = route else {
-            return GatewayDecision::Reject(match gw.kind {
+            let failure = match gw.kind {
                 ApiKind::Http => Failure::NotFound404,
                 ApiKind::Rest => Failure::Forbidden403,
-            });
+            };
+            return Step::Answer(Err(failure), 0);
         };
         let r = &gw.routes[route as usize];
         let mut auth_latency = 0;
@@ -128,13 +117,13 @@ impl GatewayRun {
             let credentials = sc.sources[a.source as usize].credentials;
             if credentials == Credentials::None {
                 // No identity source: rejected without calling the authorizer.
-                return GatewayDecision::Reject(Failure::Unauthorized401);
+                return Step::Answer(Err(Failure::Unauthorized401), 0);
             }
             let authorizer = gw.authorizer.as_ref().expect("resolve checks auth routes");
             let valid = credentials == Credentials::Valid;
             match run.cache.check(now, a.credential) {
                 CacheOutcome::Hit if !valid => {
-                    return GatewayDecision::Reject(Failure::Unauthorized401);
+                    return Step::Answer(Err(Failure::Unauthorized401), 0);
                 }
                 CacheOutcome::Hit => {}
                 CacheOutcome::Miss => {
@@ -147,8 +136,8 @@ impl GatewayRun {
                         auth_latency,
                     );
                     if !valid {
-                        return GatewayDecision::RejectAfter(
-                            Failure::Unauthorized401,
+                        return Step::Answer(
+                            Err(Failure::Unauthorized401),
                             gateway_latency + auth_latency,
                         );
                     }
@@ -157,10 +146,7 @@ impl GatewayRun {
         }
         if r.discover_quota && !run.discover.try_take(now) {
             // DiscoverInstances answered RequestLimitExceeded: the integration fails.
-            return GatewayDecision::RejectAfter(
-                THROTTLED_DISCOVERY,
-                gateway_latency + auth_latency,
-            );
+            return Step::Answer(Err(THROTTLED_DISCOVERY), gateway_latency + auth_latency);
         }
         let mut network = gw.vpc_link_latency.sample(&mut run.rng);
         if let Some(lb) = r.load_balancer {
@@ -184,8 +170,8 @@ impl GatewayRun {
                         StageKind::LoadBalancer,
                         network,
                     );
-                    return GatewayDecision::Respond(
-                        failure,
+                    return Step::Answer(
+                        failure.map_or(Ok(()), Err),
                         gateway_latency + auth_latency + network,
                     );
                 }
@@ -201,9 +187,7 @@ impl GatewayRun {
         let forwarded_after = gateway_latency + auth_latency;
         let deadline = now + forwarded_after + gw.integration_timeout;
         ctx.start_timer(ctx.timers.layout.integration(), deadline, req);
-        GatewayDecision::Forward {
-            delay: forwarded_after + network,
-            group,
-        }
+        a.group = group;
+        Step::Next(forwarded_after + network)
     }
 }
