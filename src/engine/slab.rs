@@ -103,6 +103,23 @@ impl<T> Slab<T> {
         Some(value)
     }
 
+    /// Removes the item behind `handle` like [`Slab::remove`], without moving it out (the
+    /// caller has read what it needs). Returns whether it was live.
+    #[inline]
+    pub fn discard(&mut self, handle: Handle) -> bool {
+        let Some(slot) = self.slots.get_mut(handle.index as usize) else {
+            return false;
+        };
+        if slot.generation != handle.generation || slot.value.is_none() {
+            return false;
+        }
+        slot.value = None;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(handle.index);
+        self.len -= 1;
+        true
+    }
+
     /// Handles of the live items, in slot order. For rare whole-population scans (a target
     /// failing, a fault starting), never per event.
     pub fn handles(&self) -> impl Iterator<Item = Handle> + '_ {
@@ -154,5 +171,19 @@ mod tests {
         assert_eq!(slab.capacity_used(), 2);
         let live: Vec<Handle> = slab.handles().collect();
         assert_eq!(live, vec![c, b]);
+    }
+
+    #[test]
+    fn discarded_handles_go_stale_and_their_slot_is_reused() {
+        let mut slab = Slab::new();
+        let c = slab.insert("c");
+        assert!(slab.discard(c));
+        assert!(!slab.discard(c));
+        assert_eq!(slab.get(c), None);
+        assert!(slab.is_empty());
+        let d = slab.insert("d");
+        assert_eq!(d.index, c.index);
+        assert_ne!(d.generation, c.generation);
+        assert_eq!(slab.get(d), Some(&"d"));
     }
 }

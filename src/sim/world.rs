@@ -155,15 +155,30 @@ impl<'a> World<'a> {
         self.end = now;
     }
 
-    /// Hands `event` to the part of the model that owns it.
+    /// Hands `event` to the part of the model that owns it. The request path's events are
+    /// handled inline in the loop (so a call's prologue is not paid per event); the fleet's,
+    /// a few per simulated second at most, in [`World::handle_control`].
+    #[inline(always)]
     fn handle(&mut self, event: Event, progress: Option<&(dyn Fn(Nanos) + Sync)>) {
-        let ctx = &mut self.ctx;
         match event {
             Event::Arrival { source } => self.on_arrival(source),
             Event::Hop { req } => self.on_hop(req),
             Event::AppDone { req } => self.on_app_done(req),
             Event::Resend { req } => self.start_attempt(req),
             Event::Timer { timer } => self.on_timer(timer),
+            _ => self.handle_control(event, progress),
+        }
+    }
+
+    #[inline(never)]
+    fn handle_control(&mut self, event: Event, progress: Option<&(dyn Fn(Nanos) + Sync)>) {
+        let ctx = &mut self.ctx;
+        match event {
+            Event::Arrival { .. }
+            | Event::Hop { .. }
+            | Event::AppDone { .. }
+            | Event::Resend { .. }
+            | Event::Timer { .. } => unreachable!("request-path events are handled inline"),
             Event::Probe { group, target } => self.on_probe(group, target),
             Event::ProbeDone {
                 group,
@@ -412,7 +427,14 @@ impl<'a> World<'a> {
                 return;
             }
             at.answered = true;
-            *at
+            let a = *at;
+            // Its nginx slots are given back below; nothing more reaches it unless it is
+            // still in transit (its hop event then frees it).
+            at.holds_sidecar = false;
+            if a.phase != Phase::Transit {
+                at.phase = Phase::Done;
+            }
+            a
         };
         let ctx = &mut self.ctx;
         if a.counted {
@@ -426,10 +448,7 @@ impl<'a> World<'a> {
             }
         }
         if a.holds_sidecar {
-            self.release_sidecar(req);
-        }
-        if a.phase != Phase::Transit {
-            self.live(req).phase = Phase::Done;
+            self.finish_sidecar(a.group, a.target);
         }
         match a.kind {
             Kind::User => {}
@@ -462,7 +481,10 @@ impl<'a> World<'a> {
                 ctx.rec.response(ctx.now, a.first_arrived, route, result);
             }
         }
-        self.maybe_free(req);
+        // What `maybe_free` would find: nothing above touched this attempt again.
+        if a.phase != Phase::Transit && a.app == AppHold::None {
+            self.free(req, a.listed, a.group, a.target);
+        }
     }
 
     /// Gives back the attempt's two nginx connection slots.
@@ -473,6 +495,11 @@ impl<'a> World<'a> {
         }
         a.holds_sidecar = false;
         let (group, target) = (a.group, a.target);
+        self.finish_sidecar(group, target);
+    }
+
+    /// A request's two connection slots at `target`'s nginx are free again.
+    fn finish_sidecar(&mut self, group: u32, target: u32) {
         self.groups[group as usize].targets[target as usize]
             .sidecar
             .as_mut()
@@ -482,17 +509,24 @@ impl<'a> World<'a> {
 
     /// Frees the attempt once nothing holds it any more.
     fn maybe_free(&mut self, req: Handle) {
-        let Some(&a) = self.attempts.get(req) else {
+        let Some(a) = self.attempts.get(req) else {
             return;
         };
         if !a.answered || a.phase != Phase::Done || a.app != AppHold::None || a.holds_sidecar {
             return;
         }
-        self.attempts.remove(req);
-        if a.listed != NOT_LISTED {
-            let t = &mut self.groups[a.group as usize].targets[a.target as usize];
-            if let Some(moved) = t.unlist(a.listed) {
-                self.live(moved).listed = a.listed;
+        let (listed, group, target) = (a.listed, a.group, a.target);
+        self.free(req, listed, group, target);
+    }
+
+    /// Frees attempt `req`, listed at `listed` in `target`'s in-flight list (or in none).
+    #[inline]
+    fn free(&mut self, req: Handle, listed: u32, group: u32, target: u32) {
+        self.attempts.discard(req);
+        if listed != NOT_LISTED {
+            let t = &mut self.groups[group as usize].targets[target as usize];
+            if let Some(moved) = t.unlist(listed) {
+                self.live(moved).listed = listed;
             }
         }
     }

@@ -110,19 +110,21 @@ impl AlbPools {
 
     /// The target answered attempt `a` (from the app or nginx): if the ALB sent it there and
     /// still waits for it, its connection goes back to the pool.
-    #[inline]
+    #[inline(always)]
     pub fn release_for(&mut self, ctx: &Ctx, a: &Attempt) {
         if !a.counted || a.answered {
             return;
         }
-        let alb = ctx.sc.groups[a.group as usize].alb;
-        self.release(alb, ctx.now, a.group, a.target);
+        if let Some(alb) = ctx.sc.groups[a.group as usize].alb {
+            self.release(alb, ctx.now, a.group, a.target);
+        }
     }
 
     /// The target answered a request at `now`: behind an ALB with a keep-alive race, the
     /// connection goes back to the pool, idle from now.
-    fn release(&mut self, alb: Option<AlbGroup>, now: Nanos, group: u32, target: u32) {
-        let Some((_, horizon)) = alb.and_then(|alb| alb.keepalive_race) else {
+    #[inline(never)]
+    fn release(&mut self, alb: AlbGroup, now: Nanos, group: u32, target: u32) {
+        let Some((_, horizon)) = alb.keepalive_race else {
             return;
         };
         let pool = self.pool(group, target);
