@@ -5,7 +5,7 @@
 //!  world.rs: the loop ── hands each Event to its owner ──▶ control/ (processes on the fleet)
 //!     │                                                    elb_health, ecs, faults,
 //!     │  advance(attempt): path[pos] ─▶ hops/              autoscaling, cloud_map
-//!     │     gateway | pick | connect | sidecar | app ─▶ Step
+//!     │     gateway | pick | alb | connect | sidecar | app ─▶ Step
 //!     │  takes the Step: next hop (now, or after a delay), an answer, wait
 //!     ▼
 //!  ctx.rs: clock, event queue, timers, recorder

@@ -44,8 +44,11 @@ pub(super) enum Hop {
     /// API Gateway: throttling, route, authorizer, integration (`hops/gateway.rs`).
     Gateway,
     /// The load balancer, or a client discovering through Cloud Map or DNS, picks the task of a
-    /// user attempt; behind an ALB its timers start (`hops/load_balancer.rs`, `hops/alb.rs`).
+    /// user attempt (`hops/load_balancer.rs`).
     Pick,
+    /// An ALB sends a user request to its target: its connect or idle timer, or the keep-alive
+    /// race's reset (`hops/alb.rs`). Only on paths to a group behind an ALB.
+    Alb,
     /// The task is offered the connection: nginx proxies it, answers 500 or closes it; a task
     /// that is gone never answers (`hops/sidecar.rs`).
     Connect,
@@ -67,8 +70,8 @@ pub(super) enum Step {
     Wait,
 }
 
-/// Most hops on a path: gateway, pick, connect, sidecar, app.
-const MAX_HOPS: usize = 5;
+/// Most hops on a path: gateway, pick, ALB, connect, sidecar, app.
+const MAX_HOPS: usize = 6;
 
 /// The hops of one path, in order.
 #[derive(Debug, Clone, Copy)]
@@ -187,10 +190,16 @@ impl Paths {
                 }
             })
             .collect();
-        // The hops from the target on: a group's sidecar is on the way only if it has one.
+        // The hops from the pick on: a group's ALB and sidecar are on the way only if it has
+        // them (a check is for its target: no pick, and it does not go through the ALB).
         let to_app = |group: u32, first: &[Hop]| {
             let mut hops = first.to_vec();
-            if sc.groups[group as usize].sidecar.is_some() {
+            let spec = &sc.groups[group as usize];
+            if hops.contains(&Hop::Pick) && spec.alb.is_some() {
+                hops.push(Hop::Alb);
+            }
+            hops.push(Hop::Connect);
+            if spec.sidecar.is_some() {
                 hops.push(Hop::Sidecar);
             }
             hops.push(Hop::App);
@@ -200,7 +209,7 @@ impl Paths {
             .sources
             .iter()
             .map(|s| match s.path {
-                SourcePath::Direct { group } => to_app(group, &[Hop::Pick, Hop::Connect]),
+                SourcePath::Direct { group } => to_app(group, &[Hop::Pick]),
                 SourcePath::Gateway { route } => {
                     let gw = sc.gateway.as_ref().expect("a gateway path has a gateway");
                     let group = match (route, s.alb.map(|alb| alb.action)) {
@@ -210,14 +219,14 @@ impl Paths {
                         (Some(r), None) => Some(gw.routes[r as usize].group),
                     };
                     match group {
-                        Some(g) => to_app(g, &[Hop::Gateway, Hop::Pick, Hop::Connect]),
+                        Some(g) => to_app(g, &[Hop::Gateway, Hop::Pick]),
                         None => Hops::of(&[Hop::Gateway]),
                     }
                 }
             })
             .collect();
         for g in 0..sc.groups.len() as u32 {
-            hops.push(to_app(g, &[Hop::Connect]));
+            hops.push(to_app(g, &[]));
             hops.push(Hops::of(&[Hop::App]));
         }
         Paths {
@@ -302,7 +311,7 @@ mod tests {
     /// The full path: gateway, the NLB's pick, nginx, the app; the group's probes skip the
     /// pick (they are for their target) and its container checks run inside the task.
     #[test]
-    fn a_gateway_source_behind_nginx_passes_every_hop_and_checks_skip_the_pick() {
+    fn a_gateway_source_behind_an_nlb_and_nginx_skips_only_the_alb_and_checks_skip_the_pick() {
         use Hop::*;
         let sc = shipped("storage-service.toml");
         let paths = Paths::new(&sc);
@@ -324,7 +333,7 @@ mod tests {
     }
 
     /// A request the ALB answers itself (its listener's fixed 404) never leaves the gateway
-    /// hop; one its rules forward reaches the rule's group.
+    /// hop; one its rules forward reaches the rule's group through the ALB.
     #[test]
     fn a_request_the_alb_answers_itself_ends_at_the_gateway_hop() {
         use Hop::*;
@@ -333,7 +342,9 @@ mod tests {
         assert_eq!(source_hops(&sc, &paths, "stray"), [Gateway]);
         assert_eq!(
             source_hops(&sc, &paths, "browse-pets"),
-            [Gateway, Pick, Connect, Sidecar, App]
+            [Gateway, Pick, Alb, Connect, Sidecar, App]
         );
+        // The ALB's health checks are for their target: no pick, and not through the ALB.
+        assert_eq!(paths.hops(paths.probe(0)), [Connect, Sidecar, App]);
     }
 }

@@ -20,7 +20,7 @@ use super::event::Event;
 use super::hops::alb::AlbPools;
 use super::hops::client::Clients;
 use super::hops::gateway::{GATEWAY_STREAM, GatewayRun};
-use super::hops::{Parts, app, load_balancer, sidecar};
+use super::hops::{Parts, alb, app, load_balancer, sidecar};
 use super::path::{Hop, Paths, Step};
 use super::targets::GroupState;
 use super::timers::{TimerKind, timer_can_fire};
@@ -299,6 +299,7 @@ impl<'a> World<'a> {
                     gateway.arrive(parts.ctx, req, a)
                 }
                 Hop::Pick => load_balancer::pick(&mut parts, req, a),
+                Hop::Alb => alb::send(&mut parts, req, a),
                 Hop::Connect => sidecar::connect(&mut parts, a),
                 Hop::Sidecar => sidecar::proxy(&mut parts, a),
                 Hop::App => app::arrive(&mut parts, req, a),

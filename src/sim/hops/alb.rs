@@ -5,11 +5,14 @@
 
 use std::collections::VecDeque;
 
-use super::super::attempt::Attempt;
+use super::super::attempt::{Attempt, Phase};
 use super::super::ctx::Ctx;
+use super::super::path::Step;
+use super::Parts;
 use crate::engine::time::NANOS_PER_SEC;
 use crate::engine::{Handle, Nanos};
 use crate::scenario::{AlbGroup, Scenario};
+use crate::vocab::Failure;
 
 /// Most idle connections an ALB keeps per target in the keep-alive race model; older ones are
 /// forgotten first (they are the ones closest to being known closed).
@@ -28,6 +31,24 @@ pub(in crate::sim) enum Send {
     IdleTimeout(Nanos),
     /// The reused pooled connection had just been closed by the target: RST ⇒ 502 at once.
     Reset,
+}
+
+/// The ALB hop (on the paths of user requests to a group behind an ALB, after the pick): the
+/// request's connect or idle timer starts, or the pooled connection the ALB reuses turns out
+/// closed by the target (502 at once).
+pub(in crate::sim) fn send(p: &mut Parts, req: Handle, a: &mut Attempt) -> Step {
+    let alb = p.ctx.sc.groups[a.group as usize]
+        .alb
+        .expect("the ALB hop is only on paths to a group behind an ALB");
+    let crashed = p.groups[a.group as usize].targets[a.target as usize]
+        .faults
+        .crashed;
+    if p.albs.send(p.ctx, alb, req, (a.group, a.target), crashed) == Send::Reset {
+        a.mark = p.ctx.now;
+        a.phase = Phase::Done;
+        return Step::Answer(Err(Failure::BadGateway502), 0);
+    }
+    Step::Next(0)
 }
 
 /// Per group and target behind an ALB with a keep-alive race: when each idle pooled connection
@@ -54,7 +75,7 @@ impl AlbPools {
 
     /// The ALB sends user request `req` to `target` of `group`: starts the timer of what
     /// that began, and says what it was.
-    pub fn send(
+    fn send(
         &mut self,
         ctx: &mut Ctx,
         alb: AlbGroup,

@@ -5,12 +5,11 @@
 //! connection it came on. The group's algorithm picks over the routable targets; the special
 //! cases (automatic target weights, slow start, zone nodes) are in `balancing.rs`.
 
-use super::super::attempt::{Attempt, Phase};
+use super::super::attempt::Attempt;
 use super::super::control::cloud_map::DnsScratch;
 use super::super::path::{Discovery, Path, Step};
 use super::super::targets::GroupState;
 use super::Parts;
-use super::alb::Send;
 use super::balancing;
 use super::client::Clients;
 use crate::engine::{Handle, Nanos};
@@ -19,8 +18,7 @@ use crate::scenario::{Front, Scenario, TargetGroup};
 use crate::vocab::Failure;
 
 /// The pick hop of user attempt `a`: the target it goes to, counted in that target's
-/// outstanding requests and put on its in-flight list; behind an ALB the request's connect or
-/// idle timer starts, or the pooled connection it reuses turns out closed (502 at once).
+/// outstanding requests and put on its in-flight list.
 pub(in crate::sim) fn pick(p: &mut Parts, req: Handle, a: &mut Attempt) -> Step {
     let sc = p.ctx.sc;
     let now = p.ctx.now;
@@ -34,16 +32,7 @@ pub(in crate::sim) fn pick(p: &mut Parts, req: Handle, a: &mut Attempt) -> Step 
     p.ctx.rec.target_request(now, a.group, target);
     a.target = target;
     a.counted = true;
-    let t = &mut g.targets[target as usize];
-    a.listed = t.list(req);
-    if let Some(alb) = sc.groups[a.group as usize].alb {
-        let crashed = t.faults.crashed;
-        if p.albs.send(p.ctx, alb, req, (a.group, target), crashed) == Send::Reset {
-            a.mark = now;
-            a.phase = Phase::Done;
-            return Step::Answer(Err(Failure::BadGateway502), 0);
-        }
-    }
+    a.listed = g.targets[target as usize].list(req);
     Step::Next(0)
 }
 
