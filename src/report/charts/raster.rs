@@ -132,20 +132,22 @@ impl<S: BackendStyle> polygon::Spans for PolygonFill<'_, '_, S> {
         }
         // Positive, so truncating is the bitmap's `floor`.
         let a = (256.0 * a) as u64;
-        let rows = buf[base + y0 as usize * stride..].chunks_mut(stride);
-        for row in rows.take((y1 - y0) as usize) {
-            let px: &mut [u8; 3] = (&mut row[..3]).try_into().expect("three bytes");
-            match self.last {
-                Some((seen, blended)) if seen == *px => *px = blended,
+        let (start, end) = (base + y0 as usize * stride, base + y1 as usize * stride);
+        let mut last = self.last;
+        for i in (start..end).step_by(stride) {
+            let px = &mut buf[i..i + 3];
+            let old = [px[0], px[1], px[2]];
+            match last {
+                Some((seen, blended)) if seen == old => px.copy_from_slice(&blended),
                 _ => {
-                    let old = *px;
                     blend(&mut px[0], rgb.0, a);
                     blend(&mut px[1], rgb.1, a);
                     blend(&mut px[2], rgb.2, a);
-                    self.last = Some((old, *px));
+                    last = Some((old, [px[0], px[1], px[2]]));
                 }
             }
         }
+        self.last = last;
     }
 
     /// Rows blend eight pixels at a time in the bitmap (rounding differently from `blend`),
@@ -388,6 +390,8 @@ impl<'a> DrawingBackend for Raster<'a> {
         };
         let transform = style.transform();
         let bold = matches!(style.style(), FontStyle::Bold);
+        let (w, h) = (self.size.0 as i32, self.size.1 as i32);
+        let buf = self.canvas();
         for (id, gx) in pens {
             let glyph = id.with_scale_and_position(scaled.scale(), point(dx + gx, baseline));
             let Some(coverage) = glyphs::coverage(font, bold, glyph) else {
@@ -396,10 +400,11 @@ impl<'a> DrawingBackend for Raster<'a> {
             let (bx, by) = coverage.min;
             for &(px, py, c) in &coverage.pixels {
                 let (tx, ty) = transform.transform(bx + i32::from(px), by + i32::from(py));
-                let at = (pos.0 + tx, pos.1 + ty);
-                if let Some(i) = self.offset(at) {
+                let (x, y) = (pos.0 + tx, pos.1 + ty);
+                if x >= 0 && y >= 0 && x < w && y < h {
+                    let i = 3 * (y as usize * w as usize + x as usize);
                     let alpha = color.alpha * f64::from(c.min(1.0));
-                    put(&mut self.canvas()[i..i + 3], color.rgb, alpha);
+                    put(&mut buf[i..i + 3], color.rgb, alpha);
                 }
             }
         }
