@@ -196,7 +196,7 @@ fn render_png(
     fonts();
     let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
     {
-        let root = raster::Raster::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = raster::Raster::white(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         draw(&root).map_err(|e| anyhow!("drawing {what}: {e}"))?;
         root.present().map_err(|e| anyhow!("drawing {what}: {e}"))?;
     }
