@@ -5,6 +5,7 @@
 //! 500"), not in each hop. A feature a path does not use is not on it: a source without a
 //! gateway never reaches the gateway hop, a group without a sidecar has no sidecar hop.
 
+use super::attempt::{Attempt, Phase};
 use crate::engine::Nanos;
 use crate::scenario::{AlbAction, Scenario, SourcePath};
 use crate::stats::recorder::Recorder;
@@ -133,6 +134,11 @@ impl Paths {
     #[inline]
     pub fn hop(&self, path: u32, pos: u8) -> Hop {
         self.hops[path as usize].as_slice()[usize::from(pos)]
+    }
+
+    /// Whether attempt `a` is between hops on its way to the app (past nginx's latency).
+    pub fn on_way_to_app(&self, a: &Attempt) -> bool {
+        a.phase == Phase::Transit && self.hop(a.path, a.pos) == Hop::App
     }
 
     /// The hops of path `path`, in order.

@@ -552,18 +552,15 @@ impl<'a> World<'a> {
     /// they wait for a timeout or the load balancer's reset).
     fn empty_target(&mut self, group: u32, target: u32, failure: Option<Failure>) {
         let paths = &self.paths;
-        let to_app =
-            |a: &Attempt| a.phase == Phase::Transit && paths.hop(a.path, a.pos) == Hop::App;
         let held = self.at_target(group, target, |a| {
-            to_app(a) || matches!(a.phase, Phase::AtApp | Phase::BlackHole)
+            paths.on_way_to_app(a) || matches!(a.phase, Phase::AtApp | Phase::BlackHole)
         });
         let g = &mut self.groups[group as usize];
         g.targets[target as usize].clear_stages(&self.ctx.sc.groups[group as usize]);
         g.set_busy(&mut self.ctx, group, target, 0);
         for h in held {
             let a = self.attempts.get_mut(h).expect("listed attempt");
-            let in_transit = a.phase == Phase::Transit && self.paths.hop(a.path, a.pos) == Hop::App;
-            if let Some(failure) = a.lose_task(failure, in_transit) {
+            if let Some(failure) = a.lose_task(failure, self.paths.on_way_to_app(a)) {
                 self.answer(h, Err(failure));
             }
             self.maybe_free(h);
